@@ -1,0 +1,298 @@
+//! The catalog: the single source of truth for every variant's id, lesson and expected verdict.
+//!
+//! The CLI, the tests and every report read this table instead of repeating it. Adding a variant
+//! is one new file under `variants/` plus one entry in [`CATALOG`].
+
+use crate::bank::{Bank, BankOptions, Money, OpenBank, OpenError};
+use crate::runtime::{OsThreads, ShuttleThreads};
+use crate::variants::{
+    actor::ActorBank, atomic::AtomicBank, global_lock::GlobalLockBank,
+    global_lock_toctou::GlobalLockToctouBank, missed_audit_lock::MissedAuditLockBank,
+    nested_locks::NestedLocksBank, ordered_locks::OrderedLocksBank, two_level::TwoLevelBank,
+    unordered_audit::UnorderedAuditBank, unsafe_bank::UnsafeBank,
+};
+use std::fmt;
+
+/// A property a bank should have under concurrent use.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Invariant {
+    /// Every audit sums to the starting total.
+    SnapshotConservation,
+    /// After every thread has finished, the total is the starting total.
+    FinalConservation,
+    /// No balance is ever negative, in any audit or at the end.
+    NoOverdraft,
+    /// Every run finishes.
+    DeadlockFree,
+}
+
+impl Invariant {
+    /// All four, in report order.
+    pub const ALL: [Invariant; 4] = [
+        Self::SnapshotConservation,
+        Self::FinalConservation,
+        Self::NoOverdraft,
+        Self::DeadlockFree,
+    ];
+
+    /// The key used in JSON reports and replay files.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::SnapshotConservation => "snapshot_conservation",
+            Self::FinalConservation => "final_conservation",
+            Self::NoOverdraft => "no_overdraft",
+            Self::DeadlockFree => "deadlock_free",
+        }
+    }
+
+    /// A short column title for tables.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::SnapshotConservation => "snapshot",
+            Self::FinalConservation => "final",
+            Self::NoOverdraft => "overdraft",
+            Self::DeadlockFree => "deadlock",
+        }
+    }
+
+    /// Looks an invariant up by its key.
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|invariant| invariant.key() == key)
+    }
+}
+
+impl fmt::Display for Invariant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// Whether an invariant holds or breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// No run violates it.
+    Holds,
+    /// Some run violates it.
+    Breaks,
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Holds => "holds",
+            Self::Breaks => "breaks",
+        })
+    }
+}
+
+/// One verdict per invariant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Verdicts {
+    /// See [`Invariant::SnapshotConservation`].
+    pub snapshot_conservation: Verdict,
+    /// See [`Invariant::FinalConservation`].
+    pub final_conservation: Verdict,
+    /// See [`Invariant::NoOverdraft`].
+    pub no_overdraft: Verdict,
+    /// See [`Invariant::DeadlockFree`].
+    pub deadlock_free: Verdict,
+}
+
+impl Verdicts {
+    /// Every invariant holds.
+    pub const ALL_HOLD: Self = Self {
+        snapshot_conservation: Verdict::Holds,
+        final_conservation: Verdict::Holds,
+        no_overdraft: Verdict::Holds,
+        deadlock_free: Verdict::Holds,
+    };
+
+    /// The verdict for one invariant.
+    pub fn get(&self, invariant: Invariant) -> Verdict {
+        match invariant {
+            Invariant::SnapshotConservation => self.snapshot_conservation,
+            Invariant::FinalConservation => self.final_conservation,
+            Invariant::NoOverdraft => self.no_overdraft,
+            Invariant::DeadlockFree => self.deadlock_free,
+        }
+    }
+
+    /// Sets the verdict for one invariant.
+    pub fn set(&mut self, invariant: Invariant, verdict: Verdict) {
+        match invariant {
+            Invariant::SnapshotConservation => self.snapshot_conservation = verdict,
+            Invariant::FinalConservation => self.final_conservation = verdict,
+            Invariant::NoOverdraft => self.no_overdraft = verdict,
+            Invariant::DeadlockFree => self.deadlock_free = verdict,
+        }
+    }
+}
+
+/// Opens a bank of one variant on one runtime, boxed.
+pub type Opener = fn(&[Money], BankOptions) -> Result<Box<dyn Bank>, OpenError>;
+
+/// Opens a `B` and boxes it; the catalog's entries are instances of this for each runtime.
+pub fn open_boxed<B: OpenBank + 'static>(
+    initial: &[Money],
+    options: BankOptions,
+) -> Result<Box<dyn Bank>, OpenError> {
+    Ok(Box::new(B::open(initial, options)?))
+}
+
+/// One catalog entry.
+#[derive(Clone, Copy)]
+pub struct VariantInfo {
+    /// The kebab-case id the CLI and every report use.
+    pub id: &'static str,
+    /// The lesson, in one line.
+    pub lesson: &'static str,
+    /// Where in the course it comes from.
+    pub from: &'static str,
+    /// How it synchronises, in one line.
+    pub mechanism: &'static str,
+    /// What the checker must find.
+    pub expected: Verdicts,
+    /// Opens it on real OS threads.
+    pub open_os: Opener,
+    /// Opens it on shuttle's scheduler (only inside a shuttle execution).
+    pub open_shuttle: Opener,
+}
+
+impl fmt::Debug for VariantInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VariantInfo")
+            .field("id", &self.id)
+            .field("expected", &self.expected)
+            .finish_non_exhaustive()
+    }
+}
+
+const fn verdicts(
+    snapshot: Verdict,
+    final_total: Verdict,
+    overdraft: Verdict,
+    deadlock: Verdict,
+) -> Verdicts {
+    Verdicts {
+        snapshot_conservation: snapshot,
+        final_conservation: final_total,
+        no_overdraft: overdraft,
+        deadlock_free: deadlock,
+    }
+}
+
+use Verdict::{Breaks, Holds};
+
+/// Every variant, in the order the course meets them.
+pub static CATALOG: &[VariantInfo] = &[
+    VariantInfo {
+        id: "unsafe",
+        lesson: "Shared mutable state without locks loses and invents money.",
+        from: "the unsafe bank",
+        mechanism: "no locking; funds check, debit as a separate load and store, yield, credit",
+        expected: verdicts(Breaks, Breaks, Breaks, Holds),
+        open_os: open_boxed::<UnsafeBank<OsThreads>>,
+        open_shuttle: open_boxed::<UnsafeBank<ShuttleThreads>>,
+    },
+    VariantInfo {
+        id: "missed-audit-lock",
+        lesson: "A lock protects only the code that takes it.",
+        from: "lecture \"a missed lock\"",
+        mechanism: "one bank lock around transfers; audit reads without it",
+        expected: verdicts(Breaks, Holds, Holds, Holds),
+        open_os: open_boxed::<MissedAuditLockBank<OsThreads>>,
+        open_shuttle: open_boxed::<MissedAuditLockBank<ShuttleThreads>>,
+    },
+    VariantInfo {
+        id: "global-lock-toctou",
+        lesson: "Check-then-act outside the lock lets two transfers spend the same money.",
+        from: "the safe bank as published",
+        mechanism: "one bank lock, but the funds check runs before the lock is taken",
+        expected: verdicts(Holds, Holds, Breaks, Holds),
+        open_os: open_boxed::<GlobalLockToctouBank<OsThreads>>,
+        open_shuttle: open_boxed::<GlobalLockToctouBank<ShuttleThreads>>,
+    },
+    VariantInfo {
+        id: "global-lock",
+        lesson: "One coarse lock around everything is correct.",
+        from: "the safe bank, fixed",
+        mechanism: "check, debit, credit and audit all under the one lock",
+        expected: Verdicts::ALL_HOLD,
+        open_os: open_boxed::<GlobalLockBank<OsThreads>>,
+        open_shuttle: open_boxed::<GlobalLockBank<ShuttleThreads>>,
+    },
+    VariantInfo {
+        id: "nested-locks",
+        lesson: "Two locks taken in opposite orders deadlock.",
+        from: "lecture \"fine-grained locks\"",
+        mechanism: "per-account locks taken from-account then to-account",
+        expected: verdicts(Holds, Holds, Holds, Breaks),
+        open_os: open_boxed::<NestedLocksBank<OsThreads>>,
+        open_shuttle: open_boxed::<NestedLocksBank<ShuttleThreads>>,
+    },
+    VariantInfo {
+        id: "unordered-audit",
+        lesson: "One code path that ignores the lock order is enough to deadlock.",
+        from: "the course's first fine-grained commit",
+        mechanism: "transfers lock accounts in one fixed order; audit locks them all in a different order",
+        expected: verdicts(Holds, Holds, Holds, Breaks),
+        open_os: open_boxed::<UnorderedAuditBank<OsThreads>>,
+        open_shuttle: open_boxed::<UnorderedAuditBank<ShuttleThreads>>,
+    },
+    VariantInfo {
+        id: "ordered-locks",
+        lesson: "A single global lock order makes fine-grained locking deadlock-free.",
+        from: "the fine-grained bank, fixed",
+        mechanism: "per-account locks in one global order; audit takes all in that order; funds check under the locks",
+        expected: Verdicts::ALL_HOLD,
+        open_os: open_boxed::<OrderedLocksBank<OsThreads>>,
+        open_shuttle: open_boxed::<OrderedLocksBank<ShuttleThreads>>,
+    },
+    VariantInfo {
+        id: "atomic",
+        lesson: "Atomic accounts do not make a transfer atomic: audits see money in flight.",
+        from: "beyond the course",
+        mechanism: "per-account atomics: compare-and-swap withdraw, compare-and-swap deposit",
+        expected: verdicts(Breaks, Holds, Holds, Holds),
+        open_os: open_boxed::<AtomicBank<OsThreads>>,
+        open_shuttle: open_boxed::<AtomicBank<ShuttleThreads>>,
+    },
+    VariantInfo {
+        id: "two-level",
+        lesson: "A reader-writer gate lets transfers run in parallel and audits stop them all.",
+        from: "beyond the course",
+        mechanism: "transfers take a shared gate (read side) plus ordered account locks; audit takes the gate's write side",
+        expected: Verdicts::ALL_HOLD,
+        open_os: open_boxed::<TwoLevelBank<OsThreads>>,
+        open_shuttle: open_boxed::<TwoLevelBank<ShuttleThreads>>,
+    },
+    VariantInfo {
+        id: "actor",
+        lesson: "If one thread owns the balances, there is nothing to race on.",
+        from: "beyond the course",
+        mechanism: "one owner thread applies transfers and audits received on a channel",
+        expected: Verdicts::ALL_HOLD,
+        open_os: open_boxed::<ActorBank<OsThreads>>,
+        open_shuttle: open_boxed::<ActorBank<ShuttleThreads>>,
+    },
+];
+
+/// Looks a variant up by id.
+pub fn find(id: &str) -> Option<&'static VariantInfo> {
+    CATALOG.iter().find(|variant| variant.id == id)
+}
+
+/// Every id, comma-separated, for error messages.
+pub fn known_ids() -> String {
+    CATALOG
+        .iter()
+        .map(|variant| variant.id)
+        .collect::<Vec<_>>()
+        .join(", ")
+}

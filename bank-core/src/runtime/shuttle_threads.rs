@@ -1,0 +1,113 @@
+//! [`ShuttleThreads`]: shuttle's controlled threads and stand-in primitives. Every lock, atomic
+//! operation, channel operation and yield is a scheduling point that shuttle's schedulers
+//! (random, PCT, DFS) choose how to interleave. Only usable inside a shuttle execution.
+
+use super::{AtomicMoney, ChannelReceiver, ChannelSender, Joinable, Lock, ReadWriteLock, Runtime};
+use crate::bank::Money;
+use shuttle::sync::atomic::{AtomicI64, Ordering};
+use std::sync::PoisonError;
+
+/// Threads scheduled by shuttle.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ShuttleThreads;
+
+impl Runtime for ShuttleThreads {
+    type Mutex<T: Send + 'static> = shuttle::sync::Mutex<T>;
+    type RwLock<T: Send + Sync + 'static> = shuttle::sync::RwLock<T>;
+    type AtomicMoney = AtomicI64;
+    type Sender<T: Send + 'static> = shuttle::sync::mpsc::Sender<T>;
+    type Receiver<T: Send + 'static> = shuttle::sync::mpsc::Receiver<T>;
+    type JoinHandle<T: Send + 'static> = shuttle::thread::JoinHandle<T>;
+
+    fn channel<T: Send + 'static>() -> (Self::Sender<T>, Self::Receiver<T>) {
+        shuttle::sync::mpsc::channel()
+    }
+
+    fn spawn<T, F>(name: String, body: F) -> Self::JoinHandle<T>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        shuttle::thread::Builder::new()
+            .name(name)
+            .spawn(body)
+            .expect("shuttle refused to start a thread")
+    }
+
+    fn yield_now() {
+        shuttle::thread::yield_now();
+    }
+}
+
+// A poisoned lock means another shuttle task panicked, which already fails the execution; the
+// value is still readable, so poisoning is ignored rather than turned into a second panic.
+impl<T: Send> Lock<T> for shuttle::sync::Mutex<T> {
+    type Guard<'a>
+        = shuttle::sync::MutexGuard<'a, T>
+    where
+        T: 'a;
+
+    fn new(value: T) -> Self {
+        shuttle::sync::Mutex::new(value)
+    }
+    fn lock(&self) -> Self::Guard<'_> {
+        shuttle::sync::Mutex::lock(self).unwrap_or_else(PoisonError::into_inner)
+    }
+    fn try_lock(&self) -> Option<Self::Guard<'_>> {
+        shuttle::sync::Mutex::try_lock(self).ok()
+    }
+}
+
+impl<T: Send + Sync> ReadWriteLock<T> for shuttle::sync::RwLock<T> {
+    type ReadGuard<'a>
+        = shuttle::sync::RwLockReadGuard<'a, T>
+    where
+        T: 'a;
+    type WriteGuard<'a>
+        = shuttle::sync::RwLockWriteGuard<'a, T>
+    where
+        T: 'a;
+
+    fn new(value: T) -> Self {
+        shuttle::sync::RwLock::new(value)
+    }
+    fn read(&self) -> Self::ReadGuard<'_> {
+        shuttle::sync::RwLock::read(self).unwrap_or_else(PoisonError::into_inner)
+    }
+    fn write(&self) -> Self::WriteGuard<'_> {
+        shuttle::sync::RwLock::write(self).unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl AtomicMoney for AtomicI64 {
+    fn new(value: Money) -> Self {
+        AtomicI64::new(value)
+    }
+    fn load(&self) -> Money {
+        AtomicI64::load(self, Ordering::SeqCst)
+    }
+    fn store(&self, value: Money) {
+        AtomicI64::store(self, value, Ordering::SeqCst);
+    }
+    fn compare_exchange(&self, current: Money, new: Money) -> Result<Money, Money> {
+        AtomicI64::compare_exchange(self, current, new, Ordering::SeqCst, Ordering::SeqCst)
+    }
+}
+
+impl<T: Send> ChannelSender<T> for shuttle::sync::mpsc::Sender<T> {
+    fn send(&self, value: T) -> Result<(), T> {
+        shuttle::sync::mpsc::Sender::send(self, value).map_err(|error| error.0)
+    }
+}
+
+impl<T: Send> ChannelReceiver<T> for shuttle::sync::mpsc::Receiver<T> {
+    fn recv(&self) -> Option<T> {
+        shuttle::sync::mpsc::Receiver::recv(self).ok()
+    }
+}
+
+impl<T> Joinable<T> for shuttle::thread::JoinHandle<T> {
+    fn join(self) -> std::thread::Result<T> {
+        shuttle::thread::JoinHandle::join(self)
+    }
+}
