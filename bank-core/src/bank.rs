@@ -183,3 +183,20 @@ pub fn check_funds(
 pub fn total(balances: &[Money]) -> i128 {
     balances.iter().map(|&b| i128::from(b)).sum()
 }
+
+/// A boxed bank is a bank, so catalog entries (`Box<dyn Bank>`) and concrete banks go through
+/// the same generic code.
+impl<B: Bank + ?Sized> Bank for Box<B> {
+    fn account_count(&self) -> usize {
+        (**self).account_count()
+    }
+    fn transfer(&self, from: AccountId, to: AccountId, amount: Money) -> Result<(), TransferError> {
+        (**self).transfer(from, to, amount)
+    }
+    fn audit(&self) -> Vec<Money> {
+        (**self).audit()
+    }
+    fn balances(&self) -> Vec<Money> {
+        (**self).balances()
+    }
+}

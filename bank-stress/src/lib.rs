@@ -1,1 +1,13 @@
-pub fn x() {}
+//! bank-stress: the checker that proves the catalog's verdicts.
+//!
+//! - [`checker`]: explores a workload's schedules under shuttle (random, PCT, DFS, portfolio)
+//!   against any `Bank`, and returns a report with minimal, replayable counterexamples.
+//! - [`workloads`]: the checker's default workloads and the proptest strategies that generate
+//!   small workloads to explore and shrink.
+//! - [`persist`]: counterexamples written to and read from replay files under `target/`.
+//! - [`matrix`]: every catalog variant checked against its expected verdict.
+
+pub mod checker;
+pub mod matrix;
+pub mod persist;
+pub mod workloads;

@@ -1,0 +1,330 @@
+//! The shuttle checker: explores a workload's schedules against any [`Bank`] and returns a
+//! [`CheckReport`] value. No panic crosses this API: shuttle reports a deadlock by panicking, and
+//! the checker catches it, records the deadlock as a counterexample, and resumes exploring with
+//! the same scheduler.
+//!
+//! - `schedule.rs`: a recorded schedule and its text form.
+//! - `recorder.rs`: the scheduler wrapper that records decisions and counts executions.
+//! - `execution.rs`: one execution of a workload, and what it observed.
+//! - `report.rs`: strategies, budgets and the report.
+//! - `replay.rs`: replaying one counterexample's schedule.
+
+mod execution;
+mod recorder;
+mod replay;
+mod report;
+mod schedule;
+
+pub use execution::{Observations, thread_name};
+pub use replay::{ReplayOutcome, replay};
+pub use report::{Anomaly, Budget, CheckReport, Counterexample, Strategy, StrategyRun};
+pub use schedule::RecordedSchedule;
+
+use bank_core::bank::validate_initial;
+use bank_core::{Bank, Invariant, Money, Verdict, Verdicts, Workload};
+use recorder::{OnFinished, Recorder, RecorderState};
+use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler, Scheduler};
+use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::rc::Rc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+/// Why a check could not run at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckError {
+    /// The workload is unusable (fewer than two accounts, a negative balance, no thread).
+    InvalidWorkload(String),
+    /// The budget is unusable (no strategy, zero iterations).
+    InvalidBudget(String),
+    /// `SHUTTLE_RANDOM_SEED` is set: shuttle would silently replace every seed, and the report's
+    /// seeds would be wrong.
+    SeedOverriddenByEnvironment,
+}
+
+impl fmt::Display for CheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidWorkload(why) => write!(f, "invalid workload: {why}"),
+            Self::InvalidBudget(why) => write!(f, "invalid budget: {why}"),
+            Self::SeedOverriddenByEnvironment => {
+                f.write_str("SHUTTLE_RANDOM_SEED is set and would override every seed; unset it")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CheckError {}
+
+/// Shuttle stops an execution after this many scheduling steps and calls it a livelock. The
+/// workloads the checker explores take a few hundred steps at most.
+pub const STEP_BOUND: usize = 20_000;
+
+/// Explores `workload` against banks opened by `open` within `budget`, and reports per invariant
+/// whether it holds or breaks, with the first counterexample for each break.
+///
+/// `open` must build the bank on shuttle's runtime (`bank_core::ShuttleThreads`): a bank using
+/// real locks inside a shuttle execution would hang instead of being explored.
+pub fn check<B, F>(open: F, workload: &Workload, budget: &Budget) -> Result<CheckReport, CheckError>
+where
+    B: Bank + 'static,
+    F: Fn(&[Money]) -> B + Send + Sync + 'static,
+{
+    validate(workload, budget)?;
+    let open = Arc::new(open);
+    let workload = Arc::new(workload.clone());
+    let findings = Rc::new(RefCell::new(Findings::default()));
+    let mut runs = Vec::new();
+    for &strategy in &budget.strategies {
+        let run = explore(&open, &workload, strategy, budget, &findings);
+        runs.push(run);
+        if findings.borrow().complete() {
+            break;
+        }
+    }
+    let findings = Rc::try_unwrap(findings)
+        .map(RefCell::into_inner)
+        .unwrap_or_else(|shared| shared.borrow().clone());
+    let mut observed = Verdicts::ALL_HOLD;
+    for invariant in findings.first.keys() {
+        observed.set(*invariant, Verdict::Breaks);
+    }
+    Ok(CheckReport {
+        observed,
+        counterexamples: findings.first.into_values().collect(),
+        runs,
+        panic: findings.panic,
+    })
+}
+
+fn validate(workload: &Workload, budget: &Budget) -> Result<(), CheckError> {
+    validate_initial(&workload.balances)
+        .map_err(|error| CheckError::InvalidWorkload(error.to_string()))?;
+    if workload.threads.is_empty() {
+        return Err(CheckError::InvalidWorkload("it has no thread".into()));
+    }
+    if budget.strategies.is_empty() {
+        return Err(CheckError::InvalidBudget("no strategy".into()));
+    }
+    if budget.iterations == 0 {
+        return Err(CheckError::InvalidBudget("zero iterations".into()));
+    }
+    if std::env::var_os("SHUTTLE_RANDOM_SEED").is_some() {
+        return Err(CheckError::SeedOverriddenByEnvironment);
+    }
+    Ok(())
+}
+
+/// The first counterexample per invariant, and a panic if the bank panicked.
+#[derive(Debug, Clone, Default)]
+struct Findings {
+    first: BTreeMap<Invariant, Counterexample>,
+    panic: Option<Counterexample>,
+}
+
+impl Findings {
+    /// Nothing more to find: every invariant broke, or the bank panicked.
+    fn complete(&self) -> bool {
+        self.first.len() == Invariant::ALL.len() || self.panic.is_some()
+    }
+}
+
+/// Where the body leaves one execution's observations for the recorder's callback.
+type ObservationSlot = Arc<Mutex<Option<Observations>>>;
+
+/// Runs one strategy until its budget is spent, it runs out of schedules, or nothing is left to
+/// find; records counterexamples into `findings`.
+fn explore<B, F>(
+    open: &Arc<F>,
+    workload: &Arc<Workload>,
+    strategy: Strategy,
+    budget: &Budget,
+    findings: &Rc<RefCell<Findings>>,
+) -> StrategyRun
+where
+    B: Bank + 'static,
+    F: Fn(&[Money]) -> B + Send + Sync + 'static,
+{
+    let started = Instant::now();
+    let inner: Box<dyn Scheduler> = match strategy {
+        Strategy::Random => Box::new(RandomScheduler::new_from_seed(
+            budget.seed,
+            budget.iterations,
+        )),
+        Strategy::Pct { depth } => Box::new(PctScheduler::new_from_seed(
+            budget.seed,
+            depth,
+            budget.iterations,
+        )),
+        Strategy::Dfs => Box::new(DfsScheduler::new(Some(budget.iterations), false)),
+    };
+    let inner = Rc::new(RefCell::new(inner));
+    let state = Rc::new(RefCell::new(RecorderState {
+        limit: budget.iterations,
+        ..RecorderState::default()
+    }));
+    let slot: ObservationSlot = Arc::default();
+    let new_counterexample = {
+        let (workload, seed) = (Arc::clone(workload), budget.seed);
+        move |invariant, iteration, schedule: &RecordedSchedule, anomaly| Counterexample {
+            invariant,
+            workload: (*workload).clone(),
+            strategy,
+            seed,
+            iteration,
+            schedule: schedule.to_string(),
+            anomaly,
+        }
+    };
+    let on_finished: OnFinished = {
+        let (slot, findings, new_counterexample) = (
+            Arc::clone(&slot),
+            Rc::clone(findings),
+            new_counterexample.clone(),
+        );
+        Box::new(move |iteration, schedule| {
+            let observed = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+            let mut findings = findings.borrow_mut();
+            if let Some(observed) = observed {
+                for invariant in observed.violations() {
+                    findings.first.entry(invariant).or_insert_with(|| {
+                        new_counterexample(
+                            invariant,
+                            iteration,
+                            schedule,
+                            anomaly_of(&observed, invariant),
+                        )
+                    });
+                }
+            }
+            findings.complete()
+        })
+    };
+    let on_finished = Rc::new(RefCell::new(on_finished));
+    let body = {
+        let (open, workload, slot) = (Arc::clone(open), Arc::clone(workload), Arc::clone(&slot));
+        move || {
+            let observed = execution::run_workload(open.as_ref(), &workload);
+            *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(observed);
+        }
+    };
+    loop {
+        let recorder = Recorder {
+            inner: Rc::clone(&inner),
+            state: Rc::clone(&state),
+            on_finished: Rc::clone(&on_finished),
+        };
+        let runner = Runner::new(recorder, shuttle_config());
+        let body = body.clone();
+        let Err(payload) = catch_unwind(AssertUnwindSafe(move || runner.run(body))) else {
+            break;
+        };
+        // Shuttle aborted the execution under way: a deadlock, a livelock, or a panic in the bank.
+        let message = panic_message(payload.as_ref());
+        let mut state = state.borrow_mut();
+        state.pending = false;
+        slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let (iteration, schedule) = (state.executions, state.current.clone());
+        let mut found = findings.borrow_mut();
+        if let Some(blocked) = deadlock_or_livelock(&message) {
+            found
+                .first
+                .entry(Invariant::DeadlockFree)
+                .or_insert_with(|| {
+                    let anomaly = Anomaly {
+                        expected_total: bank_core::bank::total(&workload.balances),
+                        blocked_threads: blocked,
+                        message: Some(message),
+                        ..Anomaly::default()
+                    };
+                    new_counterexample(Invariant::DeadlockFree, iteration, &schedule, anomaly)
+                });
+        } else {
+            let anomaly = Anomaly {
+                message: Some(message),
+                ..Anomaly::default()
+            };
+            found.panic.get_or_insert_with(|| {
+                new_counterexample(Invariant::DeadlockFree, iteration, &schedule, anomaly)
+            });
+        }
+        if found.complete() || state.executions >= state.limit {
+            break;
+        }
+    }
+    let state = state.borrow();
+    StrategyRun {
+        strategy,
+        schedules: state.executions,
+        completed: state.exhausted,
+        elapsed: started.elapsed(),
+    }
+}
+
+/// Shuttle settings for exploration: no schedule printing (the checker records its own), a
+/// step bound that turns a livelock into a finding, and no warnings about unsound atomics.
+fn shuttle_config() -> Config {
+    let mut config = Config::new();
+    config.failure_persistence = FailurePersistence::None;
+    config.max_steps = MaxSteps::FailAfter(STEP_BOUND);
+    config.silence_warnings = true;
+    config
+}
+
+/// The anomaly summary for one violated invariant.
+fn anomaly_of(observed: &Observations, invariant: Invariant) -> Anomaly {
+    let totals = || {
+        observed
+            .audit_totals
+            .iter()
+            .copied()
+            .chain(observed.final_total)
+    };
+    let observed_total = match invariant {
+        Invariant::SnapshotConservation => observed
+            .audit_totals
+            .iter()
+            .copied()
+            .find(|&t| t != observed.expected_total),
+        _ => observed.final_total,
+    };
+    Anomaly {
+        expected_total: observed.expected_total,
+        observed_total,
+        lowest_total: totals().min(),
+        highest_total: totals().max(),
+        min_balance: observed.min_balance,
+        blocked_threads: Vec::new(),
+        message: None,
+    }
+}
+
+/// The text of a panic payload.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_string()
+    } else {
+        "a panic with a non-text payload".to_string()
+    }
+}
+
+/// For shuttle's deadlock message (`deadlock! blocked tasks: [name (task 1), …]`) the blocked
+/// threads' names; for its step-bound message (a livelock: the run never finishes) an empty list;
+/// `None` for any other panic.
+pub(crate) fn deadlock_or_livelock(message: &str) -> Option<Vec<String>> {
+    if let Some(list) = message.strip_prefix("deadlock! blocked tasks: [") {
+        let list = list.trim_end_matches(']');
+        return Some(
+            list.split("), ")
+                .filter(|t| !t.is_empty())
+                .map(|task| task.split(" (").next().unwrap_or(task).to_string())
+                .collect(),
+        );
+    }
+    message.contains("exceeded max_steps bound").then(Vec::new)
+}

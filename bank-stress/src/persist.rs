@@ -1,0 +1,52 @@
+//! Replay files: every counterexample persisted as JSON (variant, invariant, workload, strategy,
+//! seed, schedule) under `target/bank-stress/replays/`, and read back by `cargo xtask replay`.
+
+use crate::checker::Counterexample;
+use std::path::{Path, PathBuf};
+
+/// What a replay file holds.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReplayFile {
+    /// The catalog id of the variant it was found in.
+    pub variant: String,
+    /// The counterexample (workload, strategy, seed, iteration, schedule, anomaly).
+    pub counterexample: Counterexample,
+}
+
+/// `target/bank-stress/replays` under the workspace's target directory (`CARGO_TARGET_DIR` when
+/// set).
+pub fn default_replay_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join("target")
+        });
+    target.join("bank-stress").join("replays")
+}
+
+/// Writes the counterexample to `dir/<variant>-<invariant>.json` and returns the path.
+pub fn save(
+    dir: &Path,
+    variant: &str,
+    counterexample: &Counterexample,
+) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(format!("{variant}-{}.json", counterexample.invariant.key()));
+    let file = ReplayFile {
+        variant: variant.to_string(),
+        counterexample: counterexample.clone(),
+    };
+    let text = serde_json::to_string_pretty(&file).map_err(std::io::Error::other)?;
+    std::fs::write(&path, text + "\n")?;
+    Ok(path)
+}
+
+/// Reads a replay file; the error says what is wrong with it in one line.
+pub fn load(path: &Path) -> Result<ReplayFile, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+    serde_json::from_str(&text)
+        .map_err(|error| format!("{} is not a replay file: {error}", path.display()))
+}
