@@ -48,31 +48,145 @@ pub fn arb_op() -> impl Strategy<Value = Op> {
 }
 
 /// A workload of 2–4 threads, 2–6 accounts holding 0–3 each, 1–4 operations per thread.
-/// Shrinks towards fewer threads, fewer operations, fewer accounts and smaller values.
+/// Shrinks towards fewer threads and operations first (proptest shrinks a tuple's parts in
+/// order), then fewer accounts and smaller values.
 pub fn arb_workload() -> impl Strategy<Value = Workload> {
     (
+        prop::collection::vec(prop::collection::vec(arb_op(), 1..=4), 2..=4),
         2..=MAX_ACCOUNTS,
         prop::collection::vec(0..=3i64, MAX_ACCOUNTS),
-        prop::collection::vec(prop::collection::vec(arb_op(), 1..=4), 2..=4),
     )
-        .prop_map(|(accounts, balances, threads)| Workload {
-            balances: balances[..accounts].to_vec(),
-            threads: threads
-                .into_iter()
-                .map(|ops| {
-                    ops.into_iter()
-                        .map(|op| match op {
-                            Op::Transfer { from, to, amount } => Op::Transfer {
-                                from: from % accounts,
-                                to: to % accounts,
-                                amount,
-                            },
-                            Op::Audit => Op::Audit,
-                        })
-                        .collect()
+        .prop_map(|(threads, accounts, balances)| with_accounts(threads, &balances[..accounts]))
+}
+
+/// A workload on these accounts, with every op's account indices reduced modulo their count.
+fn with_accounts(threads: Vec<Vec<Op>>, balances: &[Money]) -> Workload {
+    let accounts = balances.len();
+    let remap = |op: Op| match op {
+        Op::Transfer { from, to, amount } => Op::Transfer {
+            from: from % accounts,
+            to: to % accounts,
+            amount,
+        },
+        Op::Audit => Op::Audit,
+    };
+    Workload {
+        balances: balances.to_vec(),
+        threads: threads
+            .into_iter()
+            .map(|ops| ops.into_iter().map(remap).collect())
+            .collect(),
+    }
+}
+
+/// Greedy minimisation after proptest's shrink, which stops at local minima (it does not go
+/// back to deleting operations once it has started shrinking values). Tries, until nothing more
+/// helps: removing a thread, removing an operation, merging two accounts, and lowering an
+/// amount or a balance; keeps each change under which `still_fails` stays true. Deterministic.
+pub fn minimize(mut workload: Workload, still_fails: impl Fn(&Workload) -> bool) -> Workload {
+    loop {
+        let Some(smaller) = smaller_candidates(&workload)
+            .into_iter()
+            .find(|candidate| still_fails(candidate))
+        else {
+            return workload;
+        };
+        workload = smaller;
+    }
+}
+
+/// `workload` with account `merged` folded into account `into`: its balance added there, every
+/// op that named it now naming `into`, and the accounts after it renumbered down by one.
+fn merge_accounts(workload: &Workload, merged: usize, into: usize) -> Workload {
+    let mut balances = workload.balances.clone();
+    balances[into] = balances[into].saturating_add(balances[merged]);
+    balances.remove(merged);
+    let rename = |account: usize| {
+        let account = if account == merged { into } else { account };
+        if account > merged {
+            account - 1
+        } else {
+            account
+        }
+    };
+    let threads = workload
+        .threads
+        .iter()
+        .map(|ops| {
+            ops.iter()
+                .map(|op| match *op {
+                    Op::Transfer { from, to, amount } => Op::Transfer {
+                        from: rename(from),
+                        to: rename(to),
+                        amount,
+                    },
+                    Op::Audit => Op::Audit,
                 })
-                .collect(),
+                .collect()
         })
+        .collect();
+    Workload { balances, threads }
+}
+
+/// Every one-step simplification of `workload`, simplest first.
+fn smaller_candidates(workload: &Workload) -> Vec<Workload> {
+    let mut candidates = Vec::new();
+    for thread in 0..workload.threads.len() {
+        let mut threads = workload.threads.clone();
+        threads.remove(thread);
+        candidates.push(Workload {
+            balances: workload.balances.clone(),
+            threads,
+        });
+    }
+    for (thread, ops) in workload.threads.iter().enumerate() {
+        for op in 0..ops.len() {
+            let mut threads = workload.threads.clone();
+            threads[thread].remove(op);
+            threads.retain(|ops| !ops.is_empty());
+            candidates.push(Workload {
+                balances: workload.balances.clone(),
+                threads,
+            });
+        }
+    }
+    if workload.balances.len() > 2 {
+        for merged in 0..workload.balances.len() {
+            for into in (0..workload.balances.len()).filter(|&into| into != merged) {
+                candidates.push(merge_accounts(workload, merged, into));
+            }
+        }
+    }
+    for (thread, ops) in workload.threads.iter().enumerate() {
+        for (index, op) in ops.iter().enumerate() {
+            if let Op::Transfer { from, to, amount } = *op
+                && amount > 1
+            {
+                let mut threads = workload.threads.clone();
+                threads[thread][index] = Op::Transfer {
+                    from,
+                    to,
+                    amount: if amount > 3 { 3 } else { amount - 1 },
+                };
+                candidates.push(Workload {
+                    balances: workload.balances.clone(),
+                    threads,
+                });
+            }
+        }
+    }
+    for account in 0..workload.balances.len() {
+        if workload.balances[account] > 0 {
+            let mut balances = workload.balances.clone();
+            balances[account] -= 1;
+            candidates.push(Workload {
+                balances,
+                threads: workload.threads.clone(),
+            });
+        }
+    }
+    candidates.retain(|candidate| !candidate.threads.is_empty());
+    candidates
 }
 
 /// A seed for shuttle derived from the workload itself, so that the same proptest case always

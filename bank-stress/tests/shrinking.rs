@@ -1,0 +1,179 @@
+//! proptest over workloads: generate small workloads, explore each under shuttle with a seed
+//! derived from the workload, and
+//! - where the catalog says an invariant breaks, let proptest falsify "it holds" and shrink the
+//!   counterexample (then minimise it greedily: proptest's shrinker stops at local minima), which
+//!   must come out minimal (2 threads, 2 operations, 2 accounts);
+//! - where the catalog says it holds, find no break in any generated workload.
+//!
+//! The proptest RNG seed is fixed, so every run generates the same cases.
+
+use bank_core::{CATALOG, Invariant, VariantInfo, Verdict, Workload};
+use bank_stress::checker::{Budget, CheckReport, Strategy};
+use bank_stress::matrix::check_variant;
+use bank_stress::workloads::{arb_workload, minimize, seed_for};
+use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
+
+/// Explores one generated workload: DFS first (it completes on the small, shrunk workloads, so
+/// shrinking sees exact answers), then random schedules for the larger ones.
+fn explore(variant: &'static VariantInfo, workload: &Workload) -> CheckReport {
+    let seed = seed_for(workload);
+    let budget = Budget {
+        strategies: vec![Strategy::Dfs, Strategy::Random],
+        iterations: 400,
+        seed,
+    };
+    check_variant(variant, workload, &budget)
+        .expect("generated workloads are valid")
+        .report
+}
+
+fn runner(cases: u32) -> TestRunner {
+    TestRunner::new(Config {
+        cases,
+        rng_seed: RngSeed::Fixed(0x5EED_0F_BA4C),
+        failure_persistence: None,
+        max_shrink_iters: 2_000,
+        ..Config::default()
+    })
+}
+
+/// Falsifies "`invariant` holds for `id`" and returns proptest's shrunk workload.
+fn minimal_counterexample(id: &str, invariant: Invariant) -> Workload {
+    let variant = bank_core::catalog::find(id).unwrap();
+    assert_eq!(
+        variant.expected.get(invariant),
+        Verdict::Breaks,
+        "the catalog says {id} keeps {invariant}"
+    );
+    let result = runner(256).run(&arb_workload(), |workload| {
+        if explore(variant, &workload).breaks(invariant) {
+            Err(TestCaseError::fail(format!("{id} breaks {invariant}")))
+        } else {
+            Ok(())
+        }
+    });
+    match result {
+        Err(TestError::Fail(_, shrunk)) => {
+            let minimal = minimize(shrunk.clone(), |workload| {
+                explore(variant, workload).breaks(invariant)
+            });
+            println!(
+                "{id}, {invariant}: proptest shrank to {shrunk:?}; minimal counterexample {minimal:?}"
+            );
+            minimal
+        }
+        other => panic!("{id}: no workload broke {invariant}: {other:?}"),
+    }
+}
+
+fn assert_minimal(workload: &Workload) {
+    assert!(
+        workload.threads.len() <= 2,
+        "more than 2 threads: {workload:?}"
+    );
+    assert!(
+        workload.op_count() <= 2,
+        "more than 2 operations: {workload:?}"
+    );
+    assert_eq!(workload.balances.len(), 2, "not 2 accounts: {workload:?}");
+}
+
+#[test]
+fn unsafe_bank_audits_see_money_in_flight_in_a_minimal_workload() {
+    assert_minimal(&minimal_counterexample(
+        "unsafe",
+        Invariant::SnapshotConservation,
+    ));
+}
+
+#[test]
+fn unsafe_bank_loses_money_in_a_minimal_workload() {
+    assert_minimal(&minimal_counterexample(
+        "unsafe",
+        Invariant::FinalConservation,
+    ));
+}
+
+#[test]
+fn unsafe_bank_overdraws_in_a_minimal_workload() {
+    assert_minimal(&minimal_counterexample("unsafe", Invariant::NoOverdraft));
+}
+
+#[test]
+fn missed_audit_lock_audits_see_money_in_flight_in_a_minimal_workload() {
+    assert_minimal(&minimal_counterexample(
+        "missed-audit-lock",
+        Invariant::SnapshotConservation,
+    ));
+}
+
+#[test]
+fn global_lock_toctou_overdraws_in_a_minimal_workload() {
+    assert_minimal(&minimal_counterexample(
+        "global-lock-toctou",
+        Invariant::NoOverdraft,
+    ));
+}
+
+#[test]
+fn nested_locks_deadlock_in_a_minimal_workload() {
+    assert_minimal(&minimal_counterexample(
+        "nested-locks",
+        Invariant::DeadlockFree,
+    ));
+}
+
+#[test]
+fn unordered_audit_deadlocks_in_a_minimal_workload() {
+    assert_minimal(&minimal_counterexample(
+        "unordered-audit",
+        Invariant::DeadlockFree,
+    ));
+}
+
+#[test]
+fn atomic_audits_see_money_in_flight_in_a_minimal_workload() {
+    assert_minimal(&minimal_counterexample(
+        "atomic",
+        Invariant::SnapshotConservation,
+    ));
+}
+
+/// Every expected break above has its own test; this keeps the list in step with the catalog.
+#[test]
+fn every_expected_break_has_a_shrinking_test() {
+    let breaks: Vec<_> = CATALOG
+        .iter()
+        .flat_map(|variant| {
+            Invariant::ALL
+                .into_iter()
+                .filter(|&i| variant.expected.get(i) == Verdict::Breaks)
+                .map(|i| (variant.id, i))
+        })
+        .collect();
+    assert_eq!(breaks.len(), 8, "{breaks:?}");
+}
+
+/// No generated workload breaks an invariant the catalog says holds, for any variant.
+#[test]
+fn no_generated_workload_breaks_what_the_catalog_says_holds() {
+    let mut failures = Vec::new();
+    for variant in CATALOG {
+        let result = runner(24).run(&arb_workload(), |workload| {
+            let report = explore(variant, &workload);
+            for invariant in Invariant::ALL {
+                if variant.expected.get(invariant) == Verdict::Holds && report.breaks(invariant) {
+                    return Err(TestCaseError::fail(format!(
+                        "{} breaks {invariant}",
+                        variant.id
+                    )));
+                }
+            }
+            Ok(())
+        });
+        if let Err(error) = result {
+            failures.push(format!("{}: {error}", variant.id));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
