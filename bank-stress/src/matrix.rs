@@ -1,7 +1,8 @@
 //! The verdict matrix: each catalog variant checked under shuttle and compared with the
 //! catalog's expectation. Shared by `cargo xtask explore` and the tests.
 
-use crate::checker::{self, Budget, CheckError, CheckReport};
+use crate::checker::{self, Budget, CheckError, CheckReport, Counterexample};
+use crate::workloads::{minimize, seed_for};
 use bank_core::{Bank, BankOptions, Invariant, Money, VariantInfo, Workload};
 
 /// One variant's check, next to what the catalog expects.
@@ -52,4 +53,38 @@ pub fn check_variant(
 ) -> Result<VariantCheck, CheckError> {
     let report = checker::check(shuttle_opener(variant), workload, budget)?;
     Ok(VariantCheck { variant, report })
+}
+
+/// The budget used to decide, during minimisation, whether a small workload still breaks an
+/// invariant: DFS first (it completes on small workloads, so the answer is exact), then random.
+pub fn minimization_budget(seed: u64) -> Budget {
+    Budget {
+        strategies: vec![
+            crate::checker::Strategy::Dfs,
+            crate::checker::Strategy::Random,
+        ],
+        iterations: 400,
+        seed,
+    }
+}
+
+/// Shrinks a counterexample's workload to a minimal one that still breaks the same invariant,
+/// and returns that workload's own counterexample (with its schedule). Falls back to the
+/// original when no smaller workload breaks it.
+pub fn minimal_counterexample(
+    variant: &'static VariantInfo,
+    found: &Counterexample,
+) -> Counterexample {
+    let invariant = found.invariant;
+    let quick = |workload: &Workload| {
+        checker::check(
+            shuttle_opener(variant),
+            workload,
+            &minimization_budget(seed_for(workload)),
+        )
+        .ok()
+        .and_then(|report| report.counterexample(invariant).cloned())
+    };
+    let minimal = minimize(found.workload.clone(), |workload| quick(workload).is_some());
+    quick(&minimal).unwrap_or_else(|| found.clone())
 }

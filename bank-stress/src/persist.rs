@@ -18,12 +18,14 @@ pub struct ReplayFile {
 pub fn default_replay_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("..")
-                .join("target")
-        });
+        .unwrap_or_else(|| workspace_root().join("target"));
     target.join("bank-stress").join("replays")
+}
+
+/// The workspace's root: the parent of this crate's manifest directory.
+fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
 }
 
 /// Writes the counterexample to `dir/<variant>-<invariant>.json` and returns the path.

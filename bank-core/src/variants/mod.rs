@@ -23,8 +23,11 @@ pub mod two_level;
 pub mod unordered_audit;
 pub mod unsafe_bank;
 
-use crate::bank::BankOptions;
-use crate::runtime::Runtime;
+use crate::bank::{AccountId, BankOptions, Money, TransferError, check_funds};
+use crate::runtime::{Lock, Runtime};
+
+/// The guard a runtime's mutex around one balance hands out.
+type BalanceGuard<'a, R> = <<R as Runtime>::Mutex<Money> as Lock<Money>>::Guard<'a>;
 
 /// The lecture's `sleep(0)` between debit and credit: gives other threads the chance to see the
 /// bank mid-transfer. Every variant calls it at that point.
@@ -37,17 +40,12 @@ pub(crate) fn yield_between_debit_and_credit<R: Runtime>(options: BankOptions) {
 /// The body of a transfer once the variant holds whatever its design says protects both balances:
 /// the funds check, the debit, the lesson's yield, the credit.
 pub(crate) fn move_money<R: Runtime>(
-    transfer: (
-        crate::bank::AccountId,
-        crate::bank::AccountId,
-        crate::bank::Money,
-    ),
-    from_balance: &mut crate::bank::Money,
-    to_balance: &mut crate::bank::Money,
+    (from, to, amount): (AccountId, AccountId, Money),
+    from_balance: &mut Money,
+    to_balance: &mut Money,
     options: BankOptions,
-) -> Result<(), crate::bank::TransferError> {
-    let (from, to, amount) = transfer;
-    crate::bank::check_funds(from, *from_balance, to, *to_balance, amount)?;
+) -> Result<(), TransferError> {
+    check_funds(from, *from_balance, to, *to_balance, amount)?;
     *from_balance -= amount;
     yield_between_debit_and_credit::<R>(options);
     *to_balance += amount;
@@ -57,14 +55,10 @@ pub(crate) fn move_money<R: Runtime>(
 /// Locks the two accounts in ascending index order (the global lock order) and returns the guards
 /// as (from, to).
 pub(crate) fn lock_pair_in_index_order<R: Runtime>(
-    accounts: &[R::Mutex<crate::bank::Money>],
-    from: crate::bank::AccountId,
-    to: crate::bank::AccountId,
-) -> (
-    <R::Mutex<crate::bank::Money> as crate::runtime::Lock<crate::bank::Money>>::Guard<'_>,
-    <R::Mutex<crate::bank::Money> as crate::runtime::Lock<crate::bank::Money>>::Guard<'_>,
-) {
-    use crate::runtime::Lock;
+    accounts: &[R::Mutex<Money>],
+    from: AccountId,
+    to: AccountId,
+) -> (BalanceGuard<'_, R>, BalanceGuard<'_, R>) {
     if from < to {
         let from_guard = accounts[from].lock();
         (from_guard, accounts[to].lock())
@@ -75,10 +69,7 @@ pub(crate) fn lock_pair_in_index_order<R: Runtime>(
 }
 
 /// Locks every account in ascending index order, reads all balances, then releases them all.
-pub(crate) fn lock_all_in_index_order<R: Runtime>(
-    accounts: &[R::Mutex<crate::bank::Money>],
-) -> Vec<crate::bank::Money> {
-    use crate::runtime::Lock;
+pub(crate) fn lock_all_in_index_order<R: Runtime>(accounts: &[R::Mutex<Money>]) -> Vec<Money> {
     let guards: Vec<_> = accounts.iter().map(Lock::lock).collect();
     guards.iter().map(|guard| **guard).collect()
 }

@@ -318,13 +318,41 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 /// `None` for any other panic.
 pub(crate) fn deadlock_or_livelock(message: &str) -> Option<Vec<String>> {
     if let Some(list) = message.strip_prefix("deadlock! blocked tasks: [") {
-        let list = list.trim_end_matches(']');
-        return Some(
-            list.split("), ")
-                .filter(|t| !t.is_empty())
-                .map(|task| task.split(" (").next().unwrap_or(task).to_string())
-                .collect(),
-        );
+        // Each entry reads `name (task name(id)[, detached][, pending future])`, comma-separated;
+        // a name is what precedes ` (task `, after the previous entry's closing `), `.
+        let pieces: Vec<&str> = list.split(" (task ").collect();
+        let names = pieces[..pieces.len().saturating_sub(1)]
+            .iter()
+            .map(|piece| piece.rsplit("), ").next().unwrap_or(piece).to_string())
+            .collect();
+        return Some(names);
     }
     message.contains("exceeded max_steps bound").then(Vec::new)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::deadlock_or_livelock;
+
+    #[test]
+    fn blocked_thread_names_are_read_from_shuttles_deadlock_message() {
+        let message = "deadlock! blocked tasks: [main-thread (task main-thread(0)), worker-0 (task worker-0(1), pending future), worker-1 (task worker-1(2))]";
+        assert_eq!(
+            deadlock_or_livelock(message),
+            Some(vec![
+                "main-thread".into(),
+                "worker-0".into(),
+                "worker-1".into()
+            ])
+        );
+    }
+
+    #[test]
+    fn a_step_bound_is_a_livelock_and_other_panics_are_neither() {
+        assert_eq!(
+            deadlock_or_livelock("exceeded max_steps bound 20000. this might be"),
+            Some(vec![])
+        );
+        assert_eq!(deadlock_or_livelock("index out of bounds"), None);
+    }
 }

@@ -1,0 +1,92 @@
+//! The checker is a library: a bank written outside this workspace, against bank-core's public
+//! abstraction only, is checked exactly like the course's variants.
+
+use bank_core::bank::{check_funds, validate_request};
+use bank_core::runtime::{AtomicMoney, Lock, Runtime};
+use bank_core::{AccountId, Bank, Invariant, Money, ShuttleThreads, TransferError, Verdict};
+use bank_stress::checker::{Budget, check};
+use bank_stress::workloads::default_workload;
+
+/// A bank someone might write: a lock for transfers, and an "optimised" audit that reads a
+/// running total kept in an atomic, updated in two steps.
+struct LedgerBank<R: Runtime> {
+    accounts: R::Mutex<Vec<Money>>,
+    in_flight: R::AtomicMoney,
+}
+
+impl<R: Runtime> LedgerBank<R> {
+    fn open(balances: &[Money]) -> Self {
+        Self {
+            accounts: R::Mutex::new(balances.to_vec()),
+            in_flight: R::AtomicMoney::new(0),
+        }
+    }
+}
+
+impl<R: Runtime> Bank for LedgerBank<R> {
+    fn account_count(&self) -> usize {
+        self.accounts.lock().len()
+    }
+    fn transfer(&self, from: AccountId, to: AccountId, amount: Money) -> Result<(), TransferError> {
+        validate_request(self.account_count(), from, to, amount)?;
+        {
+            let mut accounts = self.accounts.lock();
+            check_funds(from, accounts[from], to, accounts[to], amount)?;
+            accounts[from] -= amount;
+        }
+        // The bug: the money is outside every account between these two critical sections.
+        self.in_flight.store(self.in_flight.load() + amount);
+        R::yield_now();
+        self.in_flight.store(self.in_flight.load() - amount);
+        self.accounts.lock()[to] += amount;
+        Ok(())
+    }
+    fn audit(&self) -> Vec<Money> {
+        self.accounts.lock().clone()
+    }
+    fn balances(&self) -> Vec<Money> {
+        self.audit()
+    }
+}
+
+#[test]
+fn a_bank_defined_outside_the_workspace_gets_a_report_with_counterexamples() {
+    let report = check(
+        LedgerBank::<ShuttleThreads>::open,
+        &default_workload(),
+        &Budget::portfolio(500, 3),
+    )
+    .unwrap();
+    assert_eq!(
+        report.observed.get(Invariant::SnapshotConservation),
+        Verdict::Breaks
+    );
+    assert_eq!(report.observed.get(Invariant::DeadlockFree), Verdict::Holds);
+    let found = report
+        .counterexample(Invariant::SnapshotConservation)
+        .unwrap();
+    assert_eq!(found.anomaly.expected_total, 2);
+    assert!(found.anomaly.lowest_total < Some(2), "{:?}", found.anomaly);
+}
+
+#[test]
+fn bad_input_is_an_error_value_not_a_panic() {
+    let empty = bank_core::Workload {
+        balances: vec![1],
+        threads: vec![vec![]],
+    };
+    let error = check(
+        LedgerBank::<ShuttleThreads>::open,
+        &empty,
+        &Budget::portfolio(10, 0),
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("at least 2 accounts"), "{error}");
+    let error = check(
+        LedgerBank::<ShuttleThreads>::open,
+        &default_workload(),
+        &Budget::portfolio(0, 0),
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("zero iterations"), "{error}");
+}

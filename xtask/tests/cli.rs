@@ -1,0 +1,178 @@
+//! The xtask binary as a user meets it: exit codes, one-line errors, the list, explore and
+//! replay round trip.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn xtask(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .output()
+        .expect("the xtask binary runs")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn list_json_has_the_ten_ids_with_their_expectations() {
+    let output = xtask(&["list", "--json"]);
+    assert!(output.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let variants = json["variants"].as_array().unwrap();
+    let rows: Vec<String> = variants
+        .iter()
+        .map(|v| {
+            let e = &v["expected"];
+            format!(
+                "{} {} {} {} {}",
+                v["id"].as_str().unwrap(),
+                e["snapshot_conservation"].as_str().unwrap(),
+                e["final_conservation"].as_str().unwrap(),
+                e["no_overdraft"].as_str().unwrap(),
+                e["deadlock_free"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "unsafe breaks breaks breaks holds",
+            "missed-audit-lock breaks holds holds holds",
+            "global-lock-toctou holds holds breaks holds",
+            "global-lock holds holds holds holds",
+            "nested-locks holds holds holds breaks",
+            "unordered-audit holds holds holds breaks",
+            "ordered-locks holds holds holds holds",
+            "atomic breaks holds holds holds",
+            "two-level holds holds holds holds",
+            "actor holds holds holds holds",
+        ]
+    );
+    assert!(
+        variants
+            .iter()
+            .all(|v| !v["lesson"].as_str().unwrap().is_empty())
+    );
+}
+
+#[test]
+fn bad_usage_exits_2_with_one_line_naming_the_flag() {
+    for (args, flag) in [
+        (vec!["explore", "--variant", "no-such-bank"], "--variant"),
+        (vec!["explore", "--iterations", "0"], "--iterations"),
+        (vec!["explore", "--iterations", "lots"], "--iterations"),
+        (vec!["explore", "--seed", "-1"], "-1"),
+        (vec!["explore", "--strategy", "bogus"], "--strategy"),
+    ] {
+        let output = xtask(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.contains(flag), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn replay_of_a_missing_or_damaged_file_exits_2() {
+    let dir = scratch("replay-bad-input");
+    let damaged = dir.join("damaged.json");
+    std::fs::write(&damaged, "{}").unwrap();
+    for file in [dir.join("missing.json"), damaged] {
+        let output = xtask(&["replay", file.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(2));
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr)
+                .trim_end()
+                .lines()
+                .count(),
+            1
+        );
+    }
+}
+
+#[test]
+fn explore_writes_json_and_replay_files_and_the_unsafe_replay_reproduces() {
+    let dir = scratch("explore-unsafe");
+    let json_path = dir.join("report.json");
+    let output = xtask(&[
+        "explore",
+        "--variant",
+        "unsafe",
+        "--variant",
+        "global-lock",
+        "--iterations",
+        "500",
+        "--json",
+        json_path.to_str().unwrap(),
+        "--replay-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    let unsafe_bank = &json["variants"][0];
+    assert_eq!(unsafe_bank["observed"], unsafe_bank["expected"]);
+    let counterexamples = unsafe_bank["counterexamples"].as_array().unwrap();
+    assert_eq!(counterexamples.len(), 3);
+    for found in counterexamples {
+        let threads = found["threads"].as_array().unwrap();
+        let ops: usize = threads
+            .iter()
+            .map(|ops| ops.as_array().unwrap().len())
+            .sum();
+        assert!(threads.len() <= 2 && ops <= 2, "{found}");
+        let replay = xtask(&["replay", found["replay_file"].as_str().unwrap()]);
+        assert_eq!(
+            replay.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&replay.stdout)
+        );
+    }
+    assert_eq!(
+        json["variants"][1]["counterexamples"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+}
+
+#[test]
+fn a_replay_file_moved_onto_the_fixed_bank_no_longer_reproduces() {
+    let dir = scratch("explore-toctou");
+    let output = xtask(&[
+        "explore",
+        "--variant",
+        "global-lock-toctou",
+        "--iterations",
+        "300",
+        "--replay-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let path = dir.join("global-lock-toctou-no_overdraft.json");
+    let fixed = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("\"global-lock-toctou\"", "\"global-lock\"");
+    let moved = dir.join("moved.json");
+    std::fs::write(&moved, fixed).unwrap();
+    assert_eq!(
+        xtask(&["replay", path.to_str().unwrap()]).status.code(),
+        Some(1)
+    );
+    assert_eq!(
+        xtask(&["replay", moved.to_str().unwrap()]).status.code(),
+        Some(0)
+    );
+}
