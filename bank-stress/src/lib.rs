@@ -6,8 +6,10 @@
 //!   small workloads to explore and shrink.
 //! - [`persist`]: counterexamples written to and read from replay files under `target/`.
 //! - [`matrix`]: every catalog variant checked against its expected verdict.
+//! - [`stress`]: real-thread campaigns with a deadlock watchdog, presets and sharding.
 
 pub mod checker;
 pub mod matrix;
 pub mod persist;
+pub mod stress;
 pub mod workloads;

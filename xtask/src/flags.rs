@@ -23,6 +23,10 @@ pub enum Command {
     Explore(ExploreArgs),
     /// Re-run one persisted counterexample; exit 1 if the violation reproduces, 0 if not.
     Replay(ReplayArgs),
+    /// Run every variant on real threads (the lecture's experiment) and compare with the catalog.
+    Stress(StressArgs),
+    /// Merge shard reports of one stress campaign into the report of the whole campaign.
+    Merge(MergeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -85,4 +89,73 @@ pub fn parse_variant(id: &str) -> Result<&'static VariantInfo, String> {
             bank_core::catalog::known_ids()
         )
     })
+}
+
+/// A stress preset (see `bank_stress::stress::Preset`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PresetChoice {
+    /// Exactly the lecture's workload: 5 threads × 9,999 transfers on 6 accounts, one run.
+    Seed,
+    /// Every variant in a few seconds: 4 threads × 2,000 transfers, one run.
+    Quick,
+    /// 5 threads × 20,000 transfers, three runs per variant.
+    Default,
+    /// 8 threads on 3 small accounts, 50,000 transfers each, five runs.
+    Tough,
+    /// Four runs per variant, each going on for --duration (default 30 s).
+    Soak,
+}
+
+#[derive(Debug, Args)]
+pub struct StressArgs {
+    /// A variant id to run (repeatable); all variants by default.
+    #[arg(long = "variant", value_name = "ID", value_parser = parse_variant)]
+    pub variants: Vec<&'static VariantInfo>,
+    /// The campaign size.
+    #[arg(long, value_enum, default_value_t = PresetChoice::Default)]
+    pub preset: PresetChoice,
+    /// Worker threads per run (overrides the preset).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// Accounts, at least 2 (overrides the preset; balances cycle through the lecture's).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(2..=1_000_000))]
+    pub accounts: Option<u64>,
+    /// Transfers per thread (overrides the preset).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub transfers: Option<u64>,
+    /// Stop each run after this long, e.g. 10s or 2m (overrides the preset).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: Option<std::time::Duration>,
+    /// The campaign seed; run k of every variant uses seed + k.
+    #[arg(long, value_name = "S", default_value_t = 0x0BAD_BA4C)]
+    pub seed: u64,
+    /// Do not yield between debit and credit (throughput runs).
+    #[arg(long)]
+    pub no_yield: bool,
+    /// Also write the report as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Run only shard I of N (0-based) of the campaign's runs.
+    #[arg(long, value_name = "I/N", value_parser = clap::value_parser!(bank_stress::stress::Shard))]
+    pub shard: Option<bank_stress::stress::Shard>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Shard reports written by `cargo xtask stress --shard I/N --json FILE`.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// Where to write the merged report.
+    #[arg(long, value_name = "FILE")]
+    pub json: PathBuf,
+}
+
+/// Parses a positive duration such as `10s`, `500ms` or `2m`.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let duration = humantime::parse_duration(text)
+        .map_err(|error| format!("{error} (try 10s, 500ms or 2m)"))?;
+    if duration.is_zero() {
+        return Err("must be longer than zero".into());
+    }
+    Ok(duration)
 }

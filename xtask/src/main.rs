@@ -7,7 +7,9 @@
 mod explore;
 mod flags;
 mod list;
+mod merge;
 mod replay;
+mod stress;
 
 use clap::Parser;
 use flags::{Cli, Command};
@@ -46,6 +48,8 @@ fn main() -> ExitCode {
         Command::List(args) => list::run(&args),
         Command::Explore(args) => explore::run(&args),
         Command::Replay(args) => replay::run(&args),
+        Command::Stress(args) => stress::run(&args),
+        Command::Merge(args) => merge::run(&args),
     };
     match result {
         Ok(Outcome::Agrees) => ExitCode::from(EXIT_OK),

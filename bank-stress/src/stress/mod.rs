@@ -1,0 +1,22 @@
+//! Real-thread stress campaigns: the lecture's experiment on OS threads with `parking_lot`
+//! locks, fast, and never hanging.
+//!
+//! Real threads cannot force a schedule, so a break the catalog expects but a run did not happen
+//! to show is "not observed", not a failure; a break of an invariant the catalog says holds is.
+//!
+//! - `preset.rs`: the campaign sizes (`seed` is exactly the lecture's workload).
+//! - `shard.rs`: a deterministic partition of a campaign's runs, `--shard I/N`.
+//! - `run.rs`: one run of one variant, with the deadlock watchdog and the time bound.
+//! - `report.rs`: per-run records, per-variant summaries, and merging shard reports.
+
+mod campaign;
+mod preset;
+mod report;
+mod run;
+mod shard;
+
+pub use campaign::{Campaign, RunSpec};
+pub use preset::Preset;
+pub use report::{CampaignReport, DeadlockReport, Observed, RunRecord, VariantSummary, merge};
+pub use run::run_once;
+pub use shard::Shard;

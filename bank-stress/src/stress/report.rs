@@ -1,0 +1,279 @@
+//! What a stress campaign reports: a record per run, a summary per variant computed from the
+//! records, and `merge`, which puts shard reports back together. Because summaries are computed
+//! from run records only, merging the shards' records gives exactly the summary the unsharded
+//! campaign computes from the same records.
+
+use bank_core::{CATALOG, Invariant, Money, Verdict, Verdicts};
+
+/// One audited total, for charts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AuditSample {
+    /// Microseconds since the run started.
+    pub micros: u64,
+    /// The audit's total.
+    pub total: i128,
+    /// Which worker audited.
+    pub thread: usize,
+}
+
+/// A deadlock (or a run that never finished).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct DeadlockReport {
+    /// The blocked threads, by name.
+    pub threads: Vec<String>,
+    /// The cycle(s) and the bank frames of each thread's backtrace, or why the run was abandoned.
+    pub detail: String,
+}
+
+/// One run of one variant.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct RunRecord {
+    /// The variant's id.
+    pub variant: String,
+    /// The run's number within the variant.
+    pub run: usize,
+    /// The workload seed.
+    pub seed: u64,
+    /// The total every audit should see.
+    pub expected_total: i128,
+    /// Transfers attempted by threads that finished.
+    pub transfers: u64,
+    /// Of those, transfers the bank accepted.
+    pub transfers_applied: u64,
+    /// Audits made.
+    pub audits: u64,
+    /// Audits whose total differed from the expected total.
+    pub inconsistent_audits: u64,
+    /// The earliest inconsistent audit.
+    pub first_inconsistent: Option<AuditSample>,
+    /// The lowest audited total.
+    pub lowest_total: Option<i128>,
+    /// The highest audited total.
+    pub highest_total: Option<i128>,
+    /// The most negative balance seen in an audit or at the end (0 if none).
+    pub min_balance: Money,
+    /// The total after every thread finished (`None` after a deadlock).
+    pub final_total: Option<i128>,
+    /// Worker threads that finished.
+    pub threads_finished: usize,
+    /// Wall time of the threaded part.
+    pub wall_seconds: f64,
+    /// The deadlock, if one was observed.
+    pub deadlock: Option<DeadlockReport>,
+    /// A sample of audited totals over time (every inconsistent one up to a cap).
+    pub samples: Vec<AuditSample>,
+}
+
+impl RunRecord {
+    /// The verdict this run shows for each invariant.
+    pub fn observed(&self) -> Verdicts {
+        let breaks = |broken: bool| {
+            if broken {
+                Verdict::Breaks
+            } else {
+                Verdict::Holds
+            }
+        };
+        Verdicts {
+            snapshot_conservation: breaks(self.inconsistent_audits > 0),
+            final_conservation: breaks(
+                self.final_total
+                    .is_some_and(|total| total != self.expected_total),
+            ),
+            no_overdraft: breaks(self.min_balance < 0),
+            deadlock_free: breaks(self.deadlock.is_some()),
+        }
+    }
+}
+
+/// How an observed verdict compares with the catalog's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Observed {
+    /// Observed what the catalog says.
+    AsExpected,
+    /// The catalog says it breaks; no run happened to show it (real threads cannot force it).
+    NotObserved,
+    /// The catalog says it holds, and a run broke it: a failure.
+    Contradicts,
+}
+
+/// One variant over all its runs.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct VariantSummary {
+    /// The variant's id.
+    pub id: String,
+    /// The catalog's verdicts.
+    pub expected: Verdicts,
+    /// What the runs showed: breaks if any run broke it.
+    pub observed: Verdicts,
+    /// Transfers attempted.
+    pub transfers: u64,
+    /// Audits.
+    pub audits: u64,
+    /// Inconsistent audits.
+    pub inconsistent_audits: u64,
+    /// The earliest inconsistent audit of the first run that had one.
+    pub first_inconsistent: Option<AuditSample>,
+    /// The lowest audited total.
+    pub lowest_total: Option<i128>,
+    /// The highest audited total.
+    pub highest_total: Option<i128>,
+    /// The most negative balance.
+    pub min_balance: Money,
+    /// The final total of the last run that finished.
+    pub final_total: Option<i128>,
+    /// Wall time over all runs.
+    pub wall_seconds: f64,
+    /// Transfers per second over all runs.
+    pub transfers_per_sec: f64,
+    /// The first deadlock observed.
+    pub deadlock: Option<DeadlockReport>,
+}
+
+impl VariantSummary {
+    /// How each invariant's observation compares with the catalog.
+    pub fn comparison(&self, invariant: Invariant) -> Observed {
+        match (self.expected.get(invariant), self.observed.get(invariant)) {
+            (Verdict::Holds, Verdict::Breaks) => Observed::Contradicts,
+            (Verdict::Breaks, Verdict::Holds) => Observed::NotObserved,
+            _ => Observed::AsExpected,
+        }
+    }
+
+    /// Invariants the catalog says hold and a run broke.
+    pub fn contradictions(&self) -> Vec<Invariant> {
+        Invariant::ALL
+            .into_iter()
+            .filter(|&i| self.comparison(i) == Observed::Contradicts)
+            .collect()
+    }
+}
+
+/// A whole campaign (or one shard of it).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CampaignReport {
+    /// One summary per variant, in catalog order.
+    pub variants: Vec<VariantSummary>,
+    /// The campaign seed.
+    pub seed: u64,
+    /// The preset name.
+    pub preset: String,
+    /// `I/N` for a shard's report, `None` for a whole (or merged) campaign.
+    pub shard: Option<String>,
+    /// The sizes the campaign ran with; shards must agree on them to merge.
+    pub config: serde_json::Value,
+    /// Every run's record, in campaign order.
+    pub runs: Vec<RunRecord>,
+}
+
+impl CampaignReport {
+    /// Builds the report from run records; summaries are computed from the records alone.
+    pub fn from_runs(
+        mut runs: Vec<RunRecord>,
+        seed: u64,
+        preset: &str,
+        shard: Option<String>,
+        config: serde_json::Value,
+    ) -> Self {
+        runs.sort_by_key(|run| (catalog_position(&run.variant), run.run));
+        let variants = CATALOG
+            .iter()
+            .filter_map(|variant| {
+                let mine: Vec<&RunRecord> = runs
+                    .iter()
+                    .filter(|run| run.variant == variant.id)
+                    .collect();
+                (!mine.is_empty()).then(|| summarise(variant.id, variant.expected, &mine))
+            })
+            .collect();
+        Self {
+            variants,
+            seed,
+            preset: preset.to_string(),
+            shard,
+            config,
+            runs,
+        }
+    }
+
+    /// Every invariant the catalog says holds and some run broke, by variant.
+    pub fn contradictions(&self) -> Vec<(String, Invariant)> {
+        self.variants
+            .iter()
+            .flat_map(|v| v.contradictions().into_iter().map(|i| (v.id.clone(), i)))
+            .collect()
+    }
+}
+
+fn catalog_position(id: &str) -> usize {
+    CATALOG
+        .iter()
+        .position(|variant| variant.id == id)
+        .unwrap_or(usize::MAX)
+}
+
+fn summarise(id: &str, expected: Verdicts, runs: &[&RunRecord]) -> VariantSummary {
+    let mut observed = Verdicts::ALL_HOLD;
+    for run in runs {
+        let verdicts = run.observed();
+        for invariant in Invariant::ALL {
+            if verdicts.get(invariant) == Verdict::Breaks {
+                observed.set(invariant, Verdict::Breaks);
+            }
+        }
+    }
+    let transfers = runs.iter().map(|run| run.transfers).sum();
+    let wall_seconds: f64 = runs.iter().map(|run| run.wall_seconds).sum();
+    VariantSummary {
+        id: id.to_string(),
+        expected,
+        observed,
+        transfers,
+        audits: runs.iter().map(|run| run.audits).sum(),
+        inconsistent_audits: runs.iter().map(|run| run.inconsistent_audits).sum(),
+        first_inconsistent: runs.iter().find_map(|run| run.first_inconsistent),
+        lowest_total: runs.iter().filter_map(|run| run.lowest_total).min(),
+        highest_total: runs.iter().filter_map(|run| run.highest_total).max(),
+        min_balance: runs.iter().map(|run| run.min_balance).min().unwrap_or(0),
+        final_total: runs.iter().rev().find_map(|run| run.final_total),
+        wall_seconds,
+        transfers_per_sec: if wall_seconds > 0.0 {
+            transfers as f64 / wall_seconds
+        } else {
+            0.0
+        },
+        deadlock: runs.iter().find_map(|run| run.deadlock.clone()),
+    }
+}
+
+/// Merges shard reports of one campaign into the report of the whole: same seed, preset and
+/// sizes, no run twice.
+pub fn merge(reports: Vec<CampaignReport>) -> Result<CampaignReport, String> {
+    let first = reports.first().ok_or("nothing to merge")?;
+    let (seed, preset, config) = (first.seed, first.preset.clone(), first.config.clone());
+    let mut runs: Vec<RunRecord> = Vec::new();
+    for report in &reports {
+        if report.seed != seed || report.preset != preset || report.config != config {
+            return Err(format!(
+                "shard {} is from another campaign (seed {}, preset {}) than the first (seed {seed}, preset {preset})",
+                report.shard.as_deref().unwrap_or("?"),
+                report.seed,
+                report.preset
+            ));
+        }
+        for run in &report.runs {
+            if runs
+                .iter()
+                .any(|known| known.variant == run.variant && known.run == run.run)
+            {
+                return Err(format!(
+                    "run {} of {} appears in two reports",
+                    run.run, run.variant
+                ));
+            }
+            runs.push(run.clone());
+        }
+    }
+    Ok(CampaignReport::from_runs(runs, seed, &preset, None, config))
+}

@@ -1,0 +1,233 @@
+//! `cargo xtask stress`: real-thread campaigns, with progress, a table, deadlock details and JSON.
+
+use crate::Outcome;
+use crate::flags::{PresetChoice, StressArgs};
+use bank_core::workload::SEED_BALANCES;
+use bank_core::{CATALOG, Invariant, VariantInfo};
+use bank_stress::stress::{Campaign, CampaignReport, Observed, Preset, RunRecord, RunSpec};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+pub fn run(args: &StressArgs) -> Result<Outcome, String> {
+    let campaign = campaign_from(args)?;
+    let runs = campaign.my_runs().len();
+    println!(
+        "stress: preset {}, {} variant(s), {} run(s){}, {} threads × {} transfers on {} accounts, yield {}, seed {}",
+        campaign.preset.name(),
+        campaign.variants.len(),
+        runs,
+        campaign
+            .shard
+            .map(|shard| format!(" (shard {shard})"))
+            .unwrap_or_default(),
+        campaign.shape.threads,
+        if campaign.duration.is_some() {
+            "∞ (until --duration)".to_string()
+        } else {
+            campaign.shape.transfers_per_thread.to_string()
+        },
+        campaign.shape.balances.len(),
+        if campaign.yield_between_debit_and_credit {
+            "on"
+        } else {
+            "off"
+        },
+        campaign.seed
+    );
+    let terminal = std::io::stderr().is_terminal();
+    let mut bar: Option<ProgressBar> = None;
+    let report = campaign.run(|spec, record, progress| match record {
+        None if terminal => bar = Some(start_bar(spec, progress)),
+        None => println!(
+            "stress: {} run {} (seed {}) started",
+            spec.variant.id, spec.run, spec.seed
+        ),
+        Some(record) => {
+            if let Some(bar) = bar.take() {
+                bar.finish_and_clear();
+            }
+            println!("stress: {}", describe_run(record));
+        }
+    });
+    print_summary(&report);
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&report).map_err(|error| error.to_string())?;
+        std::fs::write(path, text + "\n")
+            .map_err(|error| format!("--json: cannot write {}: {error}", path.display()))?;
+        println!("JSON report: {}", path.display());
+    }
+    Ok(if report.contradictions().is_empty() {
+        Outcome::Agrees
+    } else {
+        Outcome::Finding
+    })
+}
+
+/// The campaign the flags describe: the preset's sizes, overridden by any flag given.
+fn campaign_from(args: &StressArgs) -> Result<Campaign, String> {
+    let preset = match args.preset {
+        PresetChoice::Seed => Preset::Seed,
+        PresetChoice::Quick => Preset::Quick,
+        PresetChoice::Default => Preset::Default,
+        PresetChoice::Tough => Preset::Tough,
+        PresetChoice::Soak => Preset::Soak,
+    };
+    let mut shape = preset.shape();
+    if let Some(threads) = args.threads {
+        shape.threads = usize::try_from(threads).map_err(|_| "--threads: too many")?;
+    }
+    if let Some(accounts) = args.accounts {
+        let accounts = usize::try_from(accounts).map_err(|_| "--accounts: too many")?;
+        shape.balances = SEED_BALANCES
+            .iter()
+            .copied()
+            .cycle()
+            .take(accounts)
+            .collect();
+    }
+    if let Some(transfers) = args.transfers {
+        shape.transfers_per_thread =
+            usize::try_from(transfers).map_err(|_| "--transfers: too many")?;
+    }
+    let duration = args.duration.or(preset.duration());
+    let variants: Vec<&'static VariantInfo> = if args.variants.is_empty() {
+        CATALOG.iter().collect()
+    } else {
+        CATALOG
+            .iter()
+            .filter(|variant| args.variants.iter().any(|chosen| chosen.id == variant.id))
+            .collect()
+    };
+    Ok(Campaign {
+        preset,
+        variants,
+        shape,
+        runs_per_variant: preset.runs_per_variant(),
+        seed: args.seed,
+        yield_between_debit_and_credit: !args.no_yield,
+        duration,
+        time_bound: preset.time_bound(),
+        shard: args.shard,
+    })
+}
+
+fn start_bar(spec: &RunSpec, progress: &Arc<AtomicU64>) -> ProgressBar {
+    let planned = spec.shape.threads as u64 * spec.shape.transfers_per_thread as u64;
+    let bar = if spec.duration.is_some() {
+        ProgressBar::new_spinner()
+    } else {
+        ProgressBar::new(planned)
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix:>20} [{elapsed_precise}] {wide_bar} {pos}/{len} transfers",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_prefix(format!("{} #{}", spec.variant.id, spec.run));
+    let (ticker, progress) = (bar.clone(), Arc::clone(progress));
+    std::thread::spawn(move || {
+        while !ticker.is_finished() {
+            ticker.set_position(progress.load(Ordering::Relaxed));
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+    bar
+}
+
+fn describe_run(record: &RunRecord) -> String {
+    let outcome = match &record.deadlock {
+        Some(deadlock) => format!("DEADLOCK ({})", deadlock.threads.join(", ")),
+        None => format!(
+            "final total {}",
+            record.final_total.map_or("-".into(), |t| t.to_string())
+        ),
+    };
+    format!(
+        "{} run {} done in {:.2}s: {} transfers, {} audits, {} inconsistent, {}",
+        record.variant,
+        record.run,
+        record.wall_seconds,
+        record.transfers,
+        record.audits,
+        record.inconsistent_audits,
+        outcome
+    )
+}
+
+/// The per-variant table, then every deadlock's details.
+pub fn print_summary(report: &CampaignReport) {
+    println!();
+    print!("{:<20}", "variant");
+    for invariant in Invariant::ALL {
+        print!(" {:<21}", invariant.title());
+    }
+    println!(
+        " {:>12} {:>9} {:>12} {:>17} {:>8} {:>8} {:>7}",
+        "transfers/s", "audits", "inconsistent", "lowest..highest", "min bal", "final", "wall s"
+    );
+    for variant in &report.variants {
+        print!("{:<20}", variant.id);
+        for invariant in Invariant::ALL {
+            let cell = match variant.comparison(invariant) {
+                Observed::AsExpected => format!("{} ok", variant.observed.get(invariant)),
+                Observed::NotObserved => "not observed".to_string(),
+                Observed::Contradicts => format!("{} FAIL", variant.observed.get(invariant)),
+            };
+            print!(" {cell:<21}");
+        }
+        let range = match (variant.lowest_total, variant.highest_total) {
+            (Some(low), Some(high)) => format!("{low}..{high}"),
+            _ => "-".into(),
+        };
+        println!(
+            " {:>12.0} {:>9} {:>12} {:>17} {:>8} {:>8} {:>7.2}",
+            variant.transfers_per_sec,
+            variant.audits,
+            variant.inconsistent_audits,
+            range,
+            variant.min_balance,
+            variant.final_total.map_or("-".into(), |t| t.to_string()),
+            variant.wall_seconds
+        );
+    }
+    for variant in &report.variants {
+        if let Some(first) = variant.first_inconsistent {
+            println!(
+                "{}: first inconsistent audit at {} µs by worker {}: total {} instead of {}",
+                variant.id,
+                first.micros,
+                first.thread,
+                first.total,
+                report
+                    .runs
+                    .iter()
+                    .find(|run| run.variant == variant.id)
+                    .map_or(0, |run| run.expected_total)
+            );
+        }
+        if let Some(deadlock) = &variant.deadlock {
+            println!(
+                "{}: deadlock observed; threads abandoned: {}",
+                variant.id,
+                deadlock.threads.join(", ")
+            );
+            for line in deadlock.detail.lines() {
+                println!("    {line}");
+            }
+        }
+    }
+    let contradictions = report.contradictions();
+    if contradictions.is_empty() {
+        println!(
+            "\nnothing contradicts the catalog (\"not observed\": a break real threads did not happen to show)"
+        );
+    } else {
+        for (variant, invariant) in contradictions {
+            println!("FAIL: {variant} broke {invariant}, which the catalog says holds");
+        }
+    }
+}
