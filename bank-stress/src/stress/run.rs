@@ -55,7 +55,7 @@ impl WorkerStats {
         let inconsistent = audited != expected;
         // Keep every inconsistent audit up to the cap, and a thinning sample of consistent ones.
         let keep = self.samples.len() < SAMPLES_PER_THREAD
-            && (inconsistent || self.audits.is_power_of_two() || self.audits % 512 == 0);
+            && (inconsistent || self.audits.is_power_of_two() || self.audits.is_multiple_of(512));
         if inconsistent || keep {
             let sample = sample(audited);
             if inconsistent {
@@ -116,7 +116,7 @@ pub fn run_once(spec: &RunSpec, progress: &Progress) -> RunRecord {
                             thread: index,
                         });
                     }
-                    if stats.transfers % 256 == 0 {
+                    if stats.transfers.is_multiple_of(256) {
                         progress.fetch_add(256, Ordering::Relaxed);
                     }
                 }
