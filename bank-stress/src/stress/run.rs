@@ -13,9 +13,9 @@ use super::report::{AuditSample, DeadlockReport, RunRecord};
 use bank_core::bank::total;
 use bank_core::{Bank, BankOptions, Money};
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
@@ -187,17 +187,32 @@ pub fn run_once(spec: &RunSpec, progress: &Progress) -> RunRecord {
     summarise(spec, finished, final_balances, deadlock, wall)
 }
 
+/// A detected cycle: each thread's id and its backtrace, already formatted.
+type Cycle = Vec<(ThreadId, String)>;
+
+/// Cycles parking_lot reported that no run has claimed yet. Detection is process-wide and
+/// destructive (a cycle is reported once, to whichever caller asks first), so every run's
+/// watchdog files what it finds here and takes out only the cycles among its own threads.
+static UNCLAIMED_CYCLES: Mutex<Vec<Cycle>> = Mutex::new(Vec::new());
+
 /// Looks for a deadlock cycle involving this run's threads.
 fn detect_deadlock(names: &HashMap<ThreadId, String>) -> Option<DeadlockReport> {
-    let cycles = parking_lot::deadlock::check_deadlock();
-    let ours: Vec<_> = cycles
-        .into_iter()
-        .filter(|cycle| {
+    let mut unclaimed = UNCLAIMED_CYCLES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    for cycle in parking_lot::deadlock::check_deadlock() {
+        unclaimed.push(
             cycle
                 .iter()
-                .any(|thread| names.contains_key(&thread.thread_id()))
-        })
-        .collect();
+                .map(|thread| (thread.thread_id(), format!("{:?}", thread.backtrace())))
+                .collect(),
+        );
+    }
+    let (ours, others): (Vec<Cycle>, Vec<Cycle>) = unclaimed
+        .drain(..)
+        .partition(|cycle| cycle.iter().any(|(id, _)| names.contains_key(id)));
+    *unclaimed = others;
+    drop(unclaimed);
     if ours.is_empty() {
         return None;
     }
@@ -205,14 +220,10 @@ fn detect_deadlock(names: &HashMap<ThreadId, String>) -> Option<DeadlockReport> 
     let mut detail = String::new();
     for (number, cycle) in ours.iter().enumerate() {
         detail.push_str(&format!("cycle {}:\n", number + 1));
-        for thread in cycle {
-            let name = names
-                .get(&thread.thread_id())
-                .cloned()
-                .unwrap_or_else(|| format!("{:?}", thread.thread_id()));
+        for (id, backtrace) in cycle {
+            let name = names.get(id).cloned().unwrap_or_else(|| format!("{id:?}"));
             detail.push_str(&format!("  {name} blocked at:\n"));
             // The frames inside the bank are the ones that say which locks were taken in which order.
-            let backtrace = format!("{:?}", thread.backtrace());
             for frame in backtrace.lines().filter(|line| {
                 line.contains("bank_core::variants") || line.contains("bank_core/src/variants")
             }) {

@@ -1,0 +1,267 @@
+//! The stress campaign machinery: the watchdog reports a deadlock instead of hanging, a hung run
+//! is abandoned at its time bound, and sharding then merging gives the unsharded campaign.
+//!
+//! Real-thread races are not reproducible, so the watchdog is tested with banks that deadlock or
+//! hang *deterministically*, and merging is tested on what does not depend on the interleaving.
+
+use bank_core::catalog::{VariantInfo, Verdicts, find};
+use bank_core::{
+    AccountId, Bank, BankOptions, Money, OpenError, TransferError, Verdict, WorkloadShape,
+};
+use bank_stress::stress::{Campaign, Preset, RunSpec, Shard, merge, run_once};
+use std::sync::Barrier;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// The first two transfers (whatever their accounts) take two parking_lot locks in opposite
+/// orders, and a barrier makes sure each holds its first lock before taking the second: a
+/// deadlock every time.
+struct CertainDeadlockBank {
+    locks: [parking_lot::Mutex<()>; 2],
+    both_hold_one: Barrier,
+    callers: AtomicUsize,
+}
+
+impl Bank for CertainDeadlockBank {
+    fn account_count(&self) -> usize {
+        2
+    }
+    fn transfer(&self, _: AccountId, _: AccountId, _: Money) -> Result<(), TransferError> {
+        let (first, second) = if self.callers.fetch_add(1, Ordering::SeqCst) == 0 {
+            (0, 1)
+        } else {
+            (1, 0)
+        };
+        let _held = self.locks[first].lock();
+        self.both_hold_one.wait();
+        let _also = self.locks[second].lock();
+        Ok(())
+    }
+    fn audit(&self) -> Vec<Money> {
+        vec![1, 1]
+    }
+    fn balances(&self) -> Vec<Money> {
+        vec![1, 1]
+    }
+}
+
+fn open_certain_deadlock(_: &[Money], _: BankOptions) -> Result<Box<dyn Bank>, OpenError> {
+    Ok(Box::new(CertainDeadlockBank {
+        locks: [parking_lot::Mutex::new(()), parking_lot::Mutex::new(())],
+        both_hold_one: Barrier::new(2),
+        callers: AtomicUsize::new(0),
+    }))
+}
+
+/// Every transfer waits on a barrier no second thread ever reaches: a hang that is not a lock
+/// cycle, so parking_lot cannot see it.
+struct HangingBank(Barrier);
+
+impl Bank for HangingBank {
+    fn account_count(&self) -> usize {
+        2
+    }
+    fn transfer(&self, _: AccountId, _: AccountId, _: Money) -> Result<(), TransferError> {
+        self.0.wait();
+        Ok(())
+    }
+    fn audit(&self) -> Vec<Money> {
+        vec![1, 1]
+    }
+    fn balances(&self) -> Vec<Money> {
+        vec![1, 1]
+    }
+}
+
+fn open_hanging(_: &[Money], _: BankOptions) -> Result<Box<dyn Bank>, OpenError> {
+    Ok(Box::new(HangingBank(Barrier::new(3))))
+}
+
+fn test_variant(id: &'static str, open: bank_core::catalog::Opener) -> &'static VariantInfo {
+    Box::leak(Box::new(VariantInfo {
+        id,
+        lesson: "test double",
+        from: "this test",
+        mechanism: "test double",
+        expected: Verdicts {
+            deadlock_free: Verdict::Breaks,
+            ..Verdicts::ALL_HOLD
+        },
+        open_os: open,
+        open_shuttle: open,
+    }))
+}
+
+fn spec(variant: &'static VariantInfo, threads: usize, time_bound: Duration) -> RunSpec {
+    RunSpec {
+        variant,
+        run: 0,
+        seed: 1,
+        shape: WorkloadShape {
+            balances: vec![1, 1],
+            threads,
+            transfers_per_thread: 10,
+            ..WorkloadShape::seed()
+        },
+        yield_between_debit_and_credit: true,
+        duration: None,
+        time_bound,
+    }
+}
+
+#[test]
+fn the_watchdog_reports_a_lock_cycle_instead_of_hanging() {
+    // The time bound is far beyond the watchdog's period: the run must end on the detected cycle.
+    let record = run_once(
+        &spec(
+            test_variant("certain-deadlock", open_certain_deadlock),
+            2,
+            Duration::from_secs(20),
+        ),
+        &Default::default(),
+    );
+    let deadlock = record.deadlock.clone().expect("the deadlock is reported");
+    assert!(
+        deadlock.detail.starts_with("cycle 1:"),
+        "found by parking_lot's detector: {}",
+        deadlock.detail
+    );
+    assert_eq!(
+        deadlock.threads,
+        ["certain-deadlock-worker-0", "certain-deadlock-worker-1"]
+    );
+    assert_eq!(record.final_total, None, "a deadlocked bank is not read");
+    assert_eq!(record.observed().deadlock_free, Verdict::Breaks);
+}
+
+#[test]
+fn a_hang_without_a_lock_cycle_is_abandoned_at_the_time_bound() {
+    let record = run_once(
+        &spec(
+            test_variant("hanging", open_hanging),
+            2,
+            Duration::from_millis(200),
+        ),
+        &Default::default(),
+    );
+    let deadlock = record.deadlock.clone().expect("the hang is reported");
+    assert!(
+        deadlock
+            .detail
+            .contains("did not finish within its time bound"),
+        "{}",
+        deadlock.detail
+    );
+    assert_eq!(record.threads_finished, 0);
+}
+
+fn small_campaign(shard: Option<Shard>) -> Campaign {
+    Campaign {
+        preset: Preset::Quick,
+        variants: ["unsafe", "global-lock", "ordered-locks"]
+            .map(|id| find(id).unwrap())
+            .to_vec(),
+        shape: WorkloadShape {
+            threads: 3,
+            transfers_per_thread: 300,
+            ..WorkloadShape::seed()
+        },
+        runs_per_variant: 3,
+        seed: 99,
+        yield_between_debit_and_credit: true,
+        duration: None,
+        time_bound: Duration::from_secs(30),
+        shard,
+    }
+}
+
+#[test]
+fn shards_partition_the_campaign_and_merge_back_into_it() {
+    let whole = small_campaign(None).run(|_, _, _| {});
+    let shards: Vec<_> = (0..2)
+        .map(|index| small_campaign(Some(Shard { index, count: 2 })).run(|_, _, _| {}))
+        .collect();
+    assert_eq!(
+        shards[0].runs.len() + shards[1].runs.len(),
+        whole.runs.len()
+    );
+    let merged = merge(shards.clone()).unwrap();
+    assert_eq!(merged.shard, None);
+    assert_eq!(
+        (merged.seed, &merged.preset, &merged.config),
+        (whole.seed, &whole.preset, &whole.config)
+    );
+    // The same runs, with the same seeds and the same work done (interleavings differ run to run).
+    let key = |report: &bank_stress::stress::CampaignReport| {
+        report
+            .runs
+            .iter()
+            .map(|run| {
+                (
+                    run.variant.clone(),
+                    run.run,
+                    run.seed,
+                    run.transfers,
+                    run.audits,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(key(&merged), key(&whole));
+    for (merged, whole) in merged.variants.iter().zip(&whole.variants) {
+        assert_eq!(
+            (&merged.id, merged.expected, merged.transfers, merged.audits),
+            (&whole.id, whole.expected, whole.transfers, whole.audits)
+        );
+    }
+    // And the summaries are exactly those of the shards' records put together.
+    let recomputed = bank_stress::stress::CampaignReport::from_runs(
+        shards.iter().flat_map(|shard| shard.runs.clone()).collect(),
+        99,
+        "quick",
+        None,
+        whole.config.clone(),
+    );
+    assert_eq!(merged, recomputed);
+}
+
+#[test]
+fn merging_refuses_a_run_twice_or_another_campaign() {
+    let shard = small_campaign(Some(Shard { index: 0, count: 3 })).run(|_, _, _| {});
+    assert!(
+        merge(vec![shard.clone(), shard.clone()])
+            .unwrap_err()
+            .contains("appears in two reports")
+    );
+    let mut other = shard.clone();
+    other.seed += 1;
+    assert!(
+        merge(vec![shard, other])
+            .unwrap_err()
+            .contains("another campaign")
+    );
+    assert!(merge(vec![]).is_err());
+}
+
+#[test]
+fn correct_variants_never_contradict_the_catalog_on_real_threads() {
+    let mut campaign = small_campaign(None);
+    campaign.variants = ["global-lock", "ordered-locks", "two-level", "actor"]
+        .map(|id| find(id).unwrap())
+        .to_vec();
+    let report = campaign.run(|_, _, _| {});
+    assert!(
+        report.contradictions().is_empty(),
+        "{:?}",
+        report.contradictions()
+    );
+    for variant in &report.variants {
+        assert_eq!(variant.inconsistent_audits, 0, "{}", variant.id);
+        assert_eq!(variant.final_total, Some(44_500), "{}", variant.id);
+        assert!(
+            variant.audits > 0 && variant.transfers == 3 * 3 * 300,
+            "{}",
+            variant.id
+        );
+    }
+}

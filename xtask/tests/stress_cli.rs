@@ -1,0 +1,101 @@
+//! `cargo xtask stress` and `merge` as a user meets them: bad input exits 2 with one line naming
+//! the flag, nothing panics, and shard reports merge.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn xtask(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .output()
+        .expect("the xtask binary runs")
+}
+
+#[test]
+fn every_bad_stress_input_exits_2_naming_the_flag() {
+    for (args, flag) in [
+        (vec!["--threads", "0"], "--threads"),
+        (vec!["--accounts", "1"], "--accounts"),
+        (vec!["--accounts", "many"], "--accounts"),
+        (vec!["--variant", "vault"], "--variant"),
+        (vec!["--shard", "2/2"], "--shard"),
+        (vec!["--shard", "1of2"], "--shard"),
+        (vec!["--shard", "0/0"], "--shard"),
+        (vec!["--duration", "0s"], "--duration"),
+        (vec!["--duration", "soon"], "--duration"),
+        (vec!["--transfers", "0"], "--transfers"),
+        (vec!["--preset", "gentle"], "--preset"),
+    ] {
+        let output = xtask(&[&["stress"], args.as_slice()].concat());
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.contains(flag), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn two_shards_merge_into_one_report() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("stress-shards");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let common = [
+        "stress",
+        "--preset",
+        "quick",
+        "--transfers",
+        "200",
+        "--variant",
+        "global-lock",
+        "--variant",
+        "ordered-locks",
+        "--variant",
+        "atomic",
+    ];
+    for shard in ["0/2", "1/2"] {
+        let file = path(&format!("shard-{}.json", &shard[..1]));
+        let output = xtask(&[&common[..], &["--shard", shard, "--json", &file]].concat());
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+    }
+    let output = xtask(&[
+        "merge",
+        &path("shard-0.json"),
+        &path("shard-1.json"),
+        "--json",
+        &path("merged.json"),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let merged: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path("merged.json")).unwrap()).unwrap();
+    let ids: Vec<_> = merged["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, ["global-lock", "ordered-locks", "atomic"]);
+    assert_eq!(merged["shard"], serde_json::Value::Null);
+    for variant in merged["variants"].as_array().unwrap() {
+        assert_eq!(variant["transfers"], 4 * 200, "{variant}");
+    }
+    let again = xtask(&[
+        "merge",
+        &path("shard-0.json"),
+        &path("shard-0.json"),
+        "--json",
+        &path("twice.json"),
+    ]);
+    assert_eq!(again.status.code(), Some(2));
+}
