@@ -135,6 +135,9 @@ pub struct StressArgs {
     /// Also write the report as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Also write a self-contained HTML report (index.html, SVG charts) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
     /// Run only shard I of N (0-based) of the campaign's runs.
     #[arg(long, value_name = "I/N", value_parser = clap::value_parser!(bank_stress::stress::Shard))]
     pub shard: Option<bank_stress::stress::Shard>,
@@ -148,6 +151,9 @@ pub struct MergeArgs {
     /// Where to write the merged report.
     #[arg(long, value_name = "FILE")]
     pub json: PathBuf,
+    /// Also write the merged HTML report into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
 }
 
 /// Parses a positive duration such as `10s`, `500ms` or `2m`.

@@ -24,6 +24,9 @@ pub fn run(args: &MergeArgs) -> Result<Outcome, String> {
         args.json.display()
     );
     crate::stress::print_summary(&merged);
+    if let Some(dir) = &args.report {
+        crate::stress::write_html(&merged, dir)?;
+    }
     Ok(if merged.contradictions().is_empty() {
         Outcome::Agrees
     } else {

@@ -59,6 +59,9 @@ pub fn run(args: &StressArgs) -> Result<Outcome, String> {
             .map_err(|error| format!("--json: cannot write {}: {error}", path.display()))?;
         println!("JSON report: {}", path.display());
     }
+    if let Some(dir) = &args.report {
+        write_html(&report, dir)?;
+    }
     Ok(if report.contradictions().is_empty() {
         Outcome::Agrees
     } else {
@@ -230,4 +233,15 @@ pub fn print_summary(report: &CampaignReport) {
             println!("FAIL: {variant} broke {invariant}, which the catalog says holds");
         }
     }
+}
+
+/// Writes `DIR/index.html`.
+pub fn write_html(report: &CampaignReport, dir: &std::path::Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir)
+        .map_err(|error| format!("--report: cannot create {}: {error}", dir.display()))?;
+    let path = dir.join("index.html");
+    std::fs::write(&path, bank_stress::stress::render_html(report))
+        .map_err(|error| format!("--report: cannot write {}: {error}", path.display()))?;
+    println!("HTML report: {}", path.display());
+    Ok(())
 }

@@ -8,14 +8,17 @@
 //! - `shard.rs`: a deterministic partition of a campaign's runs, `--shard I/N`.
 //! - `run.rs`: one run of one variant, with the deadlock watchdog and the time bound.
 //! - `report.rs`: per-run records, per-variant summaries, and merging shard reports.
+//! - `html.rs`: the self-contained HTML report with SVG charts.
 
 mod campaign;
+mod html;
 mod preset;
 mod report;
 mod run;
 mod shard;
 
 pub use campaign::{Campaign, RunSpec};
+pub use html::render as render_html;
 pub use preset::Preset;
 pub use report::{CampaignReport, DeadlockReport, Observed, RunRecord, VariantSummary, merge};
 pub use run::run_once;

@@ -1,0 +1,272 @@
+//! A self-contained HTML report of a stress campaign: per variant, the audited total over time
+//! (as Jepsen's bank test plots it) with inconsistent audits in red against the expected total,
+//! and the throughput of every variant. Inline SVG and CSS only; no script, no external file.
+
+use super::report::{CampaignReport, Observed, RunRecord, VariantSummary};
+use bank_core::Invariant;
+use std::fmt::Write;
+
+const CHART_WIDTH: f64 = 640.0;
+const CHART_HEIGHT: f64 = 180.0;
+const MARGIN: f64 = 48.0;
+
+/// Renders the report as one HTML page.
+pub fn render(report: &CampaignReport) -> String {
+    let mut page = String::new();
+    let _ = write!(
+        page,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Bank stress report: {preset}</title>\n<style>\
+body{{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}}\
+table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right;font-size:90%;white-space:nowrap}}\
+td:first-child,th:first-child{{text-align:left}}.fail{{background:#fcc}}.ok{{background:#dfd}}.unseen{{background:#eee}}\
+section{{margin:2em 0}}h2{{margin-bottom:.2em}}.note{{color:#666;font-size:90%}}svg text{{font-size:11px}}\
+</style></head><body>\n<h1>Bank stress report</h1>\n<p>preset <b>{preset}</b>, seed {seed}{shard}, {runs} run(s).</p>\n",
+        preset = escape(&report.preset),
+        seed = report.seed,
+        shard = report
+            .shard
+            .as_deref()
+            .map(|s| format!(", shard {}", escape(s)))
+            .unwrap_or_default(),
+        runs = report.runs.len()
+    );
+    page.push_str(&verdict_table(report));
+    page.push_str("<section><h2>Throughput</h2>\n");
+    page.push_str(&throughput_chart(&report.variants));
+    page.push_str("</section>\n");
+    for variant in &report.variants {
+        let _ = write!(
+            page,
+            "<section><h2 id=\"{id}\">{id}</h2>\n",
+            id = escape(&variant.id)
+        );
+        if let Some(run) = report.runs.iter().find(|run| run.variant == variant.id) {
+            page.push_str(&totals_chart(run));
+        }
+        if let Some(deadlock) = &variant.deadlock {
+            let _ = write!(
+                page,
+                "<p><b>Deadlock</b> ({}):</p><pre>{}</pre>\n",
+                escape(&deadlock.threads.join(", ")),
+                escape(&deadlock.detail)
+            );
+        }
+        page.push_str("</section>\n");
+    }
+    page.push_str("</body></html>\n");
+    page
+}
+
+fn verdict_table(report: &CampaignReport) -> String {
+    let mut table = String::from("<table><tr><th>variant</th>");
+    for invariant in Invariant::ALL {
+        let _ = write!(
+            table,
+            "<th title=\"{}\">{}</th>",
+            invariant.key(),
+            invariant.title()
+        );
+    }
+    table.push_str("<th>transfers/s</th><th>audits</th><th>inconsistent</th><th>min bal</th><th>final</th></tr>\n");
+    for variant in &report.variants {
+        let _ = write!(
+            table,
+            "<tr><td><a href=\"#{id}\">{id}</a></td>",
+            id = escape(&variant.id)
+        );
+        for invariant in Invariant::ALL {
+            let (class, text) = match variant.comparison(invariant) {
+                Observed::AsExpected => ("ok", variant.observed.get(invariant).to_string()),
+                Observed::NotObserved => ("unseen", "not observed".to_string()),
+                Observed::Contradicts => (
+                    "fail",
+                    format!("{} (expected holds)", variant.observed.get(invariant)),
+                ),
+            };
+            let _ = write!(table, "<td class=\"{class}\">{text}</td>");
+        }
+        let _ = write!(
+            table,
+            "<td>{:.0}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            variant.transfers_per_sec,
+            variant.audits,
+            variant.inconsistent_audits,
+            variant.min_balance,
+            variant.final_total.map_or("-".into(), |t| t.to_string())
+        );
+    }
+    table.push_str("</table>\n<p class=\"note\">\"not observed\": the catalog expects a break that real threads did not happen to show.</p>\n");
+    table
+}
+
+/// Horizontal bars: transfers per second per variant.
+fn throughput_chart(variants: &[VariantSummary]) -> String {
+    let row = 22.0;
+    let height = row * variants.len() as f64 + 10.0;
+    let max = variants
+        .iter()
+        .map(|v| v.transfers_per_sec)
+        .fold(1.0, f64::max);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{height}\" role=\"img\" aria-label=\"throughput per variant\">\n",
+        w = CHART_WIDTH + 200.0
+    );
+    for (index, variant) in variants.iter().enumerate() {
+        let y = index as f64 * row + 5.0;
+        let width = variant.transfers_per_sec / max * CHART_WIDTH;
+        let _ = write!(
+            svg,
+            "<text x=\"0\" y=\"{ty}\">{id}</text><rect x=\"140\" y=\"{y}\" width=\"{width:.1}\" height=\"16\" fill=\"#4a7ebb\"/><text x=\"{tx:.1}\" y=\"{ty}\">{rate:.0}/s</text>\n",
+            ty = y + 12.0,
+            id = escape(&variant.id),
+            tx = 145.0 + width,
+            rate = variant.transfers_per_sec
+        );
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+/// The audited total over time for one run: grey dots for consistent audits, red for
+/// inconsistent ones, a dashed line at the expected total.
+fn totals_chart(run: &RunRecord) -> String {
+    if run.samples.is_empty() {
+        return "<p class=\"note\">No audit finished in this run (see the deadlock below).</p>\n"
+            .into();
+    }
+    let expected = run.expected_total as f64;
+    let lowest = run
+        .samples
+        .iter()
+        .map(|s| s.total as f64)
+        .fold(expected, f64::min);
+    let highest = run
+        .samples
+        .iter()
+        .map(|s| s.total as f64)
+        .fold(expected, f64::max);
+    let span = (highest - lowest).max(1.0);
+    let last = run
+        .samples
+        .iter()
+        .map(|s| s.micros)
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let x = |micros: u64| MARGIN + micros as f64 / last * (CHART_WIDTH - MARGIN);
+    let y = |total: f64| 10.0 + (highest - total) / span * (CHART_HEIGHT - 30.0);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{CHART_WIDTH}\" height=\"{CHART_HEIGHT}\" role=\"img\" aria-label=\"audited total over time, run {run}\">\n\
+<line x1=\"{MARGIN}\" y1=\"{ey:.1}\" x2=\"{CHART_WIDTH}\" y2=\"{ey:.1}\" stroke=\"#2a2\" stroke-dasharray=\"4 3\"/>\n\
+<text x=\"0\" y=\"{ety:.1}\">{expected}</text><text x=\"0\" y=\"14\">{highest}</text><text x=\"0\" y=\"{lty:.1}\">{lowest}</text>\n\
+<text x=\"{MARGIN}\" y=\"{axis}\">0 µs</text><text x=\"{end:.1}\" y=\"{axis}\">{last} µs</text>\n",
+        run = run.run,
+        ey = y(expected),
+        ety = y(expected) + 4.0,
+        lty = CHART_HEIGHT - 18.0,
+        axis = CHART_HEIGHT - 2.0,
+        end = CHART_WIDTH - 60.0,
+    );
+    for sample in &run.samples {
+        let colour = if sample.total == run.expected_total {
+            "#999"
+        } else {
+            "#d22"
+        };
+        let _ = write!(
+            svg,
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2\" fill=\"{colour}\"/>\n",
+            x(sample.micros),
+            y(sample.total as f64)
+        );
+    }
+    let _ = write!(
+        svg,
+        "</svg>\n<p class=\"note\">run {}: {} audits, {} inconsistent (red); {} samples drawn; dashed: the expected total.</p>\n",
+        run.run,
+        run.audits,
+        run.inconsistent_audits,
+        run.samples.len()
+    );
+    svg
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render;
+    use crate::stress::report::{AuditSample, CampaignReport, DeadlockReport, RunRecord};
+
+    fn run(variant: &str, totals: &[i128], deadlock: Option<DeadlockReport>) -> RunRecord {
+        RunRecord {
+            variant: variant.into(),
+            expected_total: 100,
+            audits: totals.len() as u64,
+            inconsistent_audits: totals.iter().filter(|&&t| t != 100).count() as u64,
+            samples: totals
+                .iter()
+                .enumerate()
+                .map(|(i, &total)| AuditSample {
+                    micros: i as u64 * 10,
+                    total,
+                    thread: 0,
+                })
+                .collect(),
+            final_total: deadlock.is_none().then_some(100),
+            deadlock,
+            wall_seconds: 0.5,
+            transfers: 10,
+            ..RunRecord::default()
+        }
+    }
+
+    #[test]
+    fn the_page_charts_every_variant_and_marks_inconsistent_audits_in_red() {
+        let report = CampaignReport::from_runs(
+            vec![
+                run("unsafe", &[100, 97, 100, 103], None),
+                run("global-lock", &[100, 100], None),
+                run(
+                    "nested-locks <&>",
+                    &[],
+                    Some(DeadlockReport {
+                        threads: vec!["w-0".into(), "w-1".into()],
+                        detail: "cycle 1:".into(),
+                    }),
+                ),
+            ],
+            7,
+            "quick",
+            None,
+            serde_json::json!({}),
+        );
+        let page = render(&report);
+        assert!(page.starts_with("<!DOCTYPE html>") && page.trim_end().ends_with("</html>"));
+        assert_eq!(
+            page.matches("fill=\"#d22\"").count(),
+            2,
+            "two inconsistent audits, in red"
+        );
+        assert_eq!(
+            page.matches("fill=\"#999\"").count(),
+            4,
+            "four consistent ones, in grey"
+        );
+        assert!(
+            page.contains("<h2 id=\"unsafe\">unsafe</h2>")
+                && page.contains("<h2 id=\"global-lock\">")
+        );
+        assert!(page.contains("aria-label=\"throughput per variant\""));
+        assert!(
+            !page.contains("src=") && !page.contains("<script"),
+            "self-contained"
+        );
+        assert!(!page.contains("<&>"), "names are escaped");
+    }
+}
