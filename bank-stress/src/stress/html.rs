@@ -13,14 +13,14 @@ const MARGIN: f64 = 48.0;
 /// Renders the report as one HTML page.
 pub fn render(report: &CampaignReport) -> String {
     let mut page = String::new();
-    let _ = write!(
+    let _ = writeln!(
         page,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Bank stress report: {preset}</title>\n<style>\
 body{{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}}\
 table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right;font-size:90%;white-space:nowrap}}\
 td:first-child,th:first-child{{text-align:left}}.fail{{background:#fcc}}.ok{{background:#dfd}}.unseen{{background:#eee}}\
 section{{margin:2em 0}}h2{{margin-bottom:.2em}}.note{{color:#666;font-size:90%}}svg text{{font-size:11px}}\
-</style></head><body>\n<h1>Bank stress report</h1>\n<p>preset <b>{preset}</b>, seed {seed}{shard}, {runs} run(s).</p>\n",
+</style></head><body>\n<h1>Bank stress report</h1>\n<p>preset <b>{preset}</b>, seed {seed}{shard}, {runs} run(s).</p>",
         preset = escape(&report.preset),
         seed = report.seed,
         shard = report
@@ -35,18 +35,18 @@ section{{margin:2em 0}}h2{{margin-bottom:.2em}}.note{{color:#666;font-size:90%}}
     page.push_str(&throughput_chart(&report.variants));
     page.push_str("</section>\n");
     for variant in &report.variants {
-        let _ = write!(
+        let _ = writeln!(
             page,
-            "<section><h2 id=\"{id}\">{id}</h2>\n",
+            "<section><h2 id=\"{id}\">{id}</h2>",
             id = escape(&variant.id)
         );
         if let Some(run) = report.runs.iter().find(|run| run.variant == variant.id) {
             page.push_str(&totals_chart(run));
         }
         if let Some(deadlock) = &variant.deadlock {
-            let _ = write!(
+            let _ = writeln!(
                 page,
-                "<p><b>Deadlock</b> ({}):</p><pre>{}</pre>\n",
+                "<p><b>Deadlock</b> ({}):</p><pre>{}</pre>",
                 escape(&deadlock.threads.join(", ")),
                 escape(&deadlock.detail)
             );
@@ -85,9 +85,9 @@ fn verdict_table(report: &CampaignReport) -> String {
             };
             let _ = write!(table, "<td class=\"{class}\">{text}</td>");
         }
-        let _ = write!(
+        let _ = writeln!(
             table,
-            "<td>{:.0}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            "<td>{:.0}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             variant.transfers_per_sec,
             variant.audits,
             variant.inconsistent_audits,
@@ -114,9 +114,9 @@ fn throughput_chart(variants: &[VariantSummary]) -> String {
     for (index, variant) in variants.iter().enumerate() {
         let y = index as f64 * row + 5.0;
         let width = variant.transfers_per_sec / max * CHART_WIDTH;
-        let _ = write!(
+        let _ = writeln!(
             svg,
-            "<text x=\"0\" y=\"{ty}\">{id}</text><rect x=\"140\" y=\"{y}\" width=\"{width:.1}\" height=\"16\" fill=\"#4a7ebb\"/><text x=\"{tx:.1}\" y=\"{ty}\">{rate:.0}/s</text>\n",
+            "<text x=\"0\" y=\"{ty}\">{id}</text><rect x=\"140\" y=\"{y}\" width=\"{width:.1}\" height=\"16\" fill=\"#4a7ebb\"/><text x=\"{tx:.1}\" y=\"{ty}\">{rate:.0}/s</text>",
             ty = y + 12.0,
             id = escape(&variant.id),
             tx = 145.0 + width,
@@ -173,16 +173,16 @@ fn totals_chart(run: &RunRecord) -> String {
         } else {
             "#d22"
         };
-        let _ = write!(
+        let _ = writeln!(
             svg,
-            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2\" fill=\"{colour}\"/>\n",
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2\" fill=\"{colour}\"/>",
             x(sample.micros),
             y(sample.total as f64)
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         svg,
-        "</svg>\n<p class=\"note\">run {}: {} audits, {} inconsistent (red); {} samples drawn; dashed: the expected total.</p>\n",
+        "</svg>\n<p class=\"note\">run {}: {} audits, {} inconsistent (red); {} samples drawn; dashed: the expected total.</p>",
         run.run,
         run.audits,
         run.inconsistent_audits,
