@@ -27,6 +27,18 @@ pub enum Command {
     Stress(StressArgs),
     /// Merge shard reports of one stress campaign into the report of the whole campaign.
     Merge(MergeArgs),
+    /// Run the pull-request tier of the pipeline locally: fmt, clippy, nextest, explore, stress.
+    Ci(CiArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CiArgs {
+    /// Run only this stage (repeatable); every stage by default.
+    #[arg(long = "stage", value_name = "NAME")]
+    pub stages: Vec<String>,
+    /// Print the stages and their commands, and run nothing.
+    #[arg(long)]
+    pub list: bool,
 }
 
 #[derive(Debug, Args)]

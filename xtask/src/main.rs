@@ -4,6 +4,7 @@
 //! Exit codes: 0 the run agrees with the catalog, 1 a finding (a verdict contradicts the catalog,
 //! or a replayed violation reproduces), 2 bad usage or input.
 
+mod ci;
 mod explore;
 mod flags;
 mod list;
@@ -50,6 +51,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => replay::run(&args),
         Command::Stress(args) => stress::run(&args),
         Command::Merge(args) => merge::run(&args),
+        Command::Ci(args) => ci::run(&args),
     };
     match result {
         Ok(Outcome::Agrees) => ExitCode::from(EXIT_OK),

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# One shard of the nightly campaign: a soak stress shard and a long exploration with this shard's
+# own seed range. Usage: ci/nightly-shard.sh INDEX COUNT. Writes everything under target/nightly/.
+# Both commands run even if the first fails, so the shard's artifacts are complete either way.
+set -euxo pipefail
+index=$1
+count=$2
+out=target/nightly
+mkdir -p "$out/replays"
+status=0
+cargo xtask stress --preset soak --shard "$index/$count" --json "$out/stress-shard-$index.json" \
+  --report "$out/stress-report-shard-$index" || status=1
+# Distinct seeds per shard: shard i explores seeds 1000*i, 1000*i+1, ...
+cargo xtask explore --iterations 200000 --seed $((1000 * index)) --json "$out/explore-shard-$index.json" \
+  --replay-dir "$out/replays" || status=1
+exit "$status"
