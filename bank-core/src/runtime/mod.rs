@@ -15,7 +15,7 @@
 mod os_threads;
 mod shuttle_threads;
 
-pub use os_threads::OsThreads;
+pub use os_threads::{OsThreads, YieldingMutex};
 pub use shuttle_threads::ShuttleThreads;
 
 use crate::bank::Money;
