@@ -29,6 +29,15 @@ pub enum Command {
     Merge(MergeArgs),
     /// Run the pull-request tier of the pipeline locally: fmt, clippy, nextest, explore, stress.
     Ci(CiArgs),
+    /// Mutation testing with cargo-mutants (installed if missing); prints caught / viable.
+    Mutants(MutantsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MutantsArgs {
+    /// Extra arguments for cargo mutants, after `--` (for example `-- --shard 0/8`).
+    #[arg(last = true, value_name = "ARGS")]
+    pub cargo_mutants_args: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ mod explore;
 mod flags;
 mod list;
 mod merge;
+mod mutants;
 mod replay;
 mod stress;
 
@@ -52,6 +53,7 @@ fn main() -> ExitCode {
         Command::Stress(args) => stress::run(&args),
         Command::Merge(args) => merge::run(&args),
         Command::Ci(args) => ci::run(&args),
+        Command::Mutants(args) => mutants::run(&args),
     };
     match result {
         Ok(Outcome::Agrees) => ExitCode::from(EXIT_OK),
