@@ -18,7 +18,9 @@ struct Stage {
 enum Program {
     /// `cargo` itself.
     Cargo,
-    /// This xtask binary (so stages run the very commands users run).
+    /// `cargo xtask`, the very command users run. Not this process's own executable: an earlier
+    /// stage (nextest) may rebuild `target/debug/xtask` with the workspace's test features and
+    /// replace the running binary, whose path then points at a deleted file.
     Xtask,
 }
 
