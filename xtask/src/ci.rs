@@ -93,15 +93,10 @@ pub fn run(args: &CiArgs) -> Result<Outcome, String> {
     for stage in chosen {
         println!("== ci: {} ({})", stage.name, describe(stage));
         let started = Instant::now();
-        let mut command = match stage.program {
-            Program::Cargo => {
-                Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-            }
-            Program::Xtask => Command::new(
-                std::env::current_exe()
-                    .map_err(|error| format!("cannot find the xtask binary: {error}"))?,
-            ),
-        };
+        let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        if let Program::Xtask = stage.program {
+            command.arg("xtask");
+        }
         let status = command
             .args(stage.args)
             .status()
