@@ -209,3 +209,60 @@ fn the_model_refuses_each_invalid_transfer_with_its_error() {
     assert_eq!(bank.transfer(1, 0, 50), Ok(()));
     assert_eq!(bank.balances(), [150, i64::MAX - 50]);
 }
+
+/// Errors are read by people (the CLI prints them): each one names what went wrong.
+#[test]
+fn every_error_says_what_went_wrong() {
+    assert_eq!(
+        TransferError::UnknownAccount(7).to_string(),
+        "unknown account 7"
+    );
+    assert_eq!(
+        TransferError::SameAccount(2).to_string(),
+        "cannot transfer from account 2 to itself"
+    );
+    assert_eq!(
+        TransferError::InvalidAmount(-5).to_string(),
+        "amount -5 is not positive"
+    );
+    assert_eq!(
+        TransferError::InsufficientFunds {
+            account: 0,
+            amount: 101
+        }
+        .to_string(),
+        "account 0 holds less than 101"
+    );
+    assert_eq!(
+        TransferError::Overflow { account: 1 }.to_string(),
+        "crediting account 1 would overflow"
+    );
+    use bank_core::OpenError;
+    assert_eq!(
+        OpenError::TooFewAccounts(1).to_string(),
+        "a bank needs at least 2 accounts, got 1"
+    );
+    assert_eq!(
+        OpenError::NegativeBalance {
+            account: 3,
+            balance: -1
+        }
+        .to_string(),
+        "account 3 opens with negative balance -1"
+    );
+    assert_eq!(
+        SequentialBank::open(&[5]),
+        Err(OpenError::TooFewAccounts(1))
+    );
+    assert_eq!(
+        SequentialBank::open(&[5, -1]),
+        Err(OpenError::NegativeBalance {
+            account: 1,
+            balance: -1
+        })
+    );
+    assert!(
+        SequentialBank::open(&[0, 0]).is_ok(),
+        "empty accounts are fine"
+    );
+}
