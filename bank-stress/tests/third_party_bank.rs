@@ -90,3 +90,96 @@ fn bad_input_is_an_error_value_not_a_panic() {
     .unwrap_err();
     assert!(error.to_string().contains("zero iterations"), "{error}");
 }
+
+/// A bank that panics on every transfer: a bug in the bank, not a verdict.
+struct PanickingBank;
+
+impl Bank for PanickingBank {
+    fn account_count(&self) -> usize {
+        2
+    }
+    fn transfer(&self, _: AccountId, _: AccountId, _: Money) -> Result<(), TransferError> {
+        panic!("the bank's own bug");
+    }
+    fn audit(&self) -> Vec<Money> {
+        vec![1, 1]
+    }
+    fn balances(&self) -> Vec<Money> {
+        vec![1, 1]
+    }
+}
+
+#[test]
+fn a_panicking_bank_is_reported_once_and_ends_the_exploration() {
+    let report = check(
+        |_: &[Money]| PanickingBank,
+        &default_workload(),
+        &Budget::portfolio(500, 3),
+    )
+    .unwrap();
+    let panic = report.panic.as_ref().expect("the panic is reported");
+    assert!(
+        panic
+            .anomaly
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("the bank's own bug")),
+        "{:?}",
+        panic.anomaly
+    );
+    assert_eq!(
+        report.schedules(),
+        1,
+        "nothing more to learn after the first panic"
+    );
+    assert_eq!(report.runs.len(), 1, "the other strategies do not run");
+}
+
+/// A transfer that waits, yielding, for a flag nobody sets: a livelock, not a deadlock.
+struct SpinningBank<R: Runtime>(R::AtomicMoney);
+
+impl<R: Runtime> Bank for SpinningBank<R> {
+    fn account_count(&self) -> usize {
+        2
+    }
+    fn transfer(&self, _: AccountId, _: AccountId, _: Money) -> Result<(), TransferError> {
+        while self.0.load() == 0 {
+            R::yield_now();
+        }
+        Ok(())
+    }
+    fn audit(&self) -> Vec<Money> {
+        vec![1, 1]
+    }
+    fn balances(&self) -> Vec<Money> {
+        vec![1, 1]
+    }
+}
+
+#[test]
+fn a_livelock_is_reported_at_the_step_bound_as_a_run_that_never_finishes() {
+    let open = |_: &[Money]| {
+        SpinningBank::<ShuttleThreads>(<ShuttleThreads as Runtime>::AtomicMoney::new(0))
+    };
+    let report = check(
+        open,
+        &default_workload(),
+        &Budget::single(bank_stress::checker::Strategy::Random, 3, 1),
+    )
+    .unwrap();
+    let livelock = report
+        .counterexample(Invariant::DeadlockFree)
+        .expect("a run that never finishes breaks deadlock freedom");
+    let message = livelock.anomaly.message.as_deref().unwrap_or_default();
+    assert!(
+        message.contains(&format!(
+            "max_steps bound {}",
+            bank_stress::checker::STEP_BOUND
+        )),
+        "{message}"
+    );
+    assert!(
+        livelock.anomaly.blocked_threads.is_empty(),
+        "nobody is blocked: they spin"
+    );
+}

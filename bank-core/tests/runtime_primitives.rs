@@ -1,0 +1,149 @@
+//! The runtime primitives behave as their traits promise, on both runtimes; and every variant
+//! calls the lesson's yield exactly once per transfer (only when asked to).
+
+use bank_core::runtime::{AtomicMoney, Lock, OsThreads, Runtime, ShuttleThreads};
+use bank_core::variants::{
+    actor::ActorBank, atomic::AtomicBank, global_lock::GlobalLockBank,
+    global_lock_toctou::GlobalLockToctouBank, missed_audit_lock::MissedAuditLockBank,
+    nested_locks::NestedLocksBank, ordered_locks::OrderedLocksBank, two_level::TwoLevelBank,
+    unordered_audit::UnorderedAuditBank, unsafe_bank::UnsafeBank,
+};
+use bank_core::{BankOptions, OpenBank};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+fn try_lock_takes_a_free_lock_and_refuses_a_held_one<R: Runtime>() {
+    let lock = R::Mutex::new(5);
+    assert_eq!(
+        lock.try_lock().map(|guard| *guard),
+        Some(5),
+        "a free lock is taken"
+    );
+    let held = lock.lock();
+    assert!(lock.try_lock().is_none(), "a held lock is refused");
+    drop(held);
+    assert!(lock.try_lock().is_some(), "and taken again once released");
+    let cell = R::AtomicMoney::new(3);
+    assert_eq!(cell.compare_exchange(4, 9), Err(3));
+    assert_eq!(cell.compare_exchange(3, 9), Ok(3));
+    assert_eq!(cell.load(), 9);
+}
+
+#[test]
+fn os_threads_try_lock_takes_a_free_lock_and_refuses_a_held_one() {
+    try_lock_takes_a_free_lock_and_refuses_a_held_one::<OsThreads>();
+}
+
+#[test]
+fn shuttle_try_lock_takes_a_free_lock_and_refuses_a_held_one() {
+    shuttle::check_random(
+        try_lock_takes_a_free_lock_and_refuses_a_held_one::<ShuttleThreads>,
+        1,
+    );
+}
+
+/// Counts every yield a bank asks its runtime for.
+static YIELDS: AtomicUsize = AtomicUsize::new(0);
+
+/// OS threads, except that `yield_now` is counted.
+struct CountingYields;
+
+impl Runtime for CountingYields {
+    type Mutex<T: Send + 'static> = <OsThreads as Runtime>::Mutex<T>;
+    type RwLock<T: Send + Sync + 'static> = <OsThreads as Runtime>::RwLock<T>;
+    type AtomicMoney = <OsThreads as Runtime>::AtomicMoney;
+    type Sender<T: Send + 'static> = <OsThreads as Runtime>::Sender<T>;
+    type Receiver<T: Send + 'static> = <OsThreads as Runtime>::Receiver<T>;
+    type JoinHandle<T: Send + 'static> = <OsThreads as Runtime>::JoinHandle<T>;
+    fn channel<T: Send + 'static>() -> (Self::Sender<T>, Self::Receiver<T>) {
+        OsThreads::channel()
+    }
+    fn spawn<T: Send + 'static, F: FnOnce() -> T + Send + 'static>(
+        name: String,
+        body: F,
+    ) -> Self::JoinHandle<T> {
+        OsThreads::spawn(name, body)
+    }
+    fn yield_now() {
+        YIELDS.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Three accepted transfers and one refused: with the yield on, exactly three yields.
+fn yields_of<B: OpenBank>(yield_on: bool) -> usize {
+    let bank = B::open(
+        &[10, 10],
+        BankOptions {
+            yield_between_debit_and_credit: yield_on,
+        },
+    )
+    .unwrap();
+    let before = YIELDS.load(Ordering::SeqCst);
+    for (from, to, amount) in [(0, 1, 3), (1, 0, 4), (0, 1, 1), (0, 1, 1_000)] {
+        let _ = bank.transfer(from, to, amount);
+    }
+    let _ = bank.audit();
+    let after = YIELDS.load(Ordering::SeqCst);
+    drop(bank);
+    after - before
+}
+
+#[test]
+fn every_variant_yields_once_per_transfer_between_debit_and_credit_only_when_asked() {
+    // One test, not ten: the counter is shared, so the variants must not run concurrently.
+    type R = CountingYields;
+    let counts = [
+        (
+            "unsafe",
+            yields_of::<UnsafeBank<R>>(true),
+            yields_of::<UnsafeBank<R>>(false),
+        ),
+        (
+            "missed-audit-lock",
+            yields_of::<MissedAuditLockBank<R>>(true),
+            yields_of::<MissedAuditLockBank<R>>(false),
+        ),
+        (
+            "global-lock-toctou",
+            yields_of::<GlobalLockToctouBank<R>>(true),
+            yields_of::<GlobalLockToctouBank<R>>(false),
+        ),
+        (
+            "global-lock",
+            yields_of::<GlobalLockBank<R>>(true),
+            yields_of::<GlobalLockBank<R>>(false),
+        ),
+        (
+            "nested-locks",
+            yields_of::<NestedLocksBank<R>>(true),
+            yields_of::<NestedLocksBank<R>>(false),
+        ),
+        (
+            "unordered-audit",
+            yields_of::<UnorderedAuditBank<R>>(true),
+            yields_of::<UnorderedAuditBank<R>>(false),
+        ),
+        (
+            "ordered-locks",
+            yields_of::<OrderedLocksBank<R>>(true),
+            yields_of::<OrderedLocksBank<R>>(false),
+        ),
+        (
+            "atomic",
+            yields_of::<AtomicBank<R>>(true),
+            yields_of::<AtomicBank<R>>(false),
+        ),
+        (
+            "two-level",
+            yields_of::<TwoLevelBank<R>>(true),
+            yields_of::<TwoLevelBank<R>>(false),
+        ),
+        (
+            "actor",
+            yields_of::<ActorBank<R>>(true),
+            yields_of::<ActorBank<R>>(false),
+        ),
+    ];
+    for (id, on, off) in counts {
+        assert_eq!((on, off), (3, 0), "{id}: yields with the option on, off");
+    }
+}
