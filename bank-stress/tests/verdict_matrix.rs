@@ -183,3 +183,23 @@ fn a_lost_update_counterexample_reports_the_totals_seen() {
             && lost.anomaly.observed_total <= lost.anomaly.highest_total
     );
 }
+
+/// A DFS cut short by its budget is not a proof, and must not say it is.
+#[test]
+fn a_dfs_stopped_by_its_budget_is_not_reported_as_exhaustive() {
+    let variant = bank_core::catalog::find("global-lock").unwrap();
+    let cut_short = check_variant(
+        variant,
+        &default_workload(),
+        &Budget::single(Strategy::Dfs, 50, 0),
+    )
+    .unwrap()
+    .report;
+    assert_eq!(cut_short.schedules(), 50);
+    assert!(!cut_short.exhaustive());
+    let (_, small) = &dfs_proof_workloads()[0];
+    let complete = check_variant(variant, small, &Budget::single(Strategy::Dfs, 200_000, 0))
+        .unwrap()
+        .report;
+    assert!(complete.exhaustive() && complete.schedules() < 200_000);
+}

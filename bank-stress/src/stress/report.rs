@@ -277,3 +277,127 @@ pub fn merge(reports: Vec<CampaignReport>) -> Result<CampaignReport, String> {
     }
     Ok(CampaignReport::from_runs(runs, seed, &preset, None, config))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(variant: &str, run: usize) -> RunRecord {
+        RunRecord {
+            variant: variant.into(),
+            run,
+            expected_total: 100,
+            final_total: Some(100),
+            transfers: 1_000,
+            audits: 1_000,
+            wall_seconds: 0.5,
+            ..RunRecord::default()
+        }
+    }
+
+    fn report(runs: Vec<RunRecord>) -> CampaignReport {
+        CampaignReport::from_runs(runs, 1, "quick", None, serde_json::json!({"threads": 4}))
+    }
+
+    #[test]
+    fn a_run_breaks_exactly_what_it_observed() {
+        assert_eq!(record("global-lock", 0).observed(), Verdicts::ALL_HOLD);
+        let broken = RunRecord {
+            inconsistent_audits: 3,
+            min_balance: -1,
+            final_total: Some(99),
+            ..record("unsafe", 0)
+        };
+        let verdicts = broken.observed();
+        assert_eq!(
+            (
+                verdicts.snapshot_conservation,
+                verdicts.final_conservation,
+                verdicts.no_overdraft
+            ),
+            (Verdict::Breaks, Verdict::Breaks, Verdict::Breaks)
+        );
+        assert_eq!(verdicts.deadlock_free, Verdict::Holds);
+        let zero = RunRecord {
+            min_balance: 0,
+            ..record("unsafe", 0)
+        };
+        assert_eq!(
+            zero.observed().no_overdraft,
+            Verdict::Holds,
+            "an empty account is not an overdraft"
+        );
+    }
+
+    #[test]
+    fn a_broken_holds_invariant_is_a_contradiction_and_an_unseen_break_is_not() {
+        let summary = report(vec![
+            RunRecord {
+                inconsistent_audits: 1,
+                ..record("global-lock", 0)
+            },
+            record("unsafe", 0),
+        ]);
+        assert_eq!(
+            summary.contradictions(),
+            [("global-lock".to_string(), Invariant::SnapshotConservation)]
+        );
+        let global = &summary.variants[1];
+        assert_eq!(global.id, "global-lock");
+        assert_eq!(
+            global.comparison(Invariant::SnapshotConservation),
+            Observed::Contradicts
+        );
+        assert_eq!(
+            global.comparison(Invariant::FinalConservation),
+            Observed::AsExpected
+        );
+        let unsafe_bank = &summary.variants[0];
+        assert_eq!(
+            unsafe_bank.comparison(Invariant::SnapshotConservation),
+            Observed::NotObserved
+        );
+        assert!(unsafe_bank.contradictions().is_empty());
+    }
+
+    #[test]
+    fn throughput_is_transfers_over_wall_time() {
+        let summary = report(vec![record("global-lock", 0), record("global-lock", 1)]);
+        assert_eq!(summary.variants[0].transfers, 2_000);
+        assert_eq!(summary.variants[0].transfers_per_sec, 2_000.0);
+        let instant = report(vec![RunRecord {
+            wall_seconds: 0.0,
+            ..record("global-lock", 0)
+        }]);
+        assert_eq!(
+            instant.variants[0].transfers_per_sec, 0.0,
+            "no division by zero"
+        );
+    }
+
+    #[test]
+    fn merging_refuses_shards_of_another_preset_or_size() {
+        let base = report(vec![record("global-lock", 0)]);
+        let mut other_preset = report(vec![record("global-lock", 1)]);
+        other_preset.preset = "tough".into();
+        assert!(
+            merge(vec![base.clone(), other_preset])
+                .unwrap_err()
+                .contains("another campaign")
+        );
+        let mut other_size = report(vec![record("global-lock", 1)]);
+        other_size.config = serde_json::json!({"threads": 8});
+        assert!(
+            merge(vec![base.clone(), other_size])
+                .unwrap_err()
+                .contains("another campaign")
+        );
+        assert_eq!(
+            merge(vec![base.clone(), report(vec![record("global-lock", 1)])])
+                .unwrap()
+                .runs
+                .len(),
+            2
+        );
+    }
+}
