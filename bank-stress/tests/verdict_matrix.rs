@@ -203,3 +203,54 @@ fn a_dfs_stopped_by_its_budget_is_not_reported_as_exhaustive() {
         .report;
     assert!(complete.exhaustive() && complete.schedules() < 200_000);
 }
+
+#[test]
+fn a_deadlock_counterexample_carries_the_expected_total_and_shuttles_message() {
+    let variant = bank_core::catalog::find("nested-locks").unwrap();
+    let report = check_variant(
+        variant,
+        &default_workload(),
+        &Budget::single(Strategy::Random, ITERATIONS, SEED),
+    )
+    .unwrap()
+    .report;
+    let deadlock = report
+        .counterexample(Invariant::DeadlockFree)
+        .expect("nested-locks deadlocks");
+    assert_eq!(deadlock.anomaly.expected_total, 2);
+    assert!(
+        deadlock
+            .anomaly
+            .message
+            .as_deref()
+            .is_some_and(|m| m.starts_with("deadlock!")),
+        "{:?}",
+        deadlock.anomaly
+    );
+    // A deadlock is one finding among four invariants: exploration goes on to the full budget.
+    assert_eq!(report.schedules(), ITERATIONS);
+}
+
+#[test]
+fn a_snapshot_counterexample_reports_the_bad_audits_total() {
+    let variant = bank_core::catalog::find("unsafe").unwrap();
+    let report = check_variant(
+        variant,
+        &default_workload(),
+        &Budget::single(Strategy::Random, ITERATIONS, SEED),
+    )
+    .unwrap()
+    .report;
+    let in_flight = report
+        .counterexample(Invariant::SnapshotConservation)
+        .expect("audits see money in flight");
+    let seen = in_flight.anomaly.observed_total.expect("the audit's total");
+    assert_ne!(
+        seen, 2,
+        "the observed total of a snapshot break is the bad audit's, not the final total"
+    );
+    assert!(
+        in_flight.anomaly.lowest_total <= Some(seen)
+            && Some(seen) <= in_flight.anomaly.highest_total
+    );
+}
