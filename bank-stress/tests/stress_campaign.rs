@@ -146,9 +146,7 @@ fn a_hang_without_a_lock_cycle_is_abandoned_at_the_time_bound() {
     );
     let deadlock = record.deadlock.clone().expect("the hang is reported");
     assert!(
-        deadlock
-            .detail
-            .contains("did not finish within its time bound"),
+        deadlock.detail.contains("did not stop within"),
         "{}",
         deadlock.detail
     );
@@ -264,4 +262,42 @@ fn correct_variants_never_contradict_the_catalog_on_real_threads() {
             variant.id
         );
     }
+}
+
+/// Every transfer takes a millisecond: slow, but alive.
+struct SlowBank;
+
+impl Bank for SlowBank {
+    fn account_count(&self) -> usize {
+        2
+    }
+    fn transfer(&self, _: AccountId, _: AccountId, _: Money) -> Result<(), TransferError> {
+        // Simulated work, not synchronisation: nothing waits for this sleep to end.
+        std::thread::sleep(Duration::from_millis(1));
+        Ok(())
+    }
+    fn audit(&self) -> Vec<Money> {
+        vec![1, 1]
+    }
+    fn balances(&self) -> Vec<Money> {
+        vec![1, 1]
+    }
+}
+
+fn open_slow(_: &[Money], _: BankOptions) -> Result<Box<dyn Bank>, OpenError> {
+    Ok(Box::new(SlowBank))
+}
+
+#[test]
+fn a_slow_run_stopped_at_its_time_bound_is_not_a_deadlock() {
+    let mut slow = spec(
+        test_variant("slow", open_slow),
+        2,
+        Duration::from_millis(100),
+    );
+    slow.shape.transfers_per_thread = 100_000;
+    let record = run_once(&slow, &Default::default());
+    assert_eq!(record.deadlock, None, "the threads stopped when asked");
+    assert_eq!(record.threads_finished, 2);
+    assert!(record.transfers < 200_000, "stopped early at the bound");
 }

@@ -362,9 +362,15 @@ mod tests {
 
     #[test]
     fn throughput_is_transfers_over_wall_time() {
-        let summary = report(vec![record("global-lock", 0), record("global-lock", 1)]);
+        // 2,000 transfers in 0.5 s: 4,000 per second (values chosen so that no other arithmetic
+        // on them gives the same answer).
+        let quick = |run| RunRecord {
+            wall_seconds: 0.25,
+            ..record("global-lock", run)
+        };
+        let summary = report(vec![quick(0), quick(1)]);
         assert_eq!(summary.variants[0].transfers, 2_000);
-        assert_eq!(summary.variants[0].transfers_per_sec, 2_000.0);
+        assert_eq!(summary.variants[0].transfers_per_sec, 4_000.0);
         let instant = report(vec![RunRecord {
             wall_seconds: 0.0,
             ..record("global-lock", 0)
