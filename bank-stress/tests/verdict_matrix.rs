@@ -38,6 +38,18 @@ fn assert_catalog_agrees(budget: &Budget) {
     );
 }
 
+/// The default workload explored with the random scheduler, as the anomaly tests below use it.
+fn random_report(id: &str) -> bank_stress::checker::CheckReport {
+    let variant = bank_core::catalog::find(id).unwrap();
+    check_variant(
+        variant,
+        &default_workload(),
+        &Budget::single(Strategy::Random, ITERATIONS, SEED),
+    )
+    .unwrap()
+    .report
+}
+
 #[test]
 fn every_variant_matches_the_catalog_under_random() {
     assert_catalog_agrees(&Budget::single(Strategy::Random, ITERATIONS, SEED));
@@ -141,14 +153,7 @@ fn exhaustive_dfs_finds_every_expected_break_within_the_same_bounds() {
 
 #[test]
 fn a_deadlock_counterexample_names_the_blocked_threads() {
-    let variant = bank_core::catalog::find("nested-locks").unwrap();
-    let report = check_variant(
-        variant,
-        &default_workload(),
-        &Budget::single(Strategy::Random, ITERATIONS, SEED),
-    )
-    .unwrap()
-    .report;
+    let report = random_report("nested-locks");
     let deadlock = report
         .counterexample(Invariant::DeadlockFree)
         .expect("nested-locks deadlocks");
@@ -165,14 +170,7 @@ fn a_deadlock_counterexample_names_the_blocked_threads() {
 
 #[test]
 fn a_lost_update_counterexample_reports_the_totals_seen() {
-    let variant = bank_core::catalog::find("unsafe").unwrap();
-    let report = check_variant(
-        variant,
-        &default_workload(),
-        &Budget::single(Strategy::Random, ITERATIONS, SEED),
-    )
-    .unwrap()
-    .report;
+    let report = random_report("unsafe");
     let lost = report
         .counterexample(Invariant::FinalConservation)
         .expect("the unsafe bank loses updates");
@@ -206,14 +204,7 @@ fn a_dfs_stopped_by_its_budget_is_not_reported_as_exhaustive() {
 
 #[test]
 fn a_deadlock_counterexample_carries_the_expected_total_and_shuttles_message() {
-    let variant = bank_core::catalog::find("nested-locks").unwrap();
-    let report = check_variant(
-        variant,
-        &default_workload(),
-        &Budget::single(Strategy::Random, ITERATIONS, SEED),
-    )
-    .unwrap()
-    .report;
+    let report = random_report("nested-locks");
     let deadlock = report
         .counterexample(Invariant::DeadlockFree)
         .expect("nested-locks deadlocks");
@@ -233,14 +224,7 @@ fn a_deadlock_counterexample_carries_the_expected_total_and_shuttles_message() {
 
 #[test]
 fn a_snapshot_counterexample_reports_the_bad_audits_total() {
-    let variant = bank_core::catalog::find("unsafe").unwrap();
-    let report = check_variant(
-        variant,
-        &default_workload(),
-        &Budget::single(Strategy::Random, ITERATIONS, SEED),
-    )
-    .unwrap()
-    .report;
+    let report = random_report("unsafe");
     let in_flight = report
         .counterexample(Invariant::SnapshotConservation)
         .expect("audits see money in flight");
