@@ -1,34 +1,10 @@
 //! Experiment: does a mutex that yields instead of parking beat parking_lot's park/unpark on the
 //! seed workload? Defines a runtime of its own (the variants are generic over it).
 
-use bank_core::runtime::{Lock, OsThreads, Runtime};
+use bank_core::runtime::{OsThreads, Runtime, YieldingMutex};
 use bank_core::variants::{global_lock::GlobalLockBank, ordered_locks::OrderedLocksBank};
 use bank_core::{BankOptions, OpenBank, WorkloadShape};
 use std::time::{Duration, Instant};
-
-struct YieldingMutex<T, const TRIES: usize>(parking_lot::Mutex<T>);
-
-impl<T: Send, const TRIES: usize> Lock<T> for YieldingMutex<T, TRIES> {
-    type Guard<'a>
-        = parking_lot::MutexGuard<'a, T>
-    where
-        T: 'a;
-    fn new(value: T) -> Self {
-        Self(parking_lot::Mutex::new(value))
-    }
-    fn lock(&self) -> Self::Guard<'_> {
-        for _ in 0..TRIES {
-            if let Some(guard) = self.0.try_lock() {
-                return guard;
-            }
-            std::thread::yield_now();
-        }
-        self.0.lock()
-    }
-    fn try_lock(&self) -> Option<Self::Guard<'_>> {
-        self.0.try_lock()
-    }
-}
 
 struct Yielding<const TRIES: usize>;
 impl<const TRIES: usize> Runtime for Yielding<TRIES> {

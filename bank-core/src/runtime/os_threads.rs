@@ -47,11 +47,12 @@ impl Runtime for OsThreads {
 /// How many times a waiter yields and retries before it parks.
 pub const YIELD_TRIES: usize = 1024;
 
-/// A `parking_lot::Mutex` whose waiters yield and retry before parking (see the module doc).
+/// A `parking_lot::Mutex` whose waiters yield and retry up to `TRIES` times before parking (see
+/// the module doc). `TRIES` defaults to [`YIELD_TRIES`]; other values are for experiments.
 #[derive(Debug, Default)]
-pub struct YieldingMutex<T>(parking_lot::Mutex<T>);
+pub struct YieldingMutex<T, const TRIES: usize = YIELD_TRIES>(parking_lot::Mutex<T>);
 
-impl<T: Send> Lock<T> for YieldingMutex<T> {
+impl<T: Send, const TRIES: usize> Lock<T> for YieldingMutex<T, TRIES> {
     type Guard<'a>
         = parking_lot::MutexGuard<'a, T>
     where
@@ -61,7 +62,7 @@ impl<T: Send> Lock<T> for YieldingMutex<T> {
         Self(parking_lot::Mutex::new(value))
     }
     fn lock(&self) -> Self::Guard<'_> {
-        for _ in 0..YIELD_TRIES {
+        for _ in 0..TRIES {
             if let Some(guard) = self.0.try_lock() {
                 return guard;
             }
