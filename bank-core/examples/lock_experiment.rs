@@ -61,12 +61,13 @@ fn main() {
     let work: Vec<Vec<_>> = (0..shape.threads)
         .map(|thread| shape.transfers(7, thread).collect())
         .collect();
-    time::<GlobalLockBank<OsThreads>>("global-lock, parking_lot", &work);
+    // Zero tries: park at once, i.e. a plain parking_lot mutex (OsThreads itself yields first).
+    time::<GlobalLockBank<Yielding<0>>>("global-lock, parking_lot (park at once)", &work);
     time::<GlobalLockBank<Yielding<8>>>("global-lock, yield 8 tries then park", &work);
     time::<GlobalLockBank<Yielding<64>>>("global-lock, yield 64 tries then park", &work);
     time::<GlobalLockBank<Yielding<1024>>>("global-lock, yield 1024 tries then park", &work);
     time::<GlobalLockBank<Yielding<1_000_000>>>("global-lock, yield up to 10^6 tries", &work);
-    time::<OrderedLocksBank<OsThreads>>("ordered-locks, parking_lot", &work);
+    time::<OrderedLocksBank<Yielding<0>>>("ordered-locks, parking_lot (park at once)", &work);
     time::<OrderedLocksBank<Yielding<1_000_000>>>("ordered-locks, yield up to 10^6 tries", &work);
     time::<OrderedLocksBank<Yielding<64>>>("ordered-locks, yield 64 tries then park", &work);
     time::<OrderedLocksBank<Yielding<1024>>>("ordered-locks, yield 1024 tries then park", &work);
