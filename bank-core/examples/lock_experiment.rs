@@ -1,10 +1,42 @@
-//! Experiment: does a mutex that yields instead of parking beat parking_lot's park/unpark on the
-//! seed workload? Defines a runtime of its own (the variants are generic over it).
+//! Experiment: which mutex runs the seed workload fastest? `parking_lot`'s (park at once), a
+//! mutex whose waiters yield and retry before parking (the previous design), and
+//! [`LazyWakeMutex`](bank_core::runtime::LazyWakeMutex), the one `OsThreads` uses now. Defines a
+//! runtime of its own (the variants are generic over it).
+//!
+//! Run: `cargo run --release -p bank-core --example lock_experiment`.
 
-use bank_core::runtime::{OsThreads, Runtime, YieldingMutex};
+use bank_core::runtime::{Lock, OsThreads, Runtime};
 use bank_core::variants::{global_lock::GlobalLockBank, ordered_locks::OrderedLocksBank};
 use bank_core::{BankOptions, OpenBank, WorkloadShape};
 use std::time::{Duration, Instant};
+
+/// A `parking_lot::Mutex` whose waiters yield and retry up to `TRIES` times before parking.
+/// `OsThreads` used it (1,024 tries) before `LazyWakeMutex`.
+#[derive(Debug, Default)]
+pub struct YieldingMutex<T, const TRIES: usize>(parking_lot::Mutex<T>);
+
+impl<T: Send, const TRIES: usize> Lock<T> for YieldingMutex<T, TRIES> {
+    type Guard<'a>
+        = parking_lot::MutexGuard<'a, T>
+    where
+        T: 'a;
+
+    fn new(value: T) -> Self {
+        Self(parking_lot::Mutex::new(value))
+    }
+    fn lock(&self) -> Self::Guard<'_> {
+        for _ in 0..TRIES {
+            if let Some(guard) = self.0.try_lock() {
+                return guard;
+            }
+            std::thread::yield_now();
+        }
+        self.0.lock()
+    }
+    fn try_lock(&self) -> Option<Self::Guard<'_>> {
+        self.0.try_lock()
+    }
+}
 
 struct Yielding<const TRIES: usize>;
 impl<const TRIES: usize> Runtime for Yielding<TRIES> {
@@ -67,8 +99,10 @@ fn main() {
     time::<GlobalLockBank<Yielding<64>>>("global-lock, yield 64 tries then park", &work);
     time::<GlobalLockBank<Yielding<1024>>>("global-lock, yield 1024 tries then park", &work);
     time::<GlobalLockBank<Yielding<1_000_000>>>("global-lock, yield up to 10^6 tries", &work);
+    time::<GlobalLockBank<OsThreads>>("global-lock, LazyWakeMutex (OsThreads)", &work);
     time::<OrderedLocksBank<Yielding<0>>>("ordered-locks, parking_lot (park at once)", &work);
     time::<OrderedLocksBank<Yielding<1_000_000>>>("ordered-locks, yield up to 10^6 tries", &work);
     time::<OrderedLocksBank<Yielding<64>>>("ordered-locks, yield 64 tries then park", &work);
     time::<OrderedLocksBank<Yielding<1024>>>("ordered-locks, yield 1024 tries then park", &work);
+    time::<OrderedLocksBank<OsThreads>>("ordered-locks, LazyWakeMutex (OsThreads)", &work);
 }

@@ -5,6 +5,7 @@
 //! hang *deterministically*, and merging is tested on what does not depend on the interleaving.
 
 use bank_core::catalog::{VariantInfo, Verdicts, find};
+use bank_core::runtime::LazyWakeMutex;
 use bank_core::{
     AccountId, Bank, BankOptions, Money, OpenError, TransferError, Verdict, WorkloadShape,
 };
@@ -13,11 +14,12 @@ use std::sync::Barrier;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-/// The first two transfers (whatever their accounts) take two parking_lot locks in opposite
+/// The first two transfers (whatever their accounts) take two of the runtime's locks in opposite
 /// orders, and a barrier makes sure each holds its first lock before taking the second: a
 /// deadlock every time.
 struct CertainDeadlockBank {
-    locks: [parking_lot::Mutex<()>; 2],
+    // The runtime's own mutex: its waiters must end up where parking_lot's detector sees them.
+    locks: [LazyWakeMutex<()>; 2],
     both_hold_one: Barrier,
     callers: AtomicUsize,
 }
@@ -47,7 +49,7 @@ impl Bank for CertainDeadlockBank {
 
 fn open_certain_deadlock(_: &[Money], _: BankOptions) -> Result<Box<dyn Bank>, OpenError> {
     Ok(Box::new(CertainDeadlockBank {
-        locks: [parking_lot::Mutex::new(()), parking_lot::Mutex::new(())],
+        locks: [LazyWakeMutex::new(()), LazyWakeMutex::new(())],
         both_hold_one: Barrier::new(2),
         callers: AtomicUsize::new(0),
     }))

@@ -2,7 +2,8 @@
 //! type parameter rather than a cargo feature.
 //!
 //! Each variant is written once as `SomeBank<R: Runtime>` and runs on:
-//! - [`OsThreads`]: real OS threads, `parking_lot` locks, std atomics and channels; and
+//! - [`OsThreads`]: real OS threads, our [`LazyWakeMutex`], `parking_lot` read-write locks, std
+//!   atomics and channels; and
 //! - [`ShuttleThreads`]: shuttle's controlled scheduler and its stand-in primitives.
 //!
 //! Both live in the same binary, so one `cargo test` exercises both. A cargo feature that swapped
@@ -12,10 +13,14 @@
 //! Architecture invariant: no variant imports `std::sync`, `parking_lot` or `shuttle` directly;
 //! a std or parking_lot lock inside a shuttle run would hang instead of being explored.
 
+mod lazy_wake_mutex;
 mod os_threads;
 mod shuttle_threads;
 
-pub use os_threads::{OsThreads, YieldingMutex};
+pub use lazy_wake_mutex::{
+    LazyWakeMutex, LazyWakeMutexGuard, RawLazyWakeMutex, WATCH_LIMIT, flush_deferred_wakes,
+};
+pub use os_threads::OsThreads;
 pub use shuttle_threads::ShuttleThreads;
 
 use crate::bank::Money;

@@ -1,13 +1,15 @@
-//! [`OsThreads`]: real OS threads with `parking_lot` locks, std atomics and std channels. The
-//! runtime for stress campaigns and benchmarks.
+//! [`OsThreads`]: real OS threads with [`LazyWakeMutex`], `parking_lot` read-write locks, std
+//! atomics and std channels. The runtime for stress campaigns and benchmarks.
 //!
-//! Its mutex is [`YieldingMutex`]: a `parking_lot::Mutex` that, when the lock is taken, yields
-//! and retries up to [`YIELD_TRIES`] times before parking. The lecture's workload yields *while
-//! holding* the lock; with plain parking every waiter goes to sleep and every unlock pays a futex
-//! wake and a context switch. Measured on the seed workload (BENCHMARKS.md): global-lock from
-//! about 270 ms to about 120–150 ms. Waiters still park in the end, so parking_lot's deadlock
-//! detection (the stress watchdog) keeps working.
+//! The mutex is our own (see `lazy_wake_mutex.rs` for why: the lecture's threads yield while
+//! holding the lock, which makes `parking_lot`'s wake-on-every-unlock expensive). Its releases
+//! may leave a deferred wake with the releasing thread, so every blocking call here first
+//! performs them ([`flush_deferred_wakes`]): a thread must not block while a waiter sleeps on a
+//! lock it released.
 
+use super::lazy_wake_mutex::{
+    LazyWakeMutex, LazyWakeMutexGuard, RawLazyWakeMutex, flush_deferred_wakes,
+};
 use super::{AtomicMoney, ChannelReceiver, ChannelSender, Joinable, Lock, ReadWriteLock, Runtime};
 use crate::bank::Money;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -17,7 +19,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 pub struct OsThreads;
 
 impl Runtime for OsThreads {
-    type Mutex<T: Send + 'static> = YieldingMutex<T>;
+    type Mutex<T: Send + 'static> = LazyWakeMutex<T>;
     type RwLock<T: Send + Sync + 'static> = parking_lot::RwLock<T>;
     type AtomicMoney = AtomicI64;
     type Sender<T: Send + 'static> = std::sync::mpsc::Sender<T>;
@@ -44,34 +46,20 @@ impl Runtime for OsThreads {
     }
 }
 
-/// How many times a waiter yields and retries before it parks.
-pub const YIELD_TRIES: usize = 1024;
-
-/// A `parking_lot::Mutex` whose waiters yield and retry up to `TRIES` times before parking (see
-/// the module doc). `TRIES` defaults to [`YIELD_TRIES`]; other values are for experiments.
-#[derive(Debug, Default)]
-pub struct YieldingMutex<T, const TRIES: usize = YIELD_TRIES>(parking_lot::Mutex<T>);
-
-impl<T: Send, const TRIES: usize> Lock<T> for YieldingMutex<T, TRIES> {
+impl<T: Send> Lock<T> for lock_api::Mutex<RawLazyWakeMutex, T> {
     type Guard<'a>
-        = parking_lot::MutexGuard<'a, T>
+        = LazyWakeMutexGuard<'a, T>
     where
         T: 'a;
 
     fn new(value: T) -> Self {
-        Self(parking_lot::Mutex::new(value))
+        lock_api::Mutex::new(value)
     }
     fn lock(&self) -> Self::Guard<'_> {
-        for _ in 0..TRIES {
-            if let Some(guard) = self.0.try_lock() {
-                return guard;
-            }
-            std::thread::yield_now();
-        }
-        self.0.lock()
+        lock_api::Mutex::lock(self)
     }
     fn try_lock(&self) -> Option<Self::Guard<'_>> {
-        self.0.try_lock()
+        lock_api::Mutex::try_lock(self)
     }
 }
 
@@ -89,10 +77,16 @@ impl<T: Send + Sync> ReadWriteLock<T> for parking_lot::RwLock<T> {
         parking_lot::RwLock::new(value)
     }
     fn read(&self) -> Self::ReadGuard<'_> {
-        parking_lot::RwLock::read(self)
+        self.try_read().unwrap_or_else(|| {
+            flush_deferred_wakes();
+            parking_lot::RwLock::read(self)
+        })
     }
     fn write(&self) -> Self::WriteGuard<'_> {
-        parking_lot::RwLock::write(self)
+        self.try_write().unwrap_or_else(|| {
+            flush_deferred_wakes();
+            parking_lot::RwLock::write(self)
+        })
     }
 }
 
@@ -119,12 +113,20 @@ impl<T: Send> ChannelSender<T> for std::sync::mpsc::Sender<T> {
 
 impl<T: Send> ChannelReceiver<T> for std::sync::mpsc::Receiver<T> {
     fn recv(&self) -> Option<T> {
-        std::sync::mpsc::Receiver::recv(self).ok()
+        match self.try_recv() {
+            Ok(value) => Some(value),
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
+            Err(std::sync::mpsc::TryRecvError::Empty) => {
+                flush_deferred_wakes();
+                std::sync::mpsc::Receiver::recv(self).ok()
+            }
+        }
     }
 }
 
 impl<T> Joinable<T> for std::thread::JoinHandle<T> {
     fn join(self) -> std::thread::Result<T> {
+        flush_deferred_wakes();
         std::thread::JoinHandle::join(self)
     }
 }
