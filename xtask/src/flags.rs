@@ -147,6 +147,9 @@ pub struct StressArgs {
     /// Stop each run after this long, e.g. 10s or 2m (overrides the preset).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub duration: Option<std::time::Duration>,
+    /// Runs per variant (overrides the preset), e.g. `--preset seed --runs 9` for a median.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub runs: Option<u64>,
     /// The campaign seed; run k of every variant uses seed + k.
     #[arg(long, value_name = "S", default_value_t = 0x0BAD_BA4C)]
     pub seed: u64,

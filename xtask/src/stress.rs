@@ -4,7 +4,9 @@ use crate::Outcome;
 use crate::flags::{PresetChoice, StressArgs};
 use bank_core::workload::SEED_BALANCES;
 use bank_core::{CATALOG, Invariant, VariantInfo};
-use bank_stress::stress::{Campaign, CampaignReport, Observed, Preset, RunRecord, RunSpec};
+use bank_stress::stress::{
+    Campaign, CampaignReport, Observed, Preset, RunRecord, RunSpec, seed_timings,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -53,6 +55,9 @@ pub fn run(args: &StressArgs) -> Result<Outcome, String> {
         }
     });
     print_summary(&report);
+    if campaign.is_the_seed_workload() {
+        print_seed_timings(&report);
+    }
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&report).map_err(|error| error.to_string())?;
         std::fs::write(path, text + "\n")
@@ -108,7 +113,10 @@ fn campaign_from(args: &StressArgs) -> Result<Campaign, String> {
         preset,
         variants,
         shape,
-        runs_per_variant: preset.runs_per_variant(),
+        runs_per_variant: match args.runs {
+            Some(runs) => usize::try_from(runs).map_err(|_| "--runs: too many")?,
+            None => preset.runs_per_variant(),
+        },
         seed: args.seed,
         yield_between_debit_and_credit: !args.no_yield,
         duration,
@@ -244,4 +252,31 @@ pub fn write_html(report: &CampaignReport, dir: &std::path::Path) -> Result<(), 
         .map_err(|error| format!("--report: cannot write {}: {error}", path.display()))?;
     println!("HTML report: {}", path.display());
     Ok(())
+}
+
+/// The lecture's workload, timed: each variant's median wall time against the course's CPython.
+fn print_seed_timings(report: &CampaignReport) {
+    println!(
+        "\nthe seed workload against the course's CPython (low end of its range, course-bank.md):"
+    );
+    println!(
+        "{:<20} {:>5} {:>10} {:>10} {:>10} {:>10} {:>9}",
+        "variant", "runs", "median ms", "min ms", "max ms", "CPython s", "× faster"
+    );
+    for timing in seed_timings(report) {
+        println!(
+            "{:<20} {:>5} {:>10.1} {:>10.1} {:>10.1} {:>10} {:>9}",
+            timing.id,
+            timing.runs,
+            timing.median_seconds * 1e3,
+            timing.min_seconds * 1e3,
+            timing.max_seconds * 1e3,
+            timing
+                .cpython_seconds
+                .map_or("-".to_string(), |seconds| format!("{seconds:.1}")),
+            timing
+                .speedup()
+                .map_or("-".to_string(), |speedup| format!("{speedup:.0}×")),
+        );
+    }
 }

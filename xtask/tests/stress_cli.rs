@@ -25,6 +25,7 @@ fn every_bad_stress_input_exits_2_naming_the_flag() {
         (vec!["--duration", "soon"], "--duration"),
         (vec!["--transfers", "0"], "--transfers"),
         (vec!["--preset", "gentle"], "--preset"),
+        (vec!["--runs", "0"], "--runs"),
     ] {
         let output = xtask(&[&["stress"], args.as_slice()].concat());
         assert_eq!(output.status.code(), Some(2), "{args:?}");
@@ -98,4 +99,50 @@ fn two_shards_merge_into_one_report() {
         &path("twice.json"),
     ]);
     assert_eq!(again.status.code(), Some(2));
+}
+
+#[test]
+fn the_seed_preset_times_each_variant_against_cpython_and_other_shapes_do_not() {
+    let seed = xtask(&[
+        "stress",
+        "--preset",
+        "seed",
+        "--variant",
+        "global-lock",
+        "--runs",
+        "3",
+    ]);
+    assert_eq!(seed.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&seed.stdout);
+    assert!(
+        stdout.contains("the seed workload against the course's CPython"),
+        "{stdout}"
+    );
+    let row = stdout
+        .lines()
+        .rev()
+        .find(|line| line.starts_with("global-lock "))
+        .expect("a timing row for global-lock");
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(cells[1], "3", "three runs: {row}");
+    assert_eq!(
+        cells[5], "4.9",
+        "compared with the global-lock program: {row}"
+    );
+    assert!(cells[6].ends_with('×'), "{row}");
+    // Three runs of the lecture's 49,995 transfers each.
+    assert!(stdout.contains(" 149985 "), "{stdout}");
+
+    // Not the lecture's workload: no comparison with the lecture's timings.
+    let smaller = xtask(&[
+        "stress",
+        "--preset",
+        "seed",
+        "--variant",
+        "global-lock",
+        "--threads",
+        "4",
+    ]);
+    assert_eq!(smaller.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&smaller.stdout).contains("CPython"));
 }

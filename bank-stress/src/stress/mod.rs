@@ -1,5 +1,5 @@
-//! Real-thread stress campaigns: the lecture's experiment on OS threads with `parking_lot`
-//! locks, fast, and never hanging.
+//! Real-thread stress campaigns: the lecture's experiment on OS threads (the `OsThreads`
+//! runtime), fast, and never hanging.
 //!
 //! Real threads cannot force a schedule, so a break the catalog expects but a run did not happen
 //! to show is "not observed", not a failure; a break of an invariant the catalog says holds is.
@@ -8,9 +8,11 @@
 //! - `shard.rs`: a deterministic partition of a campaign's runs, `--shard I/N`.
 //! - `run.rs`: one run of one variant, with the deadlock watchdog and the time bound.
 //! - `report.rs`: per-run records, per-variant summaries, and merging shard reports.
+//! - `course_timing.rs`: the course's CPython timings, and each variant's wall times against them.
 //! - `html.rs`: the self-contained HTML report with SVG charts.
 
 mod campaign;
+mod course_timing;
 mod html;
 mod preset;
 mod report;
@@ -18,6 +20,7 @@ mod run;
 mod shard;
 
 pub use campaign::{Campaign, RunSpec};
+pub use course_timing::{SeedTiming, cpython_seconds, seed_timings};
 pub use html::render as render_html;
 pub use preset::Preset;
 pub use report::{CampaignReport, DeadlockReport, Observed, RunRecord, VariantSummary, merge};
