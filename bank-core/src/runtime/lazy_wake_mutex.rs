@@ -78,12 +78,15 @@ const TOKEN_HANDOFF: UnparkToken = UnparkToken(1);
 /// Unpark token: the lock was released; the woken thread competes for it.
 const TOKEN_NORMAL: UnparkToken = UnparkToken(0);
 
-/// The raw lock: one byte of state (the bits above). Aligned to 2 so that `key + 1`, the watch
-/// key, is never another `RawLazyWakeMutex`'s key.
+/// The raw lock: one byte of state (the bits above). Aligned to 2, so its size is 2 and
+/// `key + 1`, the watch key, is the address of its own padding byte: no other object's key.
 #[repr(align(2))]
 pub struct RawLazyWakeMutex {
     state: AtomicU8,
 }
+
+// The watch key relies on it.
+const _: () = assert!(std::mem::size_of::<RawLazyWakeMutex>() == 2);
 
 // SAFETY: mutual exclusion. LOCKED is only ever set by a successful compare-exchange from a state
 // without LOCKED (acquire), or kept set while ownership passes to exactly one unparked thread
@@ -140,7 +143,7 @@ impl RawLazyWakeMutex {
         std::ptr::from_ref(self).addr()
     }
 
-    /// The key the watcher sleeps on (odd, so no other lock of this type uses it).
+    /// The key the watcher sleeps on: the lock's second byte, so no other lock's key.
     fn watch_key(&self) -> usize {
         self.key() + 1
     }
