@@ -144,6 +144,38 @@ fn print_table(explored: &[Explored]) {
         }
     }
     println!("(@N: the execution, within its strategy's run, at which the first break was found)");
+    print_speed(explored);
+}
+
+/// Schedules per second for each variant and strategy (a strategy stops early once every
+/// invariant has broken, so a short run's rate is noisier).
+fn print_speed(explored: &[Explored]) {
+    let Some(first) = explored.first() else {
+        return;
+    };
+    println!(
+        "
+schedules per second, by strategy:"
+    );
+    print!("{:<20}", "variant");
+    for run in &first.check.report.runs {
+        print!(" {:>15}", run.strategy.name());
+    }
+    println!();
+    for Explored { check, .. } in explored {
+        print!("{:<20}", check.variant.id);
+        for run in &check.report.runs {
+            let seconds = run.elapsed.as_secs_f64();
+            let rate = if seconds > 0.0 {
+                run.schedules as f64 / seconds
+            } else {
+                0.0
+            };
+            print!(" {:>15}", format!("{rate:.0} ({})", run.schedules));
+        }
+        println!();
+    }
+    println!("(in brackets: schedules explored)");
 }
 
 fn print_counterexamples(explored: &[Explored]) {

@@ -8,8 +8,10 @@
 //! - `execution.rs`: one execution of a workload, and what it observed.
 //! - `report.rs`: strategies, budgets and the report.
 //! - `replay.rs`: replaying one counterexample's schedule.
+//! - `quiet_panics.rs`: no panic hook output for the panics exploration expects and catches.
 
 mod execution;
+mod quiet_panics;
 mod recorder;
 mod replay;
 mod report;
@@ -22,6 +24,7 @@ pub use schedule::RecordedSchedule;
 
 use bank_core::bank::validate_initial;
 use bank_core::{Bank, Invariant, Money, Verdict, Verdicts, Workload};
+use quiet_panics::quietly;
 use recorder::{OnFinished, Recorder, RecorderState};
 use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler, Scheduler};
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
@@ -219,7 +222,8 @@ where
         };
         let runner = Runner::new(recorder, shuttle_config());
         let body = body.clone();
-        let Err(payload) = catch_unwind(AssertUnwindSafe(move || runner.run(body))) else {
+        let Err(payload) = quietly(|| catch_unwind(AssertUnwindSafe(move || runner.run(body))))
+        else {
             break;
         };
         // Shuttle aborted the execution under way: a deadlock, a livelock, or a panic in the bank.

@@ -5,6 +5,7 @@
 //! means the violation no longer reproduces.
 
 use super::execution::run_workload;
+use super::quiet_panics::quietly;
 use super::{
     CheckError, Counterexample, Observations, RecordedSchedule, deadlock_or_livelock,
     panic_message, shuttle_config,
@@ -53,7 +54,7 @@ where
     };
     let runner = Runner::new(scheduler, shuttle_config());
     let invariant = counterexample.invariant;
-    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || runner.run(body))) {
+    if let Err(payload) = quietly(|| catch_unwind(AssertUnwindSafe(move || runner.run(body)))) {
         let message = panic_message(payload.as_ref());
         return Ok(match deadlock_or_livelock(&message) {
             Some(_) if invariant == Invariant::DeadlockFree => ReplayOutcome::Reproduced(message),
