@@ -4,9 +4,10 @@
 //! here. (That a lock cycle stays visible to parking_lot's deadlock detector is tested through
 //! the stress watchdog in bank-stress, which builds parking_lot with detection on.)
 
-use bank_core::runtime::LazyWakeMutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use bank_core::runtime::{LazyWakeMutex, WATCH_LIMIT};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
+use std::time::Instant;
 
 #[test]
 fn holders_that_yield_inside_the_lock_never_overlap() {
@@ -27,6 +28,39 @@ fn holders_that_yield_inside_the_lock_never_overlap() {
         }
     });
     assert_eq!(counter.into_inner(), THREADS as u64 * ROUNDS);
+}
+
+#[test]
+fn holders_that_keep_the_lock_past_the_watch_limit_still_never_overlap() {
+    // Each holder keeps the lock for twice WATCH_LIMIT, so the waiters stop watching, park and
+    // ask for fair hand-offs: the slow paths, checked for exclusion and progress. (Holding for a
+    // while is how the paths are reached, not what is asserted: a correct lock passes however
+    // the threads are scheduled.)
+    const THREADS: usize = 3;
+    const ROUNDS: usize = 15;
+    let lock = LazyWakeMutex::new(0_usize);
+    let inside = AtomicUsize::new(0);
+    thread::scope(|scope| {
+        for _ in 0..THREADS {
+            scope.spawn(|| {
+                for _ in 0..ROUNDS {
+                    let mut guard = lock.lock();
+                    assert_eq!(
+                        inside.fetch_add(1, Ordering::SeqCst),
+                        0,
+                        "two holders at once"
+                    );
+                    let since = Instant::now();
+                    while since.elapsed() < 2 * WATCH_LIMIT {
+                        thread::yield_now();
+                    }
+                    *guard += 1;
+                    inside.fetch_sub(1, Ordering::SeqCst);
+                }
+            });
+        }
+    });
+    assert_eq!(lock.into_inner(), THREADS * ROUNDS);
 }
 
 #[test]
@@ -84,10 +118,13 @@ fn every_waiter_finishes_when_holders_leave_one_after_another() {
 #[test]
 fn try_lock_fails_while_held_and_succeeds_once_released() {
     let lock = LazyWakeMutex::new(7);
+    assert!(!lock.is_locked());
     let guard = lock.lock();
+    assert!(lock.is_locked());
     thread::scope(|scope| {
         scope.spawn(|| assert!(lock.try_lock().is_none()));
     });
     drop(guard);
+    assert!(!lock.is_locked());
     assert_eq!(lock.try_lock().map(|value| *value), Some(7));
 }
