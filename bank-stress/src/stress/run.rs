@@ -2,7 +2,9 @@
 //! transfers (and the audit after each), and watch them.
 //!
 //! The watchdog never lets a deadlock hang the tool: while waiting, the main thread polls
-//! `parking_lot::deadlock::check_deadlock` every 50 ms; a cycle among this run's threads is
+//! `parking_lot::deadlock::check_deadlock` every 50 ms (OsThreads' `LazyWakeMutex` registers its
+//! holders and untimed waiters with that detector, as parking_lot's own locks do; a waiter that
+//! is still in its timed watch is invisible to it for at most 1 ms); a cycle among this run's threads is
 //! reported (thread names, the bank frames of their backtraces), the other threads are told to
 //! stop, and whatever cannot stop is abandoned: its threads stay parked forever and the campaign
 //! moves on. A run that exceeds its time bound without a detectable cycle is abandoned the same
