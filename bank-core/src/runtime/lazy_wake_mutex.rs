@@ -214,10 +214,7 @@ impl RawLazyWakeMutex {
                 state = now;
                 continue;
             }
-            let validate = || {
-                let state = self.state.load(Ordering::Relaxed);
-                state & LOCKED != 0 && state & PARKED != 0
-            };
+            let validate = || waiter_may_park(self.state.load(Ordering::Relaxed));
             let timed_out = |_, _| {};
             // SAFETY: the key is an address we own; `validate` and `timed_out` neither panic nor
             // call into parking_lot; there is no `before_sleep` work.
@@ -269,8 +266,7 @@ impl RawLazyWakeMutex {
                 return self.stop_watching();
             }
             self.state.fetch_or(ASLEEP, Ordering::Relaxed);
-            let validate =
-                || self.state.load(Ordering::Relaxed) & (LOCKED | ASLEEP) == LOCKED | ASLEEP;
+            let validate = || watcher_may_sleep(self.state.load(Ordering::Relaxed));
             // SAFETY: the watch key is derived from an address we own; the closures neither panic
             // nor call into parking_lot.
             unsafe {
@@ -373,6 +369,18 @@ impl RawLazyWakeMutex {
     }
 }
 
+/// A waiter may park on the lock's key only while the lock is held and marked as having parked
+/// waiters: then the holder's unlock is sure to see PARKED and wake someone.
+fn waiter_may_park(state: u8) -> bool {
+    state & LOCKED != 0 && state & PARKED != 0
+}
+
+/// The watcher may sleep only while the lock is held and it is marked ASLEEP: then the holder's
+/// unlock is sure to owe it a (deferred) wake.
+fn watcher_may_sleep(state: u8) -> bool {
+    state & (LOCKED | ASLEEP) == LOCKED | ASLEEP
+}
+
 /// The most deferred wakes a thread keeps; beyond that, a release wakes at once.
 const MAX_DEFERRED: usize = 8;
 
@@ -425,4 +433,114 @@ fn wake(watch_key: usize) {
     // SAFETY: unparking by key touches no lock memory, so a key whose lock is gone (or reused by
     // another lock) wakes no one or wakes a thread that re-checks its lock and sleeps again.
     unsafe { parking_lot_core::unpark_all(watch_key, TOKEN_NORMAL) };
+}
+
+/// The state machine, one transition at a time, on one thread: the rare branches (a watcher that
+/// gives up and finds the lock free, a fair hand-off that finds no one parked) that threads
+/// racing in the integration tests seldom reach, and the conditions under which a thread may
+/// go to sleep, whose mistakes would be lost wake-ups.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lock_api::RawMutex as _;
+
+    fn lock_in(state: u8) -> RawLazyWakeMutex {
+        RawLazyWakeMutex {
+            state: AtomicU8::new(state),
+        }
+    }
+
+    fn deferred() -> Vec<usize> {
+        DEFERRED_WAKES.with(|deferred| deferred.0.borrow().clone())
+    }
+
+    #[test]
+    fn a_waiter_parks_only_on_a_held_lock_marked_parked() {
+        assert!(waiter_may_park(LOCKED | PARKED));
+        assert!(waiter_may_park(LOCKED | PARKED | WATCHER | ASLEEP | FAIR));
+        assert!(!waiter_may_park(PARKED), "released before it parked");
+        assert!(!waiter_may_park(LOCKED), "PARKED cleared by the last wake");
+        assert!(!waiter_may_park(PARKED | WATCHER | ASLEEP));
+    }
+
+    #[test]
+    fn the_watcher_sleeps_only_on_a_held_lock_while_marked_asleep() {
+        assert!(watcher_may_sleep(LOCKED | ASLEEP | WATCHER));
+        assert!(watcher_may_sleep(LOCKED | ASLEEP | WATCHER | PARKED | FAIR));
+        assert!(
+            !watcher_may_sleep(ASLEEP | WATCHER),
+            "released before it slept"
+        );
+        assert!(
+            !watcher_may_sleep(LOCKED | WATCHER),
+            "not marked asleep: no wake is owed"
+        );
+    }
+
+    #[test]
+    fn a_watcher_that_gives_up_on_a_free_lock_takes_it() {
+        let lock = lock_in(WATCHER | PARKED);
+        assert!(lock.stop_watching());
+        assert_eq!(lock.state.load(Ordering::Relaxed), LOCKED | PARKED);
+    }
+
+    #[test]
+    fn a_watcher_that_gives_up_on_a_held_lock_queues_and_asks_for_a_hand_off() {
+        let lock = lock_in(LOCKED | WATCHER | PARKED);
+        assert!(!lock.stop_watching());
+        assert_eq!(lock.state.load(Ordering::Relaxed), LOCKED | PARKED | FAIR);
+        let lock = lock_in(LOCKED | WATCHER);
+        assert!(!lock.stop_watching());
+        assert_eq!(lock.state.load(Ordering::Relaxed), LOCKED | PARKED | FAIR);
+    }
+
+    #[test]
+    fn a_fair_unlock_with_no_one_parked_yet_releases_the_lock() {
+        // The waiter that asked for the hand-off has not parked yet: the lock must be left free
+        // (it will take it), not held by no one.
+        let lock = lock_in(LOCKED | PARKED | FAIR);
+        // SAFETY: the state says LOCKED and no guard exists; this test owns the lock.
+        unsafe { lock.unlock(lock_api::GuardNoSend::new()) };
+        assert_eq!(lock.state.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn a_release_owes_a_sleeping_watcher_a_deferred_wake_and_an_awake_one_none() {
+        flush_deferred_wakes();
+        let awake = lock_in(LOCKED | WATCHER);
+        // SAFETY: as above.
+        unsafe { awake.unlock(lock_api::GuardNoSend::new()) };
+        assert_eq!(awake.state.load(Ordering::Relaxed), WATCHER);
+        assert!(deferred().is_empty(), "a polling watcher needs no wake");
+
+        let asleep = lock_in(LOCKED | WATCHER | ASLEEP | PARKED);
+        // SAFETY: as above.
+        unsafe { asleep.unlock(lock_api::GuardNoSend::new()) };
+        assert_eq!(
+            asleep.state.load(Ordering::Relaxed),
+            WATCHER | ASLEEP | PARKED,
+            "parked threads are the watcher's to wake, later"
+        );
+        assert_eq!(deferred(), [asleep.watch_key()]);
+        flush_deferred_wakes();
+        assert!(deferred().is_empty());
+    }
+
+    #[test]
+    fn deferred_wakes_are_kept_once_each_up_to_the_limit() {
+        flush_deferred_wakes();
+        let locks: Vec<RawLazyWakeMutex> = (0..=MAX_DEFERRED)
+            .map(|_| lock_in(LOCKED | WATCHER | ASLEEP))
+            .collect();
+        for lock in &locks {
+            defer_wake(lock.watch_key());
+            defer_wake(lock.watch_key());
+        }
+        let kept: Vec<usize> = locks[..MAX_DEFERRED]
+            .iter()
+            .map(|l| l.watch_key())
+            .collect();
+        assert_eq!(deferred(), kept, "one past the limit is woken at once");
+        flush_deferred_wakes();
+    }
 }
