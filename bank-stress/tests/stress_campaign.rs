@@ -5,11 +5,11 @@
 //! hang *deterministically*, and merging is tested on what does not depend on the interleaving.
 
 use bank_core::catalog::{VariantInfo, Verdicts, find};
-use bank_core::runtime::LazyWakeMutex;
+use bank_core::runtime::{Lock, Noise, OsMutex};
 use bank_core::{
     AccountId, Bank, BankOptions, Money, OpenError, TransferError, Verdict, WorkloadShape,
 };
-use bank_stress::stress::{Campaign, Preset, RunSpec, Shard, merge, run_once};
+use bank_stress::stress::{Campaign, Preset, RunOutcome, RunSpec, Shard, merge, run_once};
 use std::sync::Barrier;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -19,7 +19,7 @@ use std::time::Duration;
 /// deadlock every time.
 struct CertainDeadlockBank {
     // The runtime's own mutex: its waiters must end up where parking_lot's detector sees them.
-    locks: [LazyWakeMutex<()>; 2],
+    locks: [OsMutex<()>; 2],
     both_hold_one: Barrier,
     callers: AtomicUsize,
 }
@@ -49,7 +49,7 @@ impl Bank for CertainDeadlockBank {
 
 fn open_certain_deadlock(_: &[Money], _: BankOptions) -> Result<Box<dyn Bank>, OpenError> {
     Ok(Box::new(CertainDeadlockBank {
-        locks: [LazyWakeMutex::new(()), LazyWakeMutex::new(())],
+        locks: [OsMutex::new(()), OsMutex::new(())],
         both_hold_one: Barrier::new(2),
         callers: AtomicUsize::new(0),
     }))
@@ -108,6 +108,7 @@ fn spec(variant: &'static VariantInfo, threads: usize, time_bound: Duration) -> 
         yield_between_debit_and_credit: true,
         duration: None,
         time_bound,
+        noise: Noise::NONE,
     }
 }
 
@@ -121,7 +122,8 @@ fn the_watchdog_reports_a_lock_cycle_instead_of_hanging() {
             Duration::from_secs(20),
         ),
         &Default::default(),
-    );
+    )
+    .unwrap();
     let deadlock = record.deadlock.clone().expect("the deadlock is reported");
     assert!(
         deadlock.detail.starts_with("cycle 1:"),
@@ -145,14 +147,17 @@ fn a_hang_without_a_lock_cycle_is_abandoned_at_the_time_bound() {
             Duration::from_millis(200),
         ),
         &Default::default(),
-    );
+    )
+    .unwrap();
     let deadlock = record.deadlock.clone().expect("the hang is reported");
     assert!(
-        deadlock.detail.contains("did not stop within"),
+        deadlock.detail.contains("completed no operation"),
         "{}",
         deadlock.detail
     );
     assert_eq!(record.threads_finished, 0);
+    assert_eq!(record.outcome, RunOutcome::Hung);
+    assert_eq!(record.observed().deadlock_free, Verdict::Breaks);
 }
 
 fn small_campaign(shard: Option<Shard>) -> Campaign {
@@ -171,15 +176,20 @@ fn small_campaign(shard: Option<Shard>) -> Campaign {
         yield_between_debit_and_credit: true,
         duration: None,
         time_bound: Duration::from_secs(30),
+        noise: Noise::LOW,
         shard,
     }
 }
 
 #[test]
 fn shards_partition_the_campaign_and_merge_back_into_it() {
-    let whole = small_campaign(None).run(|_, _, _| {});
+    let whole = small_campaign(None).run(|_, _, _| {}).unwrap();
     let shards: Vec<_> = (0..2)
-        .map(|index| small_campaign(Some(Shard { index, count: 2 })).run(|_, _, _| {}))
+        .map(|index| {
+            small_campaign(Some(Shard { index, count: 2 }))
+                .run(|_, _, _| {})
+                .unwrap()
+        })
         .collect();
     assert_eq!(
         shards[0].runs.len() + shards[1].runs.len(),
@@ -227,7 +237,9 @@ fn shards_partition_the_campaign_and_merge_back_into_it() {
 
 #[test]
 fn merging_refuses_a_run_twice_or_another_campaign() {
-    let shard = small_campaign(Some(Shard { index: 0, count: 3 })).run(|_, _, _| {});
+    let shard = small_campaign(Some(Shard { index: 0, count: 3 }))
+        .run(|_, _, _| {})
+        .unwrap();
     assert!(
         merge(vec![shard.clone(), shard.clone()])
             .unwrap_err()
@@ -249,7 +261,7 @@ fn correct_variants_never_contradict_the_catalog_on_real_threads() {
     campaign.variants = ["global-lock", "ordered-locks", "two-level", "actor"]
         .map(|id| find(id).unwrap())
         .to_vec();
-    let report = campaign.run(|_, _, _| {});
+    let report = campaign.run(|_, _, _| {}).unwrap();
     assert!(
         report.contradictions().is_empty(),
         "{:?}",
@@ -298,8 +310,15 @@ fn a_slow_run_stopped_at_its_time_bound_is_not_a_deadlock() {
         Duration::from_millis(100),
     );
     slow.shape.transfers_per_thread = 100_000;
-    let record = run_once(&slow, &Default::default());
+    let record = run_once(&slow, &Default::default()).unwrap();
     assert_eq!(record.deadlock, None, "the threads stopped when asked");
     assert_eq!(record.threads_finished, 2);
     assert!(record.transfers < 200_000, "stopped early at the bound");
+    assert_eq!(record.outcome, RunOutcome::CutShort);
+    assert_eq!(record.planned_transfers, Some(200_000));
+    assert_eq!(
+        record.observed(),
+        Verdicts::ALL_HOLD,
+        "cut short is no break"
+    );
 }

@@ -27,6 +27,9 @@ pub enum Command {
     Stress(StressArgs),
     /// Merge shard reports of one stress campaign into the report of the whole campaign.
     Merge(MergeArgs),
+    /// Measure detection: every expected break's rate and time to first observation on real
+    /// threads, over one campaign per seed 1..=N at each noise level.
+    Detection(DetectionArgs),
     /// Run the pull-request tier of the pipeline locally: fmt, clippy, nextest, explore, stress.
     Ci(CiArgs),
     /// Mutation testing with cargo-mutants (installed if missing); prints caught / viable.
@@ -78,8 +81,8 @@ pub struct ExploreArgs {
     /// The scheduling strategy.
     #[arg(long, value_enum, default_value_t = StrategyChoice::Portfolio)]
     pub strategy: StrategyChoice,
-    /// Executions per strategy and variant.
-    #[arg(long, value_name = "N", default_value_t = 3_000, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Executions per strategy, variant and workload (the default exploration has 26 workloads).
+    #[arg(long, value_name = "N", default_value_t = 1_500, value_parser = clap::value_parser!(u64).range(1..))]
     pub iterations: u64,
     /// The seed for the random and PCT schedulers.
     #[arg(long, value_name = "S", default_value_t = 0x0BAD_BA4C)]
@@ -113,13 +116,14 @@ pub fn parse_variant(id: &str) -> Result<&'static VariantInfo, String> {
 }
 
 /// A stress preset (see `bank_stress::stress::Preset`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum PresetChoice {
     /// Exactly the lecture's workload: 5 threads × 9,999 transfers on 6 accounts, one run.
     Seed,
     /// Every variant in a few seconds: 4 threads × 2,000 transfers, one run.
     Quick,
     /// 5 threads × 20,000 transfers, three runs per variant.
+    #[default]
     Default,
     /// 8 threads on 3 small accounts, 50,000 transfers each, five runs.
     Tough,
@@ -128,6 +132,22 @@ pub enum PresetChoice {
 }
 
 #[derive(Debug, Args)]
+pub struct DetectionArgs {
+    /// A variant id to run (repeatable); all variants by default.
+    #[arg(long = "variant", value_name = "ID", value_parser = parse_variant)]
+    pub variants: Vec<&'static VariantInfo>,
+    /// The campaign size.
+    #[arg(long, value_enum, default_value_t = PresetChoice::Default)]
+    pub preset: PresetChoice,
+    /// Campaigns per noise level, with seeds 1..=N.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub seeds: u64,
+    /// A noise level to measure (repeatable): none, low, high or a probability.
+    #[arg(long, value_name = "LEVEL", default_values = ["none", "low"], value_parser = clap::value_parser!(bank_core::runtime::Noise))]
+    pub noise: Vec<bank_core::runtime::Noise>,
+}
+
+#[derive(Debug, Args, Default)]
 pub struct StressArgs {
     /// A variant id to run (repeatable); all variants by default.
     #[arg(long = "variant", value_name = "ID", value_parser = parse_variant)]
@@ -153,6 +173,10 @@ pub struct StressArgs {
     /// The campaign seed; run k of every variant uses seed + k.
     #[arg(long, value_name = "S", default_value_t = 0x0BAD_BA4C)]
     pub seed: u64,
+    /// Schedule noise on every runtime primitive: none, low (p = 0.01), high (p = 0.1) or a
+    /// probability in 0..=1. Default: low, except `--preset seed` (none).
+    #[arg(long, value_name = "LEVEL", value_parser = clap::value_parser!(bank_core::runtime::Noise))]
+    pub noise: Option<bank_core::runtime::Noise>,
     /// Do not yield between debit and credit (throughput runs).
     #[arg(long)]
     pub no_yield: bool,

@@ -5,6 +5,7 @@
 //! or a replayed violation reproduces), 2 bad usage or input.
 
 mod ci;
+mod detection;
 mod explore;
 mod flags;
 mod list;
@@ -52,6 +53,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => replay::run(&args),
         Command::Stress(args) => stress::run(&args),
         Command::Merge(args) => merge::run(&args),
+        Command::Detection(args) => detection::run(&args),
         Command::Ci(args) => ci::run(&args),
         Command::Mutants(args) => mutants::run(&args),
     };

@@ -5,7 +5,7 @@ use crate::flags::{PresetChoice, StressArgs};
 use bank_core::workload::SEED_BALANCES;
 use bank_core::{CATALOG, Invariant, VariantInfo};
 use bank_stress::stress::{
-    Campaign, CampaignReport, Observed, Preset, RunRecord, RunSpec, seed_timings,
+    Campaign, CampaignReport, Observed, Preset, RunOutcome, RunRecord, RunSpec, seed_timings,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -17,7 +17,7 @@ pub fn run(args: &StressArgs) -> Result<Outcome, String> {
     let campaign = campaign_from(args)?;
     let runs = campaign.my_runs().len();
     println!(
-        "stress: preset {}, {} variant(s), {} run(s){}, {} threads × {} transfers on {} accounts, yield {}, seed {}",
+        "stress: preset {}, {} variant(s), {} run(s){}, {} threads × {} transfers on {} accounts, yield {}, noise {}, seed {}",
         campaign.preset.name(),
         campaign.variants.len(),
         runs,
@@ -37,23 +37,26 @@ pub fn run(args: &StressArgs) -> Result<Outcome, String> {
         } else {
             "off"
         },
+        campaign.noise,
         campaign.seed
     );
     let terminal = std::io::stderr().is_terminal();
     let mut bar: Option<ProgressBar> = None;
-    let report = campaign.run(|spec, record, progress| match record {
-        None if terminal => bar = Some(start_bar(spec, progress)),
-        None => println!(
-            "stress: {} run {} (seed {}) started",
-            spec.variant.id, spec.run, spec.seed
-        ),
-        Some(record) => {
-            if let Some(bar) = bar.take() {
-                bar.finish_and_clear();
+    let report = campaign
+        .run(|spec, record, progress| match record {
+            None if terminal => bar = Some(start_bar(spec, progress)),
+            None => println!(
+                "stress: {} run {} (seed {}) started",
+                spec.variant.id, spec.run, spec.seed
+            ),
+            Some(record) => {
+                if let Some(bar) = bar.take() {
+                    bar.finish_and_clear();
+                }
+                println!("stress: {}", describe_run(record));
             }
-            println!("stress: {}", describe_run(record));
-        }
-    });
+        })
+        .map_err(|error| format!("stress: {error}"))?;
     print_summary(&report);
     if campaign.is_the_seed_workload() {
         print_seed_timings(&report);
@@ -67,7 +70,7 @@ pub fn run(args: &StressArgs) -> Result<Outcome, String> {
     if let Some(dir) = &args.report {
         write_html(&report, dir)?;
     }
-    Ok(if report.contradictions().is_empty() {
+    Ok(if report.agrees() {
         Outcome::Agrees
     } else {
         Outcome::Finding
@@ -75,7 +78,7 @@ pub fn run(args: &StressArgs) -> Result<Outcome, String> {
 }
 
 /// The campaign the flags describe: the preset's sizes, overridden by any flag given.
-fn campaign_from(args: &StressArgs) -> Result<Campaign, String> {
+pub fn campaign_from(args: &StressArgs) -> Result<Campaign, String> {
     let preset = match args.preset {
         PresetChoice::Seed => Preset::Seed,
         PresetChoice::Quick => Preset::Quick,
@@ -121,6 +124,7 @@ fn campaign_from(args: &StressArgs) -> Result<Campaign, String> {
         yield_between_debit_and_credit: !args.no_yield,
         duration,
         time_bound: preset.time_bound(),
+        noise: args.noise.unwrap_or(preset.noise()),
         shard: args.shard,
     })
 }
@@ -150,21 +154,34 @@ fn start_bar(spec: &RunSpec, progress: &Arc<AtomicU64>) -> ProgressBar {
 }
 
 fn describe_run(record: &RunRecord) -> String {
-    let outcome = match &record.deadlock {
-        Some(deadlock) => format!("DEADLOCK ({})", deadlock.threads.join(", ")),
-        None => format!(
+    let outcome = match (&record.outcome, &record.deadlock) {
+        (RunOutcome::Panicked { thread, message }, _) => format!("PANIC in {thread}: {message}"),
+        (RunOutcome::Deadlock | RunOutcome::Hung, Some(deadlock)) => format!(
+            "{} ({})",
+            record.outcome.label().to_uppercase(),
+            deadlock.threads.join(", ")
+        ),
+        (RunOutcome::CutShort, _) => format!(
+            "cut short by its time bound at {} of {} transfers",
+            record.transfers,
+            record
+                .planned_transfers
+                .map_or("?".to_string(), |planned| planned.to_string())
+        ),
+        _ => format!(
             "final total {}",
             record.final_total.map_or("-".into(), |t| t.to_string())
         ),
     };
     format!(
-        "{} run {} done in {:.2}s: {} transfers, {} audits, {} inconsistent, {}",
+        "{} run {} done in {:.2}s: {} transfers, {} audits, {} inconsistent, lowest balance {}, {}",
         record.variant,
         record.run,
         record.wall_seconds,
         record.transfers,
         record.audits,
         record.inconsistent_audits,
+        record.min_balance,
         outcome
     )
 }
@@ -231,8 +248,19 @@ pub fn print_summary(report: &CampaignReport) {
             }
         }
     }
+    for variant in &report.variants {
+        if variant.cut_short_runs > 0 {
+            println!(
+                "{}: {} run(s) cut short by the time bound (fewer transfers than planned; not a failure)",
+                variant.id, variant.cut_short_runs
+            );
+        }
+        if let Some((thread, message)) = &variant.panic {
+            println!("FAIL: {}: {thread} panicked: {message}", variant.id);
+        }
+    }
     let contradictions = report.contradictions();
-    if contradictions.is_empty() {
+    if contradictions.is_empty() && report.panics().is_empty() {
         println!(
             "\nnothing contradicts the catalog (\"not observed\": a break real threads did not happen to show)"
         );
@@ -260,12 +288,19 @@ fn print_seed_timings(report: &CampaignReport) {
         "\nthe seed workload against the course's CPython (low end of its range, course-bank.md):"
     );
     println!(
-        "{:<20} {:>5} {:>10} {:>10} {:>10} {:>10} {:>9}",
-        "variant", "runs", "median ms", "min ms", "max ms", "CPython s", "× faster"
+        "{:<20} {:>5} {:>10} {:>10} {:>10} {:>10} {:>9} {:>15}",
+        "variant",
+        "runs",
+        "median ms",
+        "min ms",
+        "max ms",
+        "CPython s",
+        "× faster",
+        "inconsistent/s"
     );
     for timing in seed_timings(report) {
         println!(
-            "{:<20} {:>5} {:>10.1} {:>10.1} {:>10.1} {:>10} {:>9}",
+            "{:<20} {:>5} {:>10.1} {:>10.1} {:>10.1} {:>10} {:>9} {:>15.0}",
             timing.id,
             timing.runs,
             timing.median_seconds * 1e3,
@@ -277,6 +312,11 @@ fn print_seed_timings(report: &CampaignReport) {
             timing
                 .speedup()
                 .map_or("-".to_string(), |speedup| format!("{speedup:.0}×")),
+            timing.inconsistent_per_second,
         );
     }
+    println!(
+        "the course's CPython unsafe bank: about {:.0} inconsistent audits/s (≈ 47,000 of 49,995 in ≈ 1.2 s)",
+        bank_stress::stress::CPYTHON_UNSAFE_INCONSISTENT_PER_SECOND
+    );
 }

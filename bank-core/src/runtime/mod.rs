@@ -2,8 +2,8 @@
 //! type parameter rather than a cargo feature.
 //!
 //! Each variant is written once as `SomeBank<R: Runtime>` and runs on:
-//! - [`OsThreads`]: real OS threads, our [`LazyWakeMutex`], `parking_lot` read-write locks, std
-//!   atomics and channels; and
+//! - [`OsThreads`]: real OS threads, `parking_lot`'s mutex and read-write lock, std atomics and
+//!   channels, each with an optional point of schedule noise ([`noise`]); and
 //! - [`ShuttleThreads`]: shuttle's controlled scheduler and its stand-in primitives.
 //!
 //! Both live in the same binary, so one `cargo test` exercises both. A cargo feature that swapped
@@ -13,14 +13,14 @@
 //! Architecture invariant: no variant imports `std::sync`, `parking_lot` or `shuttle` directly;
 //! a std or parking_lot lock inside a shuttle run would hang instead of being explored.
 
-mod lazy_wake_mutex;
+pub mod noise;
 mod os_threads;
 mod shuttle_threads;
 
-pub use lazy_wake_mutex::{
-    LazyWakeMutex, LazyWakeMutexGuard, RawLazyWakeMutex, WATCH_LIMIT, flush_deferred_wakes,
+pub use noise::Noise;
+pub use os_threads::{
+    OsAtomicMoney, OsMutex, OsMutexGuard, OsReceiver, OsRwLock, OsSender, OsThreads,
 };
-pub use os_threads::OsThreads;
 pub use shuttle_threads::ShuttleThreads;
 
 use crate::bank::Money;

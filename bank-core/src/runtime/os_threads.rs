@@ -1,17 +1,20 @@
-//! [`OsThreads`]: real OS threads with [`LazyWakeMutex`], `parking_lot` read-write locks, std
-//! atomics and std channels. The runtime for stress campaigns and benchmarks.
+//! [`OsThreads`]: real OS threads with `parking_lot`'s mutex and read-write lock, std atomics and
+//! std channels. The runtime for stress campaigns and benchmarks.
 //!
-//! The mutex is our own (see `lazy_wake_mutex.rs` for why: the lecture's threads yield while
-//! holding the lock, which makes `parking_lot`'s wake-on-every-unlock expensive). Its releases
-//! may leave a deferred wake with the releasing thread, so every blocking call here first
-//! performs them ([`flush_deferred_wakes`]): a thread must not block while a waiter sleeps on a
-//! lock it released.
+//! `parking_lot` is the lock the workspace was designed around: its deadlock detector (the
+//! `deadlock_detection` feature, which bank-stress turns on) sees every thread parked on one of
+//! these locks, and the stress tool's watchdog reads it. A faster mutex of our own was tried and
+//! dropped: it kept each thread on the lock for long stretches, which made the lecture's
+//! workload fast and hid ~550× more races (BENCHMARKS.md, history).
+//!
+//! Every primitive first calls [`noise::perturb`](super::noise): with schedule noise installed on
+//! the calling thread, it may yield or spin there (lock, unlock, every atomic operation, the
+//! yield point, channel send and receive). Without noise that is one thread-local read.
 
-use super::lazy_wake_mutex::{
-    LazyWakeMutex, LazyWakeMutexGuard, RawLazyWakeMutex, flush_deferred_wakes,
-};
+use super::noise::perturb;
 use super::{AtomicMoney, ChannelReceiver, ChannelSender, Joinable, Lock, ReadWriteLock, Runtime};
 use crate::bank::Money;
+use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicI64, Ordering};
 
 /// Real OS threads.
@@ -19,15 +22,16 @@ use std::sync::atomic::{AtomicI64, Ordering};
 pub struct OsThreads;
 
 impl Runtime for OsThreads {
-    type Mutex<T: Send + 'static> = LazyWakeMutex<T>;
-    type RwLock<T: Send + Sync + 'static> = parking_lot::RwLock<T>;
-    type AtomicMoney = AtomicI64;
-    type Sender<T: Send + 'static> = std::sync::mpsc::Sender<T>;
-    type Receiver<T: Send + 'static> = std::sync::mpsc::Receiver<T>;
+    type Mutex<T: Send + 'static> = OsMutex<T>;
+    type RwLock<T: Send + Sync + 'static> = OsRwLock<T>;
+    type AtomicMoney = OsAtomicMoney;
+    type Sender<T: Send + 'static> = OsSender<T>;
+    type Receiver<T: Send + 'static> = OsReceiver<T>;
     type JoinHandle<T: Send + 'static> = std::thread::JoinHandle<T>;
 
     fn channel<T: Send + 'static>() -> (Self::Sender<T>, Self::Receiver<T>) {
-        std::sync::mpsc::channel()
+        let (sender, receiver) = std::sync::mpsc::channel();
+        (OsSender(sender), OsReceiver(receiver))
     }
 
     fn spawn<T, F>(name: String, body: F) -> Self::JoinHandle<T>
@@ -42,28 +46,67 @@ impl Runtime for OsThreads {
     }
 
     fn yield_now() {
+        perturb();
         std::thread::yield_now();
     }
 }
 
-impl<T: Send> Lock<T> for lock_api::Mutex<RawLazyWakeMutex, T> {
+/// `parking_lot::Mutex` with schedule-noise points at lock and unlock.
+#[derive(Debug, Default)]
+pub struct OsMutex<T>(parking_lot::Mutex<T>);
+
+/// The guard of an [`OsMutex`]; the noise point of the unlock runs after the lock is released.
+#[derive(Debug)]
+pub struct OsMutexGuard<'a, T>(Option<parking_lot::MutexGuard<'a, T>>);
+
+impl<T> Deref for OsMutexGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.0
+            .as_ref()
+            .expect("a guard holds its lock until dropped")
+    }
+}
+
+impl<T> DerefMut for OsMutexGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.0
+            .as_mut()
+            .expect("a guard holds its lock until dropped")
+    }
+}
+
+impl<T> Drop for OsMutexGuard<'_, T> {
+    fn drop(&mut self) {
+        drop(self.0.take());
+        perturb();
+    }
+}
+
+impl<T: Send> Lock<T> for OsMutex<T> {
     type Guard<'a>
-        = LazyWakeMutexGuard<'a, T>
+        = OsMutexGuard<'a, T>
     where
         T: 'a;
 
     fn new(value: T) -> Self {
-        lock_api::Mutex::new(value)
+        Self(parking_lot::Mutex::new(value))
     }
     fn lock(&self) -> Self::Guard<'_> {
-        lock_api::Mutex::lock(self)
+        perturb();
+        OsMutexGuard(Some(self.0.lock()))
     }
     fn try_lock(&self) -> Option<Self::Guard<'_>> {
-        lock_api::Mutex::try_lock(self)
+        perturb();
+        self.0.try_lock().map(|guard| OsMutexGuard(Some(guard)))
     }
 }
 
-impl<T: Send + Sync> ReadWriteLock<T> for parking_lot::RwLock<T> {
+/// `parking_lot::RwLock` with schedule-noise points where either side is taken.
+#[derive(Debug, Default)]
+pub struct OsRwLock<T>(parking_lot::RwLock<T>);
+
+impl<T: Send + Sync> ReadWriteLock<T> for OsRwLock<T> {
     type ReadGuard<'a>
         = parking_lot::RwLockReadGuard<'a, T>
     where
@@ -74,59 +117,65 @@ impl<T: Send + Sync> ReadWriteLock<T> for parking_lot::RwLock<T> {
         T: 'a;
 
     fn new(value: T) -> Self {
-        parking_lot::RwLock::new(value)
+        Self(parking_lot::RwLock::new(value))
     }
     fn read(&self) -> Self::ReadGuard<'_> {
-        self.try_read().unwrap_or_else(|| {
-            flush_deferred_wakes();
-            parking_lot::RwLock::read(self)
-        })
+        perturb();
+        self.0.read()
     }
     fn write(&self) -> Self::WriteGuard<'_> {
-        self.try_write().unwrap_or_else(|| {
-            flush_deferred_wakes();
-            parking_lot::RwLock::write(self)
-        })
+        perturb();
+        self.0.write()
     }
 }
 
-impl AtomicMoney for AtomicI64 {
+/// A std `AtomicI64` with a schedule-noise point before every operation.
+#[derive(Debug, Default)]
+pub struct OsAtomicMoney(AtomicI64);
+
+impl AtomicMoney for OsAtomicMoney {
     fn new(value: Money) -> Self {
-        AtomicI64::new(value)
+        Self(AtomicI64::new(value))
     }
     fn load(&self) -> Money {
-        AtomicI64::load(self, Ordering::SeqCst)
+        perturb();
+        self.0.load(Ordering::SeqCst)
     }
     fn store(&self, value: Money) {
-        AtomicI64::store(self, value, Ordering::SeqCst);
+        perturb();
+        self.0.store(value, Ordering::SeqCst);
     }
     fn compare_exchange(&self, current: Money, new: Money) -> Result<Money, Money> {
-        AtomicI64::compare_exchange(self, current, new, Ordering::SeqCst, Ordering::SeqCst)
+        perturb();
+        self.0
+            .compare_exchange(current, new, Ordering::SeqCst, Ordering::SeqCst)
     }
 }
 
-impl<T: Send> ChannelSender<T> for std::sync::mpsc::Sender<T> {
+/// A std channel's sending half with a schedule-noise point per send.
+#[derive(Debug)]
+pub struct OsSender<T>(std::sync::mpsc::Sender<T>);
+
+impl<T: Send> ChannelSender<T> for OsSender<T> {
     fn send(&self, value: T) -> Result<(), T> {
-        std::sync::mpsc::Sender::send(self, value).map_err(|error| error.0)
+        perturb();
+        self.0.send(value).map_err(|error| error.0)
     }
 }
 
-impl<T: Send> ChannelReceiver<T> for std::sync::mpsc::Receiver<T> {
+/// A std channel's receiving half with a schedule-noise point per receive.
+#[derive(Debug)]
+pub struct OsReceiver<T>(std::sync::mpsc::Receiver<T>);
+
+impl<T: Send> ChannelReceiver<T> for OsReceiver<T> {
     fn recv(&self) -> Option<T> {
-        match self.try_recv() {
-            Ok(value) => Some(value),
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
-            Err(std::sync::mpsc::TryRecvError::Empty) => {
-                flush_deferred_wakes();
-                std::sync::mpsc::Receiver::recv(self).ok()
-            }
-        }
+        perturb();
+        self.0.recv().ok()
     }
 }
 
 impl<T> Joinable<T> for std::thread::JoinHandle<T> {
     fn join(self) -> std::thread::Result<T> {
-        flush_deferred_wakes();
         std::thread::JoinHandle::join(self)
     }
 }

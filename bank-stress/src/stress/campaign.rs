@@ -2,8 +2,9 @@
 //! and running them one after another.
 
 use super::report::CampaignReport;
-use super::run::{Progress, run_once};
+use super::run::{Progress, RunError, run_once};
 use super::{Preset, Shard};
+use bank_core::runtime::Noise;
 use bank_core::{VariantInfo, WorkloadShape};
 use std::time::Duration;
 
@@ -22,8 +23,10 @@ pub struct RunSpec {
     pub yield_between_debit_and_credit: bool,
     /// Stop the run on purpose after this long (soak), if set.
     pub duration: Option<Duration>,
-    /// Declare the run hung after `duration` plus this.
+    /// Stop the run after `duration` plus this, and call it cut short.
     pub time_bound: Duration,
+    /// Schedule noise in every worker.
+    pub noise: Noise,
 }
 
 /// A whole campaign's settings.
@@ -43,8 +46,10 @@ pub struct Campaign {
     pub yield_between_debit_and_credit: bool,
     /// Planned run length (soak).
     pub duration: Option<Duration>,
-    /// Hung-run bound.
+    /// The bound on a run's time (beyond `duration`); a run that reaches it is cut short.
     pub time_bound: Duration,
+    /// Schedule noise in every worker thread.
+    pub noise: Noise,
     /// The shard to run, if any.
     pub shard: Option<Shard>,
 }
@@ -71,6 +76,7 @@ impl Campaign {
                     yield_between_debit_and_credit: self.yield_between_debit_and_credit,
                     duration: self.duration,
                     time_bound: self.time_bound,
+                    noise: self.noise,
                 })
             })
             .collect()
@@ -97,6 +103,7 @@ impl Campaign {
             "runs_per_variant": self.runs_per_variant,
             "yield": self.yield_between_debit_and_credit,
             "duration_seconds": self.duration.map(|d| d.as_secs_f64()),
+            "noise": self.noise.to_string(),
         })
     }
 
@@ -105,21 +112,21 @@ impl Campaign {
     pub fn run(
         &self,
         mut observe: impl FnMut(&RunSpec, Option<&super::RunRecord>, &Progress),
-    ) -> CampaignReport {
+    ) -> Result<CampaignReport, RunError> {
         let mut records = Vec::new();
         for spec in self.my_runs() {
             let progress = Progress::default();
             observe(&spec, None, &progress);
-            let record = run_once(&spec, &progress);
+            let record = run_once(&spec, &progress)?;
             observe(&spec, Some(&record), &progress);
             records.push(record);
         }
-        CampaignReport::from_runs(
+        Ok(CampaignReport::from_runs(
             records,
             self.seed,
             self.preset.name(),
             self.shard.map(|s| s.to_string()),
             self.config(),
-        )
+        ))
     }
 }

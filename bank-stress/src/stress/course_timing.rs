@@ -8,7 +8,12 @@
 //! ratio is never flattered. Variants the course did not time (a deadlocking state, a live-typed
 //! intermediate step, or designs beyond the course) have no comparison.
 
-use super::report::CampaignReport;
+use super::report::{CampaignReport, RunOutcome};
+
+/// The course's CPython unsafe bank on this machine class: about 95% of its 49,995 audits
+/// inconsistent (≈ 47,000) in about 1.2 s of threaded time, i.e. about 39,000 inconsistent audits
+/// per second. The rate at which a bank *shows* its race, which is what a bug-finding tool is for.
+pub const CPYTHON_UNSAFE_INCONSISTENT_PER_SECOND: f64 = 47_000.0 / 1.2;
 
 /// The low end of the course's CPython timing of the program a variant comes from, in seconds.
 pub fn cpython_seconds(variant_id: &str) -> Option<f64> {
@@ -37,6 +42,8 @@ pub struct SeedTiming {
     pub max_seconds: f64,
     /// The course's CPython time for the program the variant comes from, if the course timed it.
     pub cpython_seconds: Option<f64>,
+    /// The median over those runs of inconsistent audits per second of wall time.
+    pub inconsistent_per_second: f64,
 }
 
 impl SeedTiming {
@@ -53,13 +60,19 @@ pub fn seed_timings(report: &CampaignReport) -> Vec<SeedTiming> {
         .variants
         .iter()
         .filter_map(|variant| {
-            let mut walls: Vec<f64> = report
-                .runs
-                .iter()
-                .filter(|run| run.variant == variant.id && run.deadlock.is_none())
-                .map(|run| run.wall_seconds)
-                .collect();
+            let finished = || {
+                report.runs.iter().filter(|run| {
+                    run.variant == variant.id
+                        && run.deadlock.is_none()
+                        && run.outcome == RunOutcome::Completed
+                })
+            };
+            let mut walls: Vec<f64> = finished().map(|run| run.wall_seconds).collect();
             walls.sort_by(f64::total_cmp);
+            let mut rates: Vec<f64> = finished()
+                .map(|run| run.inconsistent_audits as f64 / run.wall_seconds.max(1e-9))
+                .collect();
+            rates.sort_by(f64::total_cmp);
             let (&min_seconds, &max_seconds) = (walls.first()?, walls.last()?);
             Some(SeedTiming {
                 id: variant.id.clone(),
@@ -68,6 +81,7 @@ pub fn seed_timings(report: &CampaignReport) -> Vec<SeedTiming> {
                 min_seconds,
                 max_seconds,
                 cpython_seconds: cpython_seconds(&variant.id),
+                inconsistent_per_second: rates[rates.len() / 2],
             })
         })
         .collect()

@@ -201,7 +201,9 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::render;
-    use crate::stress::report::{AuditSample, CampaignReport, DeadlockReport, RunRecord};
+    use crate::stress::report::{
+        AuditSample, CampaignReport, DeadlockReport, RunOutcome, RunRecord,
+    };
 
     fn run(variant: &str, totals: &[i128], deadlock: Option<DeadlockReport>) -> RunRecord {
         RunRecord {
@@ -216,9 +218,15 @@ mod tests {
                     micros: i as u64 * 10,
                     total,
                     thread: 0,
+                    min_balance: 0,
                 })
                 .collect(),
             final_total: deadlock.is_none().then_some(100),
+            outcome: if deadlock.is_some() {
+                RunOutcome::Deadlock
+            } else {
+                RunOutcome::Completed
+            },
             deadlock,
             wall_seconds: 0.5,
             transfers: 10,

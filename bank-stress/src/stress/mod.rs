@@ -13,6 +13,7 @@
 
 mod campaign;
 mod course_timing;
+mod detection;
 mod html;
 mod preset;
 mod report;
@@ -20,9 +21,15 @@ mod run;
 mod shard;
 
 pub use campaign::{Campaign, RunSpec};
-pub use course_timing::{SeedTiming, cpython_seconds, seed_timings};
+pub use course_timing::{
+    CPYTHON_UNSAFE_INCONSISTENT_PER_SECOND, SeedTiming, cpython_seconds, seed_timings,
+};
+pub use detection::{DetectionRow, detection_rows};
 pub use html::render as render_html;
 pub use preset::Preset;
-pub use report::{CampaignReport, DeadlockReport, Observed, RunRecord, VariantSummary, merge};
-pub use run::run_once;
+pub use report::{
+    AuditSample, CampaignReport, DeadlockReport, Observed, RunOutcome, RunRecord, VariantSummary,
+    merge,
+};
+pub use run::{RunError, run_once};
 pub use shard::Shard;

@@ -2,6 +2,7 @@
 //! long soak. Every size can be overridden from the command line.
 
 use bank_core::WorkloadShape;
+use bank_core::runtime::Noise;
 use std::time::Duration;
 
 /// A named campaign size.
@@ -73,6 +74,16 @@ impl Preset {
     /// How long a run goes on before it is stopped on purpose (soak only).
     pub fn duration(self) -> Option<Duration> {
         matches!(self, Self::Soak).then(|| Duration::from_secs(30))
+    }
+
+    /// The schedule noise the preset's runs use unless `--noise` says otherwise: on where it
+    /// raises detection (BENCHMARKS.md, detection rates), off for the lecture's exact workload
+    /// (whose wall time is compared with CPython's).
+    pub fn noise(self) -> Noise {
+        match self {
+            Self::Seed => Noise::NONE,
+            Self::Quick | Self::Default | Self::Tough | Self::Soak => Noise::LOW,
+        }
     }
 
     /// The longest a run may take before it is declared hung (beyond `duration`).

@@ -14,6 +14,49 @@ pub struct AuditSample {
     pub total: i128,
     /// Which worker audited.
     pub thread: usize,
+    /// The lowest balance in that audit.
+    #[serde(default)]
+    pub min_balance: Money,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum RunOutcome {
+    /// Every thread made every planned transfer.
+    #[default]
+    Completed,
+    /// Stopped on purpose after `--duration` (soak).
+    Stopped,
+    /// Reached its time bound and was stopped before making every planned transfer: not a
+    /// failure, but the run covered less than planned.
+    CutShort,
+    /// A lock cycle among its threads (parking_lot's detector).
+    Deadlock,
+    /// Asked to stop, some thread completed no operation for seconds and no lock cycle was
+    /// visible: blocked for good on something the detector cannot see (or spinning).
+    Hung,
+    /// A worker panicked: a bug in the bank, reported with its message.
+    Panicked {
+        /// The worker that panicked.
+        thread: String,
+        /// Its panic message.
+        message: String,
+    },
+}
+
+impl RunOutcome {
+    /// A word or two for tables.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Completed => "completed",
+            Self::Stopped => "stopped",
+            Self::CutShort => "cut short",
+            Self::Deadlock => "deadlock",
+            Self::Hung => "hung",
+            Self::Panicked { .. } => "panicked",
+        }
+    }
 }
 
 /// A deadlock (or a run that never finished).
@@ -34,9 +77,18 @@ pub struct RunRecord {
     pub run: usize,
     /// The workload seed.
     pub seed: u64,
+    /// The schedule noise its workers used (`none`, `low`, `high` or a probability).
+    #[serde(default)]
+    pub noise: String,
+    /// How the run ended.
+    #[serde(default)]
+    pub outcome: RunOutcome,
+    /// Transfers planned over all threads (`None` when the run goes on until `--duration`).
+    #[serde(default)]
+    pub planned_transfers: Option<u64>,
     /// The total every audit should see.
     pub expected_total: i128,
-    /// Transfers attempted by threads that finished.
+    /// Transfers attempted, by every thread (finished or not).
     pub transfers: u64,
     /// Of those, transfers the bank accepted.
     pub transfers_applied: u64,
@@ -58,8 +110,14 @@ pub struct RunRecord {
     pub threads_finished: usize,
     /// Wall time of the threaded part.
     pub wall_seconds: f64,
-    /// The deadlock, if one was observed.
+    /// The deadlock, if one was observed (or the threads of a hung run).
     pub deadlock: Option<DeadlockReport>,
+    /// When the watchdog saw the deadlock, in µs since the start.
+    #[serde(default)]
+    pub deadlock_micros: Option<u64>,
+    /// When a negative balance was first seen (in an audit, or at the end), in µs since the start.
+    #[serde(default)]
+    pub first_overdraft_micros: Option<u64>,
     /// A sample of audited totals over time (every inconsistent one up to a cap).
     pub samples: Vec<AuditSample>,
 }
@@ -81,7 +139,25 @@ impl RunRecord {
                     .is_some_and(|total| total != self.expected_total),
             ),
             no_overdraft: breaks(self.min_balance < 0),
-            deadlock_free: breaks(self.deadlock.is_some()),
+            deadlock_free: breaks(matches!(
+                self.outcome,
+                RunOutcome::Deadlock | RunOutcome::Hung
+            )),
+        }
+    }
+
+    /// When each invariant was first seen broken in this run, in µs since its start.
+    pub fn first_break_micros(&self, invariant: Invariant) -> Option<u64> {
+        match invariant {
+            Invariant::SnapshotConservation => self.first_inconsistent.map(|first| first.micros),
+            Invariant::FinalConservation => self
+                .final_total
+                .filter(|&total| total != self.expected_total)
+                .map(|_| (self.wall_seconds * 1e6) as u64),
+            Invariant::NoOverdraft => self.first_overdraft_micros,
+            Invariant::DeadlockFree => self.deadlock_micros.or_else(|| {
+                (self.outcome == RunOutcome::Hung).then_some((self.wall_seconds * 1e6) as u64)
+            }),
         }
     }
 }
@@ -129,6 +205,12 @@ pub struct VariantSummary {
     pub transfers_per_sec: f64,
     /// The first deadlock observed.
     pub deadlock: Option<DeadlockReport>,
+    /// Runs that reached their time bound before making every planned transfer.
+    #[serde(default)]
+    pub cut_short_runs: usize,
+    /// The first panic of a worker: (thread, message). A bank bug, and a failure.
+    #[serde(default)]
+    pub panic: Option<(String, String)>,
 }
 
 impl VariantSummary {
@@ -197,6 +279,19 @@ impl CampaignReport {
         }
     }
 
+    /// Variants some worker of which panicked: failures whatever the catalog says.
+    pub fn panics(&self) -> Vec<&VariantSummary> {
+        self.variants
+            .iter()
+            .filter(|variant| variant.panic.is_some())
+            .collect()
+    }
+
+    /// Nothing contradicts the catalog and no bank panicked.
+    pub fn agrees(&self) -> bool {
+        self.contradictions().is_empty() && self.panics().is_empty()
+    }
+
     /// Every invariant the catalog says holds and some run broke, by variant.
     pub fn contradictions(&self) -> Vec<(String, Invariant)> {
         self.variants
@@ -244,6 +339,14 @@ fn summarise(id: &str, expected: Verdicts, runs: &[&RunRecord]) -> VariantSummar
             0.0
         },
         deadlock: runs.iter().find_map(|run| run.deadlock.clone()),
+        cut_short_runs: runs
+            .iter()
+            .filter(|run| run.outcome == RunOutcome::CutShort)
+            .count(),
+        panic: runs.iter().find_map(|run| match &run.outcome {
+            RunOutcome::Panicked { thread, message } => Some((thread.clone(), message.clone())),
+            _ => None,
+        }),
     }
 }
 

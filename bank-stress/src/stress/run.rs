@@ -2,19 +2,20 @@
 //! transfers (and the audit after each), and watch them.
 //!
 //! The watchdog never lets a deadlock hang the tool: while waiting, the main thread polls
-//! `parking_lot::deadlock::check_deadlock` every 50 ms (OsThreads' `LazyWakeMutex` registers its
-//! holders and untimed waiters with that detector, as parking_lot's own locks do; a waiter that
-//! is still in its timed watch is invisible to it for at most 1 ms); a cycle among this run's threads is
+//! `parking_lot::deadlock::check_deadlock` every 50 ms (OsThreads' locks are parking_lot's, which
+//! register their holders and waiters with that detector); a cycle among this run's threads is
 //! reported (thread names, the bank frames of their backtraces), the other threads are told to
 //! stop, and whatever cannot stop is abandoned: its threads stay parked forever and the campaign
 //! moves on. A run that exceeds its time bound without a detectable cycle is abandoned the same
 //! way and reported as hung.
 
 use super::RunSpec;
-use super::report::{AuditSample, DeadlockReport, RunRecord};
+use super::report::{AuditSample, DeadlockReport, RunOutcome, RunRecord};
 use bank_core::bank::total;
+use bank_core::runtime::noise;
 use bank_core::{Bank, BankOptions, Money};
 use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -23,19 +24,25 @@ use std::time::{Duration, Instant};
 
 /// How often the watchdog looks for deadlock cycles.
 const WATCHDOG_PERIOD: Duration = Duration::from_millis(50);
-/// How long stopped threads get to finish their current operation before they are abandoned.
+/// A run asked to stop whose threads complete no operation for this long is stuck (hung).
 const STOP_GRACE: Duration = Duration::from_secs(3);
+/// After a detected deadlock the cycle's threads can never move again; the others get this long
+/// without progress to finish their operation in hand (or to turn out blocked behind the cycle).
+const DEADLOCK_GRACE: Duration = Duration::from_millis(250);
+/// The longest a run asked to stop may take to stop, even while its threads still make progress.
+const STOP_LIMIT: Duration = Duration::from_secs(30);
 /// Samples of the audited total kept per thread for charts (inconsistent audits first).
 const SAMPLES_PER_THREAD: usize = 400;
 
 /// What one worker thread saw.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct WorkerStats {
     transfers: u64,
     applied: u64,
     audits: u64,
     inconsistent: u64,
     first_inconsistent: Option<AuditSample>,
+    first_overdraft_micros: Option<u64>,
     lowest_total: Option<i128>,
     highest_total: Option<i128>,
     min_balance: Money,
@@ -43,30 +50,32 @@ struct WorkerStats {
 }
 
 impl WorkerStats {
-    fn record_audit(
-        &mut self,
-        balances: &[Money],
-        expected: i128,
-        sample: impl FnOnce(i128) -> AuditSample,
-    ) {
+    fn record_audit(&mut self, balances: &[Money], expected: i128, micros: u64, thread: usize) {
         let audited = total(balances);
         self.audits += 1;
         self.lowest_total = Some(self.lowest_total.map_or(audited, |t| t.min(audited)));
         self.highest_total = Some(self.highest_total.map_or(audited, |t| t.max(audited)));
-        self.min_balance = balances.iter().copied().fold(self.min_balance, Money::min);
+        let lowest_balance = balances.iter().copied().min().unwrap_or(0);
+        if lowest_balance < 0 {
+            self.first_overdraft_micros.get_or_insert(micros);
+        }
+        self.min_balance = self.min_balance.min(lowest_balance);
         let inconsistent = audited != expected;
         // Keep every inconsistent audit up to the cap, and a thinning sample of consistent ones.
         let keep = self.samples.len() < SAMPLES_PER_THREAD
             && (inconsistent || self.audits.is_power_of_two() || self.audits.is_multiple_of(512));
-        if inconsistent || keep {
-            let sample = sample(audited);
-            if inconsistent {
-                self.inconsistent += 1;
-                self.first_inconsistent.get_or_insert(sample);
-            }
-            if keep {
-                self.samples.push(sample);
-            }
+        let sample = AuditSample {
+            micros,
+            total: audited,
+            thread,
+            min_balance: lowest_balance,
+        };
+        if inconsistent {
+            self.inconsistent += 1;
+            self.first_inconsistent.get_or_insert(sample);
+        }
+        if keep {
+            self.samples.push(sample);
         }
     }
 }
@@ -74,120 +83,254 @@ impl WorkerStats {
 /// Progress shared with whoever draws it: transfers done so far, over all threads.
 pub type Progress = Arc<AtomicU64>;
 
-/// Runs `spec` to completion, deadlock or time bound, and records what happened. Never hangs:
-/// returns within `duration + time_bound + grace` at the latest.
-pub fn run_once(spec: &RunSpec, progress: &Progress) -> RunRecord {
+/// A worker's statistics, shared with the watchdog as they are made: the worker updates them after
+/// every operation (never while inside the bank), so whatever a thread saw before it deadlocked,
+/// hung or panicked is still there to report.
+type SharedStats = Arc<Mutex<WorkerStats>>;
+
+/// How a worker ended, sent once.
+enum WorkerEnd {
+    Finished,
+    Panicked(String),
+}
+
+/// Why a run could not be made at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunError {
+    /// The variant refused the workload's balances.
+    Open(String),
+    /// The OS refused to start a worker thread.
+    Spawn(String),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Open(why) => write!(f, "the bank refused the workload: {why}"),
+            Self::Spawn(why) => write!(f, "could not start a worker thread: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+/// Runs `spec` to completion, deadlock, panic or time bound, and records everything every thread
+/// observed. Never hangs: returns within `duration + time_bound + STOP_LIMIT` at the latest.
+pub fn run_once(spec: &RunSpec, progress: &Progress) -> Result<RunRecord, RunError> {
     let options = BankOptions {
         yield_between_debit_and_credit: spec.yield_between_debit_and_credit,
     };
     let bank: Arc<dyn Bank> = Arc::from(
         (spec.variant.open_os)(&spec.shape.balances, options)
-            .expect("presets and flags give valid balances"),
+            .map_err(|error| RunError::Open(error.to_string()))?,
     );
     let expected = total(&spec.shape.balances);
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
-    let (report, reports) = mpsc::channel();
+    let (end_sender, ends) = mpsc::channel();
     let mut names: HashMap<ThreadId, String> = HashMap::new();
+    let mut stats: Vec<SharedStats> = Vec::new();
     for index in 0..spec.shape.threads {
         let name = format!("{}-worker-{index}", spec.variant.id);
-        let (bank, stop, report, progress) = (
+        let mine = SharedStats::default();
+        stats.push(Arc::clone(&mine));
+        let (bank, stop_flag, end_sender, progress) = (
             Arc::clone(&bank),
             Arc::clone(&stop),
-            report.clone(),
+            end_sender.clone(),
             Arc::clone(progress),
         );
         let transfers = spec.shape.transfers(spec.seed, index);
         let audit_each = spec.shape.audit_after_each_transfer;
+        let (noise, noise_seed) = (spec.noise, noise_seed(spec.seed, index));
         let handle = std::thread::Builder::new()
             .name(name.clone())
             .spawn(move || {
-                let mut stats = WorkerStats::default();
-                for (from, to, amount) in transfers {
-                    if stop.load(Ordering::Relaxed) {
-                        break;
+                noise::install(noise, noise_seed);
+                let work = || {
+                    for (from, to, amount) in transfers {
+                        if stop_flag.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        let applied = bank.transfer(from, to, amount).is_ok();
+                        let snapshot = audit_each.then(|| bank.audit());
+                        let micros = micros_since(started);
+                        let mut stats = mine.lock().unwrap_or_else(PoisonError::into_inner);
+                        stats.transfers += 1;
+                        stats.applied += u64::from(applied);
+                        if let Some(snapshot) = snapshot {
+                            stats.record_audit(&snapshot, expected, micros, index);
+                        }
+                        drop(stats);
+                        progress.fetch_add(1, Ordering::Relaxed);
                     }
-                    stats.transfers += 1;
-                    stats.applied += u64::from(bank.transfer(from, to, amount).is_ok());
-                    if audit_each {
-                        let snapshot = bank.audit();
-                        stats.record_audit(&snapshot, expected, |audited| AuditSample {
-                            micros: u64::try_from(started.elapsed().as_micros())
-                                .unwrap_or(u64::MAX),
-                            total: audited,
-                            thread: index,
-                        });
-                    }
-                    if stats.transfers.is_multiple_of(256) {
-                        progress.fetch_add(256, Ordering::Relaxed);
-                    }
-                }
-                progress.fetch_add(stats.transfers % 256, Ordering::Relaxed);
+                };
+                let end = match catch_unwind(AssertUnwindSafe(work)) {
+                    Ok(()) => WorkerEnd::Finished,
+                    Err(payload) => WorkerEnd::Panicked(panic_text(payload.as_ref())),
+                };
                 // The campaign may have abandoned this run; then nobody listens any more.
-                let _ = report.send(stats);
+                let _ = end_sender.send((index, end));
             })
-            .expect("the OS refused to start a worker thread");
+            .map_err(|error| {
+                // Workers already started must not run on against nobody.
+                stop.store(true, Ordering::Relaxed);
+                RunError::Spawn(error.to_string())
+            })?;
         names.insert(handle.thread().id(), name);
         // Dropping the handle detaches the thread: a deadlocked worker is abandoned, not joined.
     }
-    drop(report);
+    drop(end_sender);
 
-    let mut finished = Vec::new();
-    let mut deadlock = None;
-    let mut hung = false;
-    let mut stopped_at: Option<Instant> = None;
-    while finished.len() < spec.shape.threads {
-        match reports.recv_timeout(WATCHDOG_PERIOD) {
-            Ok(stats) => {
-                finished.push(stats);
+    let mut watch = Watch::default();
+    let mut ended = vec![false; spec.shape.threads];
+    let (mut finished, mut finished_cleanly) = (0, 0);
+    while finished < spec.shape.threads {
+        match ends.recv_timeout(WATCHDOG_PERIOD) {
+            Ok((index, WorkerEnd::Finished)) => {
+                ended[index] = true;
+                finished += 1;
+                finished_cleanly += 1;
+                continue;
+            }
+            Ok((index, WorkerEnd::Panicked(message))) => {
+                ended[index] = true;
+                finished += 1;
+                watch.panic.get_or_insert((index, message));
+                stop.store(true, Ordering::Relaxed);
+                watch.stopped_at.get_or_insert_with(Instant::now);
                 continue;
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
             Err(mpsc::RecvTimeoutError::Timeout) => {}
         }
-        if deadlock.is_none()
+        if watch.deadlock.is_none()
             && let Some(cycle) = detect_deadlock(&names)
         {
-            deadlock = Some(cycle);
+            watch.deadlock = Some(cycle);
+            watch.deadlock_micros = Some(micros_since(started));
             stop.store(true, Ordering::Relaxed);
-            stopped_at.get_or_insert_with(Instant::now);
+            watch.stopped_at.get_or_insert_with(Instant::now);
         }
         let elapsed = started.elapsed();
-        if spec.duration.is_some_and(|duration| elapsed >= duration) && stopped_at.is_none() {
-            stop.store(true, Ordering::Relaxed);
-            stopped_at = Some(Instant::now());
+        if watch.stopped_at.is_none() {
+            if spec.duration.is_some_and(|duration| elapsed >= duration) {
+                stop.store(true, Ordering::Relaxed);
+                watch.stopped_at = Some(Instant::now());
+            } else if elapsed >= spec.duration.unwrap_or(Duration::ZERO) + spec.time_bound {
+                // A slow run is not a hung one: ask the threads to stop; each checks the flag
+                // before every operation, so they can.
+                stop.store(true, Ordering::Relaxed);
+                watch.stopped_at = Some(Instant::now());
+                watch.cut_short = true;
+            }
         }
-        if elapsed >= spec.duration.unwrap_or(Duration::ZERO) + spec.time_bound
-            && stopped_at.is_none()
-        {
-            // A slow run is not a hung one: ask the threads to stop, and call the run hung only if
-            // they cannot (each checks the flag before every operation).
-            stop.store(true, Ordering::Relaxed);
-            stopped_at = Some(Instant::now());
-        }
-        if stopped_at.is_some_and(|at| at.elapsed() >= STOP_GRACE) {
-            // Whatever has not stopped by now is blocked for good: abandon it.
-            hung |= deadlock.is_none();
-            break;
+        if let Some(at) = watch.stopped_at {
+            // Threads that still complete operations are slow, not stuck: give them until
+            // STOP_LIMIT. A thread that completes nothing for STOP_GRACE is stuck.
+            let now = progress.load(Ordering::Relaxed);
+            if now != watch.last_progress {
+                watch.last_progress = now;
+                watch.last_progress_at = Some(Instant::now());
+            }
+            let since = watch.last_progress_at.map_or(at, |last| last.max(at));
+            let grace = if watch.deadlock.is_some() {
+                DEADLOCK_GRACE
+            } else {
+                STOP_GRACE
+            };
+            let stuck = since.elapsed() >= grace;
+            if stuck || at.elapsed() >= STOP_LIMIT {
+                watch.stuck = stuck && watch.deadlock.is_none();
+                break;
+            }
         }
     }
     let wall = started.elapsed();
-    let all_finished = finished.len() == spec.shape.threads;
+    let all_finished = finished == spec.shape.threads;
+    let stats: Vec<WorkerStats> = stats
+        .iter()
+        .map(|shared| {
+            shared
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone()
+        })
+        .collect();
     // Only a bank whose threads all finished can be read: an abandoned thread may hold its locks.
-    let final_balances = (all_finished && deadlock.is_none()).then(|| bank.balances());
-    if !all_finished && deadlock.is_none() {
-        hung = true;
-    }
-    if hung && deadlock.is_none() {
-        deadlock = Some(DeadlockReport {
-            threads: names.values().cloned().collect(),
+    let final_balances = (all_finished && watch.deadlock.is_none() && watch.panic.is_none())
+        .then(|| bank.balances());
+    let outcome = if let Some((index, message)) = &watch.panic {
+        RunOutcome::Panicked {
+            thread: format!("{}-worker-{index}", spec.variant.id),
+            message: message.clone(),
+        }
+    } else if watch.deadlock.is_some() {
+        RunOutcome::Deadlock
+    } else if !all_finished && watch.stuck {
+        watch.deadlock = Some(DeadlockReport {
+            threads: (0..spec.shape.threads)
+                .filter(|&index| !ended[index])
+                .map(|index| format!("{}-worker-{index}", spec.variant.id))
+                .collect(),
             detail: format!(
-                "did not stop within {STOP_GRACE:?} of its time bound of {:?}; no lock cycle visible to parking_lot",
-                spec.time_bound
+                "completed no operation for {STOP_GRACE:?} after being asked to stop; no lock cycle visible to parking_lot"
             ),
         });
-    }
-    summarise(spec, finished, final_balances, deadlock, wall)
+        RunOutcome::Hung
+    } else if watch.cut_short || !all_finished {
+        RunOutcome::CutShort
+    } else if spec.duration.is_some() {
+        RunOutcome::Stopped
+    } else {
+        RunOutcome::Completed
+    };
+    let mut record = summarise(
+        spec,
+        &stats,
+        final_balances,
+        outcome,
+        watch.deadlock,
+        watch.deadlock_micros,
+        wall,
+    );
+    record.threads_finished = finished_cleanly;
+    Ok(record)
+}
+
+/// What the watchdog has seen so far.
+#[derive(Default)]
+struct Watch {
+    deadlock: Option<DeadlockReport>,
+    deadlock_micros: Option<u64>,
+    panic: Option<(usize, String)>,
+    stopped_at: Option<Instant>,
+    cut_short: bool,
+    stuck: bool,
+    last_progress: u64,
+    last_progress_at: Option<Instant>,
+}
+
+/// Each worker's noise seed: the run's seed mixed with the worker's index.
+fn noise_seed(seed: u64, index: usize) -> u64 {
+    (seed ^ 0x05EE_D0F2_015E).wrapping_add((index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
+
+fn micros_since(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX)
+}
+
+/// The text of a panic payload.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| {
+            payload
+                .downcast_ref::<&str>()
+                .map(|text| (*text).to_string())
+        })
+        .unwrap_or_else(|| "a panic with a non-text payload".to_string())
 }
 
 /// A detected cycle: each thread's id and its backtrace, already formatted.
@@ -247,26 +390,38 @@ fn detect_deadlock(names: &HashMap<ThreadId, String>) -> Option<DeadlockReport> 
 
 fn summarise(
     spec: &RunSpec,
-    finished: Vec<WorkerStats>,
+    workers: &[WorkerStats],
     final_balances: Option<Vec<Money>>,
+    outcome: RunOutcome,
     deadlock: Option<DeadlockReport>,
+    deadlock_micros: Option<u64>,
     wall: Duration,
 ) -> RunRecord {
+    let final_min = final_balances.as_deref().map_or(0, |balances| {
+        balances.iter().copied().min().unwrap_or(0).min(0)
+    });
     let mut record = RunRecord {
         variant: spec.variant.id.to_string(),
         run: spec.run,
         seed: spec.seed,
+        noise: spec.noise.to_string(),
         expected_total: total(&spec.shape.balances),
-        threads_finished: finished.len(),
-        final_total: final_balances.as_deref().map(total),
-        min_balance: final_balances.as_deref().map_or(0, |balances| {
-            balances.iter().copied().min().unwrap_or(0).min(0)
+        planned_transfers: spec.duration.is_none().then(|| {
+            (spec.shape.threads as u64).saturating_mul(spec.shape.transfers_per_thread as u64)
         }),
+        outcome,
+        threads_finished: 0,
+        final_total: final_balances.as_deref().map(total),
+        min_balance: final_min,
         wall_seconds: wall.as_secs_f64(),
         deadlock,
+        deadlock_micros,
         ..RunRecord::default()
     };
-    for stats in finished {
+    if final_min < 0 {
+        record.first_overdraft_micros = Some(u64::try_from(wall.as_micros()).unwrap_or(u64::MAX));
+    }
+    for stats in workers {
         record.transfers += stats.transfers;
         record.transfers_applied += stats.applied;
         record.audits += stats.audits;
@@ -274,6 +429,8 @@ fn summarise(
         record.min_balance = record.min_balance.min(stats.min_balance);
         record.lowest_total = min_option(record.lowest_total, stats.lowest_total);
         record.highest_total = max_option(record.highest_total, stats.highest_total);
+        record.first_overdraft_micros =
+            min_u64(record.first_overdraft_micros, stats.first_overdraft_micros);
         if let Some(first) = stats.first_inconsistent
             && record
                 .first_inconsistent
@@ -281,10 +438,14 @@ fn summarise(
         {
             record.first_inconsistent = Some(first);
         }
-        record.samples.extend(stats.samples);
+        record.samples.extend(stats.samples.iter().copied());
     }
     record.samples.sort_by_key(|sample| sample.micros);
     record
+}
+
+fn min_u64(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    a.into_iter().chain(b).min()
 }
 
 fn min_option(a: Option<i128>, b: Option<i128>) -> Option<i128> {
