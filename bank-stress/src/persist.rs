@@ -35,7 +35,7 @@ pub fn save(
     counterexample: &Counterexample,
 ) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
-    let path = dir.join(format!("{variant}-{}.json", counterexample.invariant.key()));
+    let path = dir.join(format!("{variant}-{}.json", counterexample.finding.key()));
     let file = ReplayFile {
         variant: variant.to_string(),
         counterexample: counterexample.clone(),

@@ -8,21 +8,16 @@
 //! The proptest RNG seed is fixed, so every run generates the same cases.
 
 use bank_core::{CATALOG, Invariant, VariantInfo, Verdict, Workload};
-use bank_stress::checker::{Budget, CheckReport, Strategy};
-use bank_stress::matrix::check_variant;
+use bank_stress::checker::CheckReport;
+use bank_stress::matrix::{check_variant, minimization_budget};
 use bank_stress::workloads::{arb_workload, minimize, seed_for};
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
 
-/// Explores one generated workload: DFS first (it completes on the small, shrunk workloads, so
-/// shrinking sees exact answers), then random schedules for the larger ones.
+/// Explores one generated workload with the library's minimisation budget: DFS first (it
+/// completes on the small, shrunk workloads, so shrinking sees exact answers), then PCT and
+/// random schedules for the larger ones.
 fn explore(variant: &'static VariantInfo, workload: &Workload) -> CheckReport {
-    let seed = seed_for(workload);
-    let budget = Budget {
-        strategies: vec![Strategy::Dfs, Strategy::Random],
-        iterations: 400,
-        seed,
-    };
-    check_variant(variant, workload, &budget)
+    check_variant(variant, workload, &minimization_budget(seed_for(workload)))
         .expect("generated workloads are valid")
         .report
 }

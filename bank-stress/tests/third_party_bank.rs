@@ -4,7 +4,7 @@
 use bank_core::bank::{check_funds, validate_request};
 use bank_core::runtime::{AtomicMoney, Lock, Runtime};
 use bank_core::{AccountId, Bank, Invariant, Money, ShuttleThreads, TransferError, Verdict};
-use bank_stress::checker::{Budget, check};
+use bank_stress::checker::{Budget, Finding, Shown, check};
 use bank_stress::workloads::default_workload;
 
 /// A bank someone might write: a lock for transfers, and an "optimised" audit that reads a
@@ -110,14 +110,15 @@ impl Bank for PanickingBank {
 }
 
 #[test]
-fn a_panicking_bank_is_reported_once_and_ends_the_exploration() {
+fn a_panicking_bank_is_its_own_finding_and_does_not_end_the_exploration() {
     let report = check(
         |_: &[Money]| PanickingBank,
         &default_workload(),
-        &Budget::portfolio(500, 3),
+        &Budget::portfolio(50, 3),
     )
     .unwrap();
     let panic = report.panic.as_ref().expect("the panic is reported");
+    assert_eq!(panic.finding, Finding::Panic);
     assert!(
         panic
             .anomaly
@@ -127,12 +128,23 @@ fn a_panicking_bank_is_reported_once_and_ends_the_exploration() {
         "{:?}",
         panic.anomaly
     );
-    assert_eq!(
-        report.schedules(),
-        1,
-        "nothing more to learn after the first panic"
+    assert!(
+        !report.breaks(Invariant::DeadlockFree),
+        "a panic is not a deadlock"
     );
-    assert_eq!(report.runs.len(), 1, "the other strategies do not run");
+    assert_eq!(
+        report.runs.len(),
+        4,
+        "every strategy still runs: a panic ends its execution, not the exploration"
+    );
+    assert!(report.schedules() > 1);
+    assert!(
+        matches!(
+            report.shown(Invariant::SnapshotConservation),
+            Shown::NotFound { .. }
+        ),
+        "executions cut off by a panic prove nothing"
+    );
 }
 
 /// A transfer that waits, yielding, for a flag nobody sets: a livelock, not a deadlock.
@@ -157,7 +169,7 @@ impl<R: Runtime> Bank for SpinningBank<R> {
 }
 
 #[test]
-fn a_livelock_is_reported_at_the_step_bound_as_a_run_that_never_finishes() {
+fn a_livelock_is_its_own_finding_at_the_step_bound_under_a_fair_schedule() {
     let open = |_: &[Money]| {
         SpinningBank::<ShuttleThreads>(<ShuttleThreads as Runtime>::AtomicMoney::new(0))
     };
@@ -168,8 +180,14 @@ fn a_livelock_is_reported_at_the_step_bound_as_a_run_that_never_finishes() {
     )
     .unwrap();
     let livelock = report
-        .counterexample(Invariant::DeadlockFree)
-        .expect("a run that never finishes breaks deadlock freedom");
+        .livelock
+        .as_ref()
+        .expect("a run that never finishes is a livelock");
+    assert_eq!(livelock.finding, Finding::Livelock);
+    assert!(
+        !report.breaks(Invariant::DeadlockFree),
+        "nobody is blocked: not a deadlock"
+    );
     let message = livelock.anomaly.message.as_deref().unwrap_or_default();
     assert!(
         message.contains(&format!(

@@ -5,9 +5,9 @@ use crate::Outcome;
 use crate::flags::{ExploreArgs, StrategyChoice};
 use bank_core::{CATALOG, Invariant, Op, VariantInfo};
 use bank_stress::checker::{Budget, Counterexample, Strategy};
-use bank_stress::matrix::{VariantCheck, check_variant, minimal_counterexample};
+use bank_stress::matrix::{VariantCheck, explore_variant, minimal_counterexample};
 use bank_stress::persist;
-use bank_stress::workloads::default_workload;
+use bank_stress::workloads::default_exploration;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
@@ -40,18 +40,25 @@ pub fn run(args: &ExploreArgs) -> Result<Outcome, String> {
         .replay_dir
         .clone()
         .unwrap_or_else(persist::default_replay_dir);
-    let workload = default_workload();
+    let workloads = default_exploration();
     println!(
-        "exploring {} variant(s) under {:?}, {} executions per strategy, seed {}",
+        "exploring {} variant(s) with {}, {} executions per strategy and workload, seed {}",
         variants.len(),
-        args.strategy,
+        budget
+            .strategies
+            .iter()
+            .map(|strategy| strategy.name())
+            .collect::<Vec<_>>()
+            .join(", "),
         iterations,
         args.seed
     );
     println!(
-        "workload: balances {:?}; threads {}",
-        workload.balances,
-        describe_threads(&workload.threads)
+        "workloads: {} (the default: balances {:?}; threads {}; a three-account one; {} generated from a fixed seed)",
+        workloads.len(),
+        workloads[0].balances,
+        describe_threads(&workloads[0].threads),
+        workloads.len() - 2,
     );
     // Shuttle prints a few lines for every deadlock it reports; the checker catches and records
     // them, so the lines are noise here unless asked for.
@@ -63,9 +70,9 @@ pub fn run(args: &ExploreArgs) -> Result<Outcome, String> {
     let mut explored = Vec::new();
     for variant in variants {
         let check =
-            check_variant(variant, &workload, &budget).map_err(|error| error.to_string())?;
+            explore_variant(variant, &workloads, &budget).map_err(|error| error.to_string())?;
         let mut minimal = Vec::new();
-        for found in &check.report.counterexamples {
+        for found in check.report.findings() {
             let smallest = minimal_counterexample(variant, found);
             let path = persist::save(&replay_dir, variant.id, &smallest).map_err(|error| {
                 format!(
@@ -93,10 +100,15 @@ pub fn run(args: &ExploreArgs) -> Result<Outcome, String> {
         .map(|e| e.check.variant.id)
         .collect();
     if disagreeing.is_empty() {
-        println!("\nevery observed verdict equals the catalog's");
+        println!(
+            "\nevery expected break was shown and no expected hold broke (\"not found\" is not a proof; \"proven\" is, for the workloads explored)"
+        );
         Ok(Outcome::Agrees)
     } else {
-        println!("\nCONTRADICTS THE CATALOG: {}", disagreeing.join(", "));
+        println!(
+            "\nDISAGREES WITH THE CATALOG (an expected break not shown, a hold broken, a livelock or a panic): {}",
+            disagreeing.join(", ")
+        );
         Ok(Outcome::Finding)
     }
 }
@@ -105,37 +117,64 @@ fn print_table(explored: &[Explored]) {
     println!();
     print!("{:<20}", "variant");
     for invariant in Invariant::ALL {
-        print!(" {:<22}", invariant.title());
+        print!(" {:<26}", invariant.title());
     }
-    println!(" {:>10} {:>11} {:>5}", "schedules", "schedules/s", "dfs");
+    println!(
+        " {:>10} {:>11} {:>9}",
+        "schedules", "schedules/s", "dfs done"
+    );
     for Explored { check, .. } in explored {
         print!("{:<20}", check.variant.id);
         for invariant in Invariant::ALL {
-            let observed = check.report.observed.get(invariant);
+            let shown = check.report.shown(invariant);
             let expected = check.variant.expected.get(invariant);
             let first = check
                 .report
                 .counterexample(invariant)
                 .map(|found| format!(" @{}", found.iteration))
                 .unwrap_or_default();
-            let mark = if observed == expected {
-                "ok".to_string()
+            let mark = if shown.agrees_with(expected) {
+                "ok"
+            } else if expected == bank_core::Verdict::Breaks {
+                "EXPECTED BREAK"
             } else {
-                format!("EXPECTED {expected}")
+                "EXPECTED HOLD"
             };
-            print!(" {:<22}", format!("{observed}{first} {mark}"));
+            print!(" {:<26}", format!("{}{first} {mark}", shown.word()));
         }
-        let dfs = if check.report.exhaustive() {
-            "done"
-        } else {
-            "-"
-        };
+        let dfs_done = check
+            .report
+            .runs
+            .iter()
+            .filter(|run| run.strategy == Strategy::Dfs && run.completed)
+            .count();
         println!(
-            " {:>10} {:>11.0} {:>5}",
+            " {:>10} {:>11.0} {:>9}",
             check.report.schedules(),
             check.report.schedules_per_sec(),
-            dfs
+            format!("{dfs_done}/{}", check.report.workloads)
         );
+        for invariant in check.mismatches() {
+            println!(
+                "  {} / {}: expected {}, {}",
+                check.variant.id,
+                invariant,
+                check.variant.expected.get(invariant),
+                match check.report.shown(invariant) {
+                    shown @ bank_stress::checker::Shown::NotFound { .. } => format!(
+                        "expected break {}: not a proof of anything",
+                        shown.describe()
+                    ),
+                    shown => shown.describe(),
+                }
+            );
+        }
+        if let Some(livelock) = &check.report.livelock {
+            println!(
+                "  LIVELOCK: a fair schedule reached the step bound with threads still runnable (execution {})",
+                livelock.iteration
+            );
+        }
         if let Some(panic) = &check.report.panic {
             println!(
                 "  the bank PANICKED: {}",
@@ -143,35 +182,50 @@ fn print_table(explored: &[Explored]) {
             );
         }
     }
-    println!("(@N: the execution, within its strategy's run, at which the first break was found)");
+    println!(
+        "(breaks: a counterexample that replays; proven: every fair schedule of every workload explored; not found: sampled, no break, not a proof)"
+    );
+    println!(
+        "(@N: the execution, within its strategy's run on its workload, that showed the break)"
+    );
     print_speed(explored);
 }
 
-/// Schedules per second for each variant and strategy (a strategy stops early once every
-/// invariant has broken, so a short run's rate is noisier).
+/// Schedules per second for each variant and strategy, over every workload (a strategy stops
+/// early once every invariant has broken, so a short run's rate is noisier).
 fn print_speed(explored: &[Explored]) {
     let Some(first) = explored.first() else {
         return;
     };
-    println!(
-        "
-schedules per second, by strategy:"
-    );
-    print!("{:<20}", "variant");
+    let mut strategies: Vec<Strategy> = Vec::new();
     for run in &first.check.report.runs {
-        print!(" {:>15}", run.strategy.name());
+        if !strategies.contains(&run.strategy) {
+            strategies.push(run.strategy);
+        }
+    }
+    println!("\nschedules per second, by strategy (over every workload):");
+    print!("{:<20}", "variant");
+    for strategy in &strategies {
+        print!(" {:>17}", strategy.name());
     }
     println!();
     for Explored { check, .. } in explored {
         print!("{:<20}", check.variant.id);
-        for run in &check.report.runs {
-            let seconds = run.elapsed.as_secs_f64();
+        for strategy in &strategies {
+            let runs = check
+                .report
+                .runs
+                .iter()
+                .filter(|run| run.strategy == *strategy);
+            let (schedules, seconds) = runs.fold((0, 0.0), |(n, s), run| {
+                (n + run.schedules, s + run.elapsed.as_secs_f64())
+            });
             let rate = if seconds > 0.0 {
-                run.schedules as f64 / seconds
+                schedules as f64 / seconds
             } else {
                 0.0
             };
-            print!(" {:>15}", format!("{rate:.0} ({})", run.schedules));
+            print!(" {:>17}", format!("{rate:.0} ({schedules})"));
         }
         println!();
     }
@@ -186,7 +240,7 @@ fn print_counterexamples(explored: &[Explored]) {
             println!(
                 "  {} / {}: balances {:?}; threads {}",
                 check.variant.id,
-                found.invariant,
+                found.finding,
                 found.workload.balances,
                 describe_threads(&found.workload.threads)
             );
@@ -242,7 +296,7 @@ fn to_json(explored: &[Explored]) -> Value {
                 .iter()
                 .map(|(found, path)| {
                     json!({
-                        "invariant": found.invariant,
+                        "finding": found.finding.key(),
                         "threads": found.workload.threads,
                         "balances": found.workload.balances,
                         "strategy": found.strategy.name(),
@@ -258,17 +312,29 @@ fn to_json(explored: &[Explored]) -> Value {
                 .report
                 .runs
                 .iter()
-                .map(|run| json!({"strategy": run.strategy.name(), "schedules": run.schedules, "completed": run.completed, "seconds": run.elapsed.as_secs_f64()}))
+                .map(|run| json!({"strategy": run.strategy.name(), "schedules": run.schedules, "completed": run.completed, "unfinished": run.unfinished, "seconds": run.elapsed.as_secs_f64()}))
+                .collect();
+            let shown: serde_json::Map<String, Value> = Invariant::ALL
+                .into_iter()
+                .map(|invariant| {
+                    let verdict = check.report.shown(invariant);
+                    (
+                        invariant.key().to_string(),
+                        json!({"verdict": verdict.word(), "evidence": verdict.describe(), "agrees": verdict.agrees_with(check.variant.expected.get(invariant))}),
+                    )
+                })
                 .collect();
             json!({
                 "id": check.variant.id,
                 "expected": check.variant.expected,
-                "observed": check.report.observed,
+                "shown": shown,
+                "workloads": check.report.workloads,
                 "counterexamples": counterexamples,
                 "schedules": check.report.schedules(),
                 "schedules_per_sec": check.report.schedules_per_sec(),
                 "runs": runs,
                 "panic": check.report.panic.as_ref().map(|panic| &panic.anomaly.message),
+                "livelock": check.report.livelock.is_some(),
             })
         })
         .collect();

@@ -14,7 +14,7 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
     println!(
         "replaying {} / {} ({} seed {}, iteration {}, {} threads, {} ops)",
         variant.id,
-        counterexample.invariant,
+        counterexample.finding,
         counterexample.strategy.name(),
         counterexample.seed,
         counterexample.iteration,
@@ -27,8 +27,8 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
     drop(_quiet);
     if outcome.reproduced() {
         println!(
-            "REPRODUCED: {} breaks {} again",
-            variant.id, counterexample.invariant
+            "REPRODUCED: {} shows {} again",
+            variant.id, counterexample.finding
         );
         Ok(Outcome::Finding)
     } else {

@@ -121,7 +121,21 @@ fn explore_writes_json_and_replay_files_and_the_unsafe_replay_reproduces() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
     let unsafe_bank = &json["variants"][0];
-    assert_eq!(unsafe_bank["observed"], unsafe_bank["expected"]);
+    for invariant in [
+        "snapshot_conservation",
+        "final_conservation",
+        "no_overdraft",
+        "deadlock_free",
+    ] {
+        let shown = &unsafe_bank["shown"][invariant];
+        assert_eq!(shown["agrees"], true, "{invariant}: {shown}");
+        let word = if unsafe_bank["expected"][invariant] == "breaks" {
+            "breaks"
+        } else {
+            "not found"
+        };
+        assert_eq!(shown["verdict"], word, "{invariant}: {shown}");
+    }
     let counterexamples = unsafe_bank["counterexamples"].as_array().unwrap();
     assert_eq!(counterexamples.len(), 3);
     for found in counterexamples {
@@ -174,5 +188,28 @@ fn a_replay_file_moved_onto_the_fixed_bank_no_longer_reproduces() {
     assert_eq!(
         xtask(&["replay", moved.to_str().unwrap()]).status.code(),
         Some(0)
+    );
+}
+
+#[test]
+fn an_unfinished_dfs_says_not_found_never_holds_and_exits_1_for_an_expected_break() {
+    let dir = scratch("explore-dfs-budget");
+    let output = xtask(&[
+        "explore",
+        "--variant",
+        "global-lock-toctou",
+        "--strategy",
+        "dfs",
+        "--iterations",
+        "2",
+        "--replay-dir",
+        dir.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(!stdout.contains("holds"), "{stdout}");
+    assert!(
+        stdout.contains("expected break not found in") && stdout.contains("(DFS incomplete)"),
+        "{stdout}"
     );
 }

@@ -6,11 +6,13 @@
 //! - `schedule.rs`: a recorded schedule and its text form.
 //! - `recorder.rs`: the scheduler wrapper that records decisions and counts executions.
 //! - `execution.rs`: one execution of a workload, and what it observed.
-//! - `report.rs`: strategies, budgets and the report.
+//! - `fair.rs`: the fairness wrapper every strategy runs under (a thread that yields gives way).
+//! - `report.rs`: strategies, budgets, findings, verdicts and the report.
 //! - `replay.rs`: replaying one counterexample's schedule.
 //! - `quiet_panics.rs`: no panic hook output for the panics exploration expects and catches.
 
 mod execution;
+mod fair;
 mod quiet_panics;
 mod recorder;
 mod replay;
@@ -18,8 +20,11 @@ mod report;
 mod schedule;
 
 pub use execution::{Observations, thread_name};
+pub use fair::Fair;
 pub use replay::{ReplayOutcome, replay};
-pub use report::{Anomaly, Budget, CheckReport, Counterexample, Strategy, StrategyRun};
+pub use report::{
+    Anomaly, Budget, CheckReport, Counterexample, Finding, Shown, Strategy, StrategyRun,
+};
 pub use schedule::RecordedSchedule;
 
 use bank_core::bank::validate_initial;
@@ -62,12 +67,14 @@ impl fmt::Display for CheckError {
 
 impl std::error::Error for CheckError {}
 
-/// Shuttle stops an execution after this many scheduling steps and calls it a livelock. The
-/// workloads the checker explores take a few hundred steps at most.
+/// Shuttle stops an execution after this many scheduling steps; under the fair scheduler, with
+/// threads still runnable, that is a livelock. The workloads the checker explores take a few
+/// hundred steps at most.
 pub const STEP_BOUND: usize = 20_000;
 
 /// Explores `workload` against banks opened by `open` within `budget`, and reports per invariant
-/// whether it holds or breaks, with the first counterexample for each break.
+/// what was shown (breaks, proven, not found), with the first counterexample of each finding.
+/// Every strategy runs under [`Fair`]: a thread that yields gives way to the runnable ones.
 ///
 /// `open` must build the bank on shuttle's runtime (`bank_core::ShuttleThreads`): a bank using
 /// real locks inside a shuttle execution would hang instead of being explored.
@@ -99,8 +106,35 @@ where
         observed,
         counterexamples: findings.first.into_values().collect(),
         runs,
+        workloads: 1,
         panic: findings.panic,
+        livelock: findings.livelock,
     })
+}
+
+/// [`check`] on each workload in turn, folded into one report ([`CheckReport::absorb`]): a break
+/// on any workload breaks, a proof needs every workload's DFS to finish. Stops early once every
+/// invariant broke.
+pub fn check_workloads<B, F>(
+    open: F,
+    workloads: &[Workload],
+    budget: &Budget,
+) -> Result<CheckReport, CheckError>
+where
+    B: Bank + 'static,
+    F: Fn(&[Money]) -> B + Clone + Send + Sync + 'static,
+{
+    let (first, rest) = workloads
+        .split_first()
+        .ok_or_else(|| CheckError::InvalidWorkload("no workload".into()))?;
+    let mut report = check(open.clone(), first, budget)?;
+    for workload in rest {
+        if report.counterexamples.len() == Invariant::ALL.len() {
+            break;
+        }
+        report.absorb(check(open.clone(), workload, budget)?);
+    }
+    Ok(report)
 }
 
 fn validate(workload: &Workload, budget: &Budget) -> Result<(), CheckError> {
@@ -121,17 +155,19 @@ fn validate(workload: &Workload, budget: &Budget) -> Result<(), CheckError> {
     Ok(())
 }
 
-/// The first counterexample per invariant, and a panic if the bank panicked.
+/// The first counterexample per invariant, a livelock's and a panic's.
 #[derive(Debug, Clone, Default)]
 struct Findings {
     first: BTreeMap<Invariant, Counterexample>,
     panic: Option<Counterexample>,
+    livelock: Option<Counterexample>,
 }
 
 impl Findings {
-    /// Nothing more to find: every invariant broke, or the bank panicked.
+    /// Nothing more to find: every invariant broke. (A panic or a livelock ends its execution,
+    /// not the exploration: the other invariants are still explored.)
     fn complete(&self) -> bool {
-        self.first.len() == Invariant::ALL.len() || self.panic.is_some()
+        self.first.len() == Invariant::ALL.len()
     }
 }
 
@@ -153,16 +189,16 @@ where
 {
     let started = Instant::now();
     let inner: Box<dyn Scheduler> = match strategy {
-        Strategy::Random => Box::new(RandomScheduler::new_from_seed(
+        Strategy::Random => Box::new(Fair::new(RandomScheduler::new_from_seed(
             budget.seed,
             budget.iterations,
-        )),
-        Strategy::Pct { depth } => Box::new(PctScheduler::new_from_seed(
+        ))),
+        Strategy::Pct { depth } => Box::new(Fair::new(PctScheduler::new_from_seed(
             budget.seed,
             depth,
             budget.iterations,
-        )),
-        Strategy::Dfs => Box::new(DfsScheduler::new(Some(budget.iterations), false)),
+        ))),
+        Strategy::Dfs => Box::new(Fair::new(DfsScheduler::new(Some(budget.iterations), false))),
     };
     let inner = Rc::new(RefCell::new(inner));
     let state = Rc::new(RefCell::new(RecorderState {
@@ -172,8 +208,8 @@ where
     let slot: ObservationSlot = Arc::default();
     let new_counterexample = {
         let (workload, seed) = (Arc::clone(workload), budget.seed);
-        move |invariant, iteration, schedule: &RecordedSchedule, anomaly| Counterexample {
-            invariant,
+        move |finding, iteration, schedule: &RecordedSchedule, anomaly| Counterexample {
+            finding,
             workload: (*workload).clone(),
             strategy,
             seed,
@@ -195,7 +231,7 @@ where
                 for invariant in observed.violations() {
                     findings.first.entry(invariant).or_insert_with(|| {
                         new_counterexample(
-                            invariant,
+                            Finding::Broke(invariant),
                             iteration,
                             schedule,
                             anomaly_of(&observed, invariant),
@@ -214,6 +250,7 @@ where
             *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(observed);
         }
     };
+    let mut unfinished = 0;
     loop {
         let recorder = Recorder {
             inner: Rc::clone(&inner),
@@ -229,31 +266,47 @@ where
         // Shuttle aborted the execution under way: a deadlock, a livelock, or a panic in the bank.
         let message = panic_message(payload.as_ref());
         let mut state = state.borrow_mut();
+        if !state.pending {
+            // The panic came from the scheduler before an execution started (PCT refuses to go on
+            // when its first execution was cut off before any step): this strategy can do no more.
+            break;
+        }
         state.pending = false;
         slot.lock().unwrap_or_else(PoisonError::into_inner).take();
         let (iteration, schedule) = (state.executions, state.current.clone());
         let mut found = findings.borrow_mut();
-        if let Some(blocked) = deadlock_or_livelock(&message) {
-            found
-                .first
-                .entry(Invariant::DeadlockFree)
-                .or_insert_with(|| {
-                    let anomaly = Anomaly {
-                        expected_total: bank_core::bank::total(&workload.balances),
-                        blocked_threads: blocked,
-                        message: Some(message),
-                        ..Anomaly::default()
-                    };
-                    new_counterexample(Invariant::DeadlockFree, iteration, &schedule, anomaly)
+        let anomaly = |blocked_threads| Anomaly {
+            expected_total: bank_core::bank::total(&workload.balances),
+            blocked_threads,
+            message: Some(message.clone()),
+            ..Anomaly::default()
+        };
+        match abort_kind(&message) {
+            Abort::Deadlock(blocked) => {
+                found
+                    .first
+                    .entry(Invariant::DeadlockFree)
+                    .or_insert_with(|| {
+                        new_counterexample(
+                            Finding::Broke(Invariant::DeadlockFree),
+                            iteration,
+                            &schedule,
+                            anomaly(blocked),
+                        )
+                    });
+            }
+            Abort::Livelock => {
+                unfinished += 1;
+                found.livelock.get_or_insert_with(|| {
+                    new_counterexample(Finding::Livelock, iteration, &schedule, anomaly(vec![]))
                 });
-        } else {
-            let anomaly = Anomaly {
-                message: Some(message),
-                ..Anomaly::default()
-            };
-            found.panic.get_or_insert_with(|| {
-                new_counterexample(Invariant::DeadlockFree, iteration, &schedule, anomaly)
-            });
+            }
+            Abort::Panic => {
+                unfinished += 1;
+                found.panic.get_or_insert_with(|| {
+                    new_counterexample(Finding::Panic, iteration, &schedule, anomaly(vec![]))
+                });
+            }
         }
         if found.complete() || state.executions >= state.limit {
             break;
@@ -264,6 +317,7 @@ where
         strategy,
         schedules: state.executions,
         completed: state.exhausted,
+        unfinished,
         elapsed: started.elapsed(),
     }
 }
@@ -317,10 +371,20 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-/// For shuttle's deadlock message (`deadlock! blocked tasks: [name (task 1), …]`) the blocked
-/// threads' names; for its step-bound message (a livelock: the run never finishes) an empty list;
-/// `None` for any other panic.
-pub(crate) fn deadlock_or_livelock(message: &str) -> Option<Vec<String>> {
+/// Why shuttle aborted an execution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Abort {
+    /// Every unfinished thread blocked (the blocked threads' names, when shuttle lists them), or
+    /// a thread blocked on a lock it already holds (on real threads it would wait for ever).
+    Deadlock(Vec<String>),
+    /// The step bound, with threads still runnable.
+    Livelock,
+    /// Any other panic: the bank's own.
+    Panic,
+}
+
+/// Classifies shuttle's abort message.
+pub(crate) fn abort_kind(message: &str) -> Abort {
     if let Some(list) = message.strip_prefix("deadlock! blocked tasks: [") {
         // Each entry reads `name (task name(id)[, detached][, pending future])`, comma-separated;
         // a name is what precedes ` (task `, after the previous entry's closing `), `.
@@ -329,21 +393,28 @@ pub(crate) fn deadlock_or_livelock(message: &str) -> Option<Vec<String>> {
             .iter()
             .map(|piece| piece.rsplit("), ").next().unwrap_or(piece).to_string())
             .collect();
-        return Some(names);
+        return Abort::Deadlock(names);
     }
-    message.contains("exceeded max_steps bound").then(Vec::new)
+    if message.starts_with("deadlock! task ") && message.contains("it already holds") {
+        // `deadlock! task TaskId(2) tried to acquire a Mutex it already holds`
+        return Abort::Deadlock(Vec::new());
+    }
+    if message.contains("exceeded max_steps bound") {
+        return Abort::Livelock;
+    }
+    Abort::Panic
 }
 
 #[cfg(test)]
 mod tests {
-    use super::deadlock_or_livelock;
+    use super::{Abort, abort_kind};
 
     #[test]
     fn blocked_thread_names_are_read_from_shuttles_deadlock_message() {
         let message = "deadlock! blocked tasks: [main-thread (task main-thread(0)), worker-0 (task worker-0(1), pending future), worker-1 (task worker-1(2))]";
         assert_eq!(
-            deadlock_or_livelock(message),
-            Some(vec![
+            abort_kind(message),
+            Abort::Deadlock(vec![
                 "main-thread".into(),
                 "worker-0".into(),
                 "worker-1".into()
@@ -352,11 +423,20 @@ mod tests {
     }
 
     #[test]
-    fn a_step_bound_is_a_livelock_and_other_panics_are_neither() {
+    fn a_lock_taken_twice_is_a_deadlock_a_step_bound_a_livelock_and_the_rest_panics() {
         assert_eq!(
-            deadlock_or_livelock("exceeded max_steps bound 20000. this might be"),
-            Some(vec![])
+            abort_kind("deadlock! task TaskId(2) tried to acquire a Mutex it already holds"),
+            Abort::Deadlock(vec![])
         );
-        assert_eq!(deadlock_or_livelock("index out of bounds"), None);
+        assert_eq!(
+            abort_kind("exceeded max_steps bound 20000. this might be"),
+            Abort::Livelock
+        );
+        assert_eq!(abort_kind("index out of bounds"), Abort::Panic);
+        assert_eq!(
+            abort_kind("deadlock! is what my bank says"),
+            Abort::Panic,
+            "only shuttle's own deadlock messages are deadlocks"
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! Replaying one counterexample: run its workload once under shuttle's replay scheduler, fed the
-//! recorded schedule, and say whether the same invariant breaks again.
+//! recorded schedule, and say whether the same finding shows again (the same invariant broken,
+//! a livelock, or a panic with the same message).
 //!
 //! After a fix the bank takes different steps, so the schedule may no longer fit; that, too,
 //! means the violation no longer reproduces.
@@ -7,7 +8,7 @@
 use super::execution::run_workload;
 use super::quiet_panics::quietly;
 use super::{
-    CheckError, Counterexample, Observations, RecordedSchedule, deadlock_or_livelock,
+    Abort, CheckError, Counterexample, Finding, Observations, RecordedSchedule, abort_kind,
     panic_message, shuttle_config,
 };
 use bank_core::{Bank, Invariant, Money};
@@ -53,21 +54,34 @@ where
         }
     };
     let runner = Runner::new(scheduler, shuttle_config());
-    let invariant = counterexample.invariant;
+    let finding = counterexample.finding;
     if let Err(payload) = quietly(|| catch_unwind(AssertUnwindSafe(move || runner.run(body)))) {
         let message = panic_message(payload.as_ref());
-        return Ok(match deadlock_or_livelock(&message) {
-            Some(_) if invariant == Invariant::DeadlockFree => ReplayOutcome::Reproduced(message),
-            _ => ReplayOutcome::NotReproduced(format!("the replay stopped differently: {message}")),
+        let same = match (abort_kind(&message), finding) {
+            (Abort::Deadlock(_), Finding::Broke(Invariant::DeadlockFree)) => true,
+            (Abort::Livelock, Finding::Livelock) => true,
+            (Abort::Panic, Finding::Panic) => {
+                counterexample.anomaly.message.as_deref() == Some(message.as_str())
+            }
+            _ => false,
+        };
+        return Ok(if same {
+            ReplayOutcome::Reproduced(message)
+        } else {
+            ReplayOutcome::NotReproduced(format!("the replay stopped differently: {message}"))
         });
     }
     let observed = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
-    Ok(match observed {
-        Some(observed) if observed.violations().contains(&invariant) => {
+    Ok(match (observed, finding) {
+        (Some(observed), Finding::Broke(invariant))
+            if observed.violations().contains(&invariant) =>
+        {
             ReplayOutcome::Reproduced(format!("{invariant} broke again: {observed:?}"))
         }
-        Some(observed) => ReplayOutcome::NotReproduced(format!("{invariant} held: {observed:?}")),
-        None => {
+        (Some(observed), _) => {
+            ReplayOutcome::NotReproduced(format!("{finding} did not show: {observed:?}"))
+        }
+        (None, _) => {
             ReplayOutcome::NotReproduced("the schedule ended before the workload finished".into())
         }
     })

@@ -1,5 +1,8 @@
-//! What the checker returns: per invariant, holds or breaks, and for each break the first
-//! counterexample with an anomaly summary in the spirit of Jepsen's bank checker.
+//! What the checker returns: per invariant a verdict that says what was shown (`breaks` with a
+//! counterexample that replays, `proven` when every schedule of the workloads was explored, `not
+//! found` when a budget of sampled schedules found nothing), the first counterexample of each
+//! finding with an anomaly summary in the spirit of Jepsen's bank checker, and livelocks and bank
+//! panics as findings of their own.
 
 use bank_core::{Invariant, Money, Verdict, Verdicts, Workload};
 use std::time::Duration;
@@ -102,11 +105,123 @@ pub struct Anomaly {
     pub message: Option<String>,
 }
 
-/// The first execution found that breaks one invariant, with all it takes to replay it.
+/// What a counterexample shows.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Finding {
+    /// An invariant broke. A deadlock (every unfinished thread blocked, including on a lock it
+    /// already holds) breaks `deadlock_free`.
+    Broke(Invariant),
+    /// The step bound was reached under a fair schedule with threads still runnable: the
+    /// workload never finishes although nobody is blocked.
+    Livelock,
+    /// The bank panicked (not a deadlock): a bug in the bank, with its message.
+    Panic,
+}
+
+impl Finding {
+    /// The name used in replay file names and JSON (`no_overdraft`, `livelock`, `panic`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Broke(invariant) => invariant.key(),
+            Self::Livelock => "livelock",
+            Self::Panic => "panic",
+        }
+    }
+
+    /// The invariant, for a broken one.
+    pub fn invariant(self) -> Option<Invariant> {
+        match self {
+            Self::Broke(invariant) => Some(invariant),
+            Self::Livelock | Self::Panic => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Broke(invariant) => write!(f, "{invariant}"),
+            Self::Livelock => f.write_str("livelock"),
+            Self::Panic => f.write_str("panic"),
+        }
+    }
+}
+
+/// What the checker could say about one invariant: never more than was shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "verdict")]
+pub enum Shown {
+    /// A counterexample that replays.
+    Breaks,
+    /// Every fair schedule of every workload checked was explored (DFS finished) and none broke it
+    /// (in every execution that finishes); proven for those workloads only.
+    Proven {
+        /// Workloads whose every schedule was explored.
+        workloads: usize,
+        /// Schedules explored in all.
+        schedules: usize,
+    },
+    /// No break in the schedules sampled; not a proof.
+    NotFound {
+        /// Schedules explored in all.
+        schedules: usize,
+        /// Whether a DFS ran and did not finish (ran out of budget).
+        dfs_incomplete: bool,
+    },
+}
+
+impl Shown {
+    /// The verdict word: `breaks`, `proven`, `not found`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Breaks => "breaks",
+            Self::Proven { .. } => "proven",
+            Self::NotFound { .. } => "not found",
+        }
+    }
+
+    /// What was shown, with its evidence (`proven (2 workloads, 1,234 schedules)`).
+    pub fn describe(self) -> String {
+        match self {
+            Self::Breaks => "breaks".into(),
+            Self::Proven {
+                workloads,
+                schedules,
+            } => format!(
+                "proven for every fair schedule of {workloads} workload(s) ({schedules} schedules)"
+            ),
+            Self::NotFound {
+                schedules,
+                dfs_incomplete,
+            } => format!(
+                "not found in {schedules} schedules{}",
+                if dfs_incomplete {
+                    " (DFS incomplete)"
+                } else {
+                    ""
+                }
+            ),
+        }
+    }
+
+    /// Whether this agrees with the catalog's expected verdict: an expected break must be shown;
+    /// an expected hold must not break (proven or not found both agree; only `proven` proves).
+    pub fn agrees_with(self, expected: Verdict) -> bool {
+        match expected {
+            Verdict::Breaks => self == Self::Breaks,
+            Verdict::Holds => self != Self::Breaks,
+        }
+    }
+}
+
+/// The first execution found that shows one finding, with all it takes to replay it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Counterexample {
-    /// The invariant it breaks.
-    pub invariant: Invariant,
+    /// What it shows.
+    pub finding: Finding,
     /// The accounts and each thread's operations.
     pub workload: Workload,
     /// The strategy that found it.
@@ -121,16 +236,19 @@ pub struct Counterexample {
     pub anomaly: Anomaly,
 }
 
-/// One strategy's part of a check.
+/// One strategy's part of a check, on one workload.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StrategyRun {
     /// The strategy.
     pub strategy: Strategy,
     /// Executions explored.
     pub schedules: usize,
-    /// The strategy ran out of schedules before the budget: for DFS, every schedule of this
-    /// workload was enumerated, so a "holds" is a proof within this bound.
+    /// The strategy ran out of schedules before the budget: for DFS, every fair schedule of this
+    /// workload was enumerated.
     pub completed: bool,
+    /// Executions that ended without observing the invariants: a livelock or a bank panic.
+    #[serde(default)]
+    pub unfinished: usize,
     /// Wall time.
     pub elapsed: Duration,
 }
@@ -138,22 +256,79 @@ pub struct StrategyRun {
 /// The checker's answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckReport {
-    /// Per invariant: `Breaks` when a counterexample was found, `Holds` otherwise.
+    /// Per invariant: `Breaks` when a counterexample was found, `Holds` otherwise (see
+    /// [`CheckReport::shown`] for whether a `Holds` was proven or only not found).
     pub observed: Verdicts,
     /// The first counterexample per broken invariant, in [`Invariant::ALL`] order.
     pub counterexamples: Vec<Counterexample>,
-    /// Each strategy's run.
+    /// Each strategy's run, per workload.
     pub runs: Vec<StrategyRun>,
-    /// The bank panicked (not a deadlock): a bug in the bank or the workload, not a verdict.
+    /// Workloads explored.
+    pub workloads: usize,
+    /// The bank panicked (not a deadlock): a bug in the bank, not a verdict on an invariant.
     pub panic: Option<Counterexample>,
+    /// A fair schedule reached the step bound with threads still runnable.
+    pub livelock: Option<Counterexample>,
 }
 
 impl CheckReport {
+    /// What was shown about one invariant: breaks, proven (every workload's DFS finished, and no
+    /// execution was cut off by a livelock or a panic), or not found.
+    pub fn shown(&self, invariant: Invariant) -> Shown {
+        if self.breaks(invariant) {
+            return Shown::Breaks;
+        }
+        let dfs_runs: Vec<&StrategyRun> = self
+            .runs
+            .iter()
+            .filter(|run| run.strategy == Strategy::Dfs)
+            .collect();
+        let complete = dfs_runs.iter().filter(|run| run.completed).count();
+        let unfinished: usize = self.runs.iter().map(|run| run.unfinished).sum();
+        if self.workloads > 0 && complete == self.workloads && unfinished == 0 {
+            Shown::Proven {
+                workloads: self.workloads,
+                schedules: dfs_runs.iter().map(|run| run.schedules).sum(),
+            }
+        } else {
+            Shown::NotFound {
+                schedules: self.schedules(),
+                dfs_incomplete: complete < dfs_runs.len(),
+            }
+        }
+    }
+
+    /// Every counterexample: the broken invariants', then a livelock's and a panic's.
+    pub fn findings(&self) -> impl Iterator<Item = &Counterexample> {
+        self.counterexamples
+            .iter()
+            .chain(&self.livelock)
+            .chain(&self.panic)
+    }
+
+    /// Folds the report of another workload's check into this one: a break anywhere breaks, a
+    /// proof needs every workload proven.
+    pub fn absorb(&mut self, other: CheckReport) {
+        for found in other.counterexamples {
+            if let Some(invariant) = found.finding.invariant()
+                && !self.breaks(invariant)
+            {
+                self.observed.set(invariant, Verdict::Breaks);
+                self.counterexamples.push(found);
+            }
+        }
+        self.counterexamples.sort_by_key(|found| found.finding);
+        self.runs.extend(other.runs);
+        self.workloads += other.workloads;
+        self.panic = self.panic.take().or(other.panic);
+        self.livelock = self.livelock.take().or(other.livelock);
+    }
+
     /// The counterexample for one invariant, if it broke.
     pub fn counterexample(&self, invariant: Invariant) -> Option<&Counterexample> {
         self.counterexamples
             .iter()
-            .find(|found| found.invariant == invariant)
+            .find(|found| found.finding == Finding::Broke(invariant))
     }
 
     /// Whether an invariant broke.
@@ -181,10 +356,14 @@ impl CheckReport {
         }
     }
 
-    /// A DFS run enumerated every schedule.
+    /// Every workload's DFS enumerated every fair schedule.
     pub fn exhaustive(&self) -> bool {
-        self.runs
-            .iter()
-            .any(|run| run.strategy == Strategy::Dfs && run.completed)
+        self.workloads > 0
+            && self
+                .runs
+                .iter()
+                .filter(|run| run.strategy == Strategy::Dfs && run.completed)
+                .count()
+                == self.workloads
     }
 }
