@@ -4,11 +4,13 @@
 //!   against any `Bank`, and returns a report with minimal, replayable counterexamples.
 //! - [`workloads`]: the checker's default workloads and the proptest strategies that generate
 //!   small workloads to explore and shrink.
+//! - [`files`]: output files checked before the work and written atomically.
 //! - [`persist`]: counterexamples written to and read from replay files under `target/`.
 //! - [`matrix`]: every catalog variant checked against its expected verdict.
 //! - [`stress`]: real-thread campaigns with a deadlock watchdog, presets and sharding.
 
 pub mod checker;
+pub mod files;
 pub mod matrix;
 pub mod persist;
 pub mod stress;

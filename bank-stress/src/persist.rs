@@ -28,20 +28,28 @@ fn workspace_root() -> PathBuf {
     manifest.parent().unwrap_or(manifest).to_path_buf()
 }
 
-/// Writes the counterexample to `dir/<variant>-<invariant>.json` and returns the path.
+/// Writes the counterexample to `dir/<variant>-<finding>-<hash>.json` and returns the path. The
+/// hash is of the workload and schedule, so two different counterexamples never share a name
+/// (another seed, another shard) and the same one always gets the same name.
 pub fn save(
     dir: &Path,
     variant: &str,
     counterexample: &Counterexample,
 ) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
-    let path = dir.join(format!("{variant}-{}.json", counterexample.finding.key()));
+    let hash =
+        fnv1a(format!("{:?} {}", counterexample.workload, counterexample.schedule).as_bytes());
+    let path = dir.join(format!(
+        "{variant}-{}-{:08x}.json",
+        counterexample.finding.key(),
+        hash >> 32
+    ));
     let file = ReplayFile {
         variant: variant.to_string(),
         counterexample: counterexample.clone(),
     };
     let text = serde_json::to_string_pretty(&file).map_err(std::io::Error::other)?;
-    std::fs::write(&path, text + "\n")?;
+    crate::files::write_atomically(&path, (text + "\n").as_bytes())?;
     Ok(path)
 }
 
@@ -51,4 +59,11 @@ pub fn load(path: &Path) -> Result<ReplayFile, String> {
         .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
     serde_json::from_str(&text)
         .map_err(|error| format!("{} is not a replay file: {error}", path.display()))
+}
+
+/// FNV-1a: a stable 64-bit hash (std's hasher may change between releases; file names must not).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }

@@ -195,7 +195,7 @@ fn shards_partition_the_campaign_and_merge_back_into_it() {
         shards[0].runs.len() + shards[1].runs.len(),
         whole.runs.len()
     );
-    let merged = merge(shards.clone()).unwrap();
+    let merged = merge(shards.clone(), false).unwrap();
     assert_eq!(merged.shard, None);
     assert_eq!(
         (merged.seed, &merged.preset, &merged.config),
@@ -241,18 +241,19 @@ fn merging_refuses_a_run_twice_or_another_campaign() {
         .run(|_, _, _| {})
         .unwrap();
     assert!(
-        merge(vec![shard.clone(), shard.clone()])
+        merge(vec![shard.clone(), shard.clone()], false)
             .unwrap_err()
-            .contains("appears in two reports")
+            .contains("shard 0/3 appears twice")
     );
     let mut other = shard.clone();
     other.seed += 1;
+    other.shard = Some("1/3".into());
     assert!(
-        merge(vec![shard, other])
+        merge(vec![shard, other], true)
             .unwrap_err()
-            .contains("another campaign")
+            .contains("seed 100 differs from the first report's seed 99")
     );
-    assert!(merge(vec![]).is_err());
+    assert!(merge(vec![], false).is_err());
 }
 
 #[test]

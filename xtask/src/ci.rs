@@ -72,7 +72,7 @@ const STAGES: &[Stage] = &[
 pub fn run(args: &CiArgs) -> Result<Outcome, String> {
     if args.list {
         for stage in STAGES {
-            println!("{:<8} {}", stage.name, describe(stage));
+            outln!("{:<8} {}", stage.name, describe(stage));
         }
         return Ok(Outcome::Agrees);
     }
@@ -91,7 +91,7 @@ pub fn run(args: &CiArgs) -> Result<Outcome, String> {
     std::fs::create_dir_all("target/ci")
         .map_err(|error| format!("cannot create target/ci: {error}"))?;
     for stage in chosen {
-        println!("== ci: {} ({})", stage.name, describe(stage));
+        outln!("== ci: {} ({})", stage.name, describe(stage));
         let started = Instant::now();
         let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
         if let Program::Xtask = stage.program {
@@ -101,7 +101,7 @@ pub fn run(args: &CiArgs) -> Result<Outcome, String> {
             .args(stage.args)
             .status()
             .map_err(|error| format!("stage {}: cannot start: {error}", stage.name))?;
-        println!(
+        outln!(
             "== ci: {} {} in {:.1}s",
             stage.name,
             if status.success() { "passed" } else { "FAILED" },
@@ -114,7 +114,7 @@ pub fn run(args: &CiArgs) -> Result<Outcome, String> {
             return Ok(Outcome::Finding);
         }
     }
-    println!("== ci: every stage passed");
+    outln!("== ci: every stage passed");
     Ok(Outcome::Agrees)
 }
 

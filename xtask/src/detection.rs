@@ -35,7 +35,7 @@ pub fn run(args: &DetectionArgs) -> Result<Outcome, String> {
             campaigns.push(report);
         }
         walls.sort_by(f64::total_cmp);
-        println!(
+        outln!(
             "\nnoise {noise}: {} campaign(s) of preset {}, seeds 1..={}; campaign wall time median {:.1} s, max {:.1} s",
             campaigns.len(),
             campaigns
@@ -45,13 +45,13 @@ pub fn run(args: &DetectionArgs) -> Result<Outcome, String> {
             walls.get(walls.len() / 2).copied().unwrap_or_default(),
             walls.last().copied().unwrap_or_default(),
         );
-        println!(
+        outln!(
             "| variant | invariant | runs showing it | campaigns showing it | median time to first observation |"
         );
-        println!("|---|---|---|---|---|");
+        outln!("|---|---|---|---|---|");
         for row in detection_rows(&campaigns) {
             everything_shown &= row.always_shown();
-            println!(
+            outln!(
                 "| `{}` | {} | {} / {} | {} / {} | {} |",
                 row.variant,
                 row.invariant.title(),
@@ -68,10 +68,10 @@ pub fn run(args: &DetectionArgs) -> Result<Outcome, String> {
         }
     }
     Ok(if everything_shown {
-        println!("\nevery expected break was shown by every campaign");
+        outln!("\nevery expected break was shown by every campaign");
         Outcome::Agrees
     } else {
-        println!("\nsome expected break was not shown by some campaign");
+        outln!("\nsome expected break was not shown by some campaign");
         Outcome::Finding
     })
 }

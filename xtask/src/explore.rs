@@ -40,8 +40,9 @@ pub fn run(args: &ExploreArgs) -> Result<Outcome, String> {
         .replay_dir
         .clone()
         .unwrap_or_else(persist::default_replay_dir);
+    crate::outputs::check_json(args.json.as_deref())?;
     let workloads = default_exploration();
-    println!(
+    outln!(
         "exploring {} variant(s) with {}, {} executions per strategy and workload, seed {}",
         variants.len(),
         budget
@@ -53,7 +54,7 @@ pub fn run(args: &ExploreArgs) -> Result<Outcome, String> {
         iterations,
         args.seed
     );
-    println!(
+    outln!(
         "workloads: {} (the default: balances {:?}; threads {}; a three-account one; {} generated from a fixed seed)",
         workloads.len(),
         workloads[0].balances,
@@ -88,11 +89,8 @@ pub fn run(args: &ExploreArgs) -> Result<Outcome, String> {
     print_table(&explored);
     print_counterexamples(&explored);
     if let Some(path) = &args.json {
-        let text =
-            serde_json::to_string_pretty(&to_json(&explored)).map_err(|error| error.to_string())?;
-        std::fs::write(path, text + "\n")
-            .map_err(|error| format!("--json: cannot write {}: {error}", path.display()))?;
-        println!("\nJSON report: {}", path.display());
+        outln!();
+        crate::outputs::write_json(path, &to_json(&explored))?;
     }
     let disagreeing: Vec<_> = explored
         .iter()
@@ -100,12 +98,12 @@ pub fn run(args: &ExploreArgs) -> Result<Outcome, String> {
         .map(|e| e.check.variant.id)
         .collect();
     if disagreeing.is_empty() {
-        println!(
+        outln!(
             "\nevery expected break was shown and no expected hold broke (\"not found\" is not a proof; \"proven\" is, for the workloads explored)"
         );
         Ok(Outcome::Agrees)
     } else {
-        println!(
+        outln!(
             "\nDISAGREES WITH THE CATALOG (an expected break not shown, a hold broken, a livelock or a panic): {}",
             disagreeing.join(", ")
         );
@@ -114,17 +112,19 @@ pub fn run(args: &ExploreArgs) -> Result<Outcome, String> {
 }
 
 fn print_table(explored: &[Explored]) {
-    println!();
-    print!("{:<20}", "variant");
+    outln!();
+    out!("{:<20}", "variant");
     for invariant in Invariant::ALL {
-        print!(" {:<26}", invariant.title());
+        out!(" {:<26}", invariant.title());
     }
-    println!(
+    outln!(
         " {:>10} {:>11} {:>9}",
-        "schedules", "schedules/s", "dfs done"
+        "schedules",
+        "schedules/s",
+        "dfs done"
     );
     for Explored { check, .. } in explored {
-        print!("{:<20}", check.variant.id);
+        out!("{:<20}", check.variant.id);
         for invariant in Invariant::ALL {
             let shown = check.report.shown(invariant);
             let expected = check.variant.expected.get(invariant);
@@ -140,7 +140,7 @@ fn print_table(explored: &[Explored]) {
             } else {
                 "EXPECTED HOLD"
             };
-            print!(" {:<26}", format!("{}{first} {mark}", shown.word()));
+            out!(" {:<26}", format!("{}{first} {mark}", shown.word()));
         }
         let dfs_done = check
             .report
@@ -148,14 +148,14 @@ fn print_table(explored: &[Explored]) {
             .iter()
             .filter(|run| run.strategy == Strategy::Dfs && run.completed)
             .count();
-        println!(
+        outln!(
             " {:>10} {:>11.0} {:>9}",
             check.report.schedules(),
             check.report.schedules_per_sec(),
             format!("{dfs_done}/{}", check.report.workloads)
         );
         for invariant in check.mismatches() {
-            println!(
+            outln!(
                 "  {} / {}: expected {}, {}",
                 check.variant.id,
                 invariant,
@@ -170,24 +170,22 @@ fn print_table(explored: &[Explored]) {
             );
         }
         if let Some(livelock) = &check.report.livelock {
-            println!(
+            outln!(
                 "  LIVELOCK: a fair schedule reached the step bound with threads still runnable (execution {})",
                 livelock.iteration
             );
         }
         if let Some(panic) = &check.report.panic {
-            println!(
+            outln!(
                 "  the bank PANICKED: {}",
                 panic.anomaly.message.as_deref().unwrap_or("?")
             );
         }
     }
-    println!(
+    outln!(
         "(breaks: a counterexample that replays; proven: every fair schedule of every workload explored; not found: sampled, no break, not a proof)"
     );
-    println!(
-        "(@N: the execution, within its strategy's run on its workload, that showed the break)"
-    );
+    outln!("(@N: the execution, within its strategy's run on its workload, that showed the break)");
     print_speed(explored);
 }
 
@@ -203,14 +201,14 @@ fn print_speed(explored: &[Explored]) {
             strategies.push(run.strategy);
         }
     }
-    println!("\nschedules per second, by strategy (over every workload):");
-    print!("{:<20}", "variant");
+    outln!("\nschedules per second, by strategy (over every workload):");
+    out!("{:<20}", "variant");
     for strategy in &strategies {
-        print!(" {:>17}", strategy.name());
+        out!(" {:>17}", strategy.name());
     }
-    println!();
+    outln!();
     for Explored { check, .. } in explored {
-        print!("{:<20}", check.variant.id);
+        out!("{:<20}", check.variant.id);
         for strategy in &strategies {
             let runs = check
                 .report
@@ -225,19 +223,19 @@ fn print_speed(explored: &[Explored]) {
             } else {
                 0.0
             };
-            print!(" {:>17}", format!("{rate:.0} ({schedules})"));
+            out!(" {:>17}", format!("{rate:.0} ({schedules})"));
         }
-        println!();
+        outln!();
     }
-    println!("(in brackets: schedules explored)");
+    outln!("(in brackets: schedules explored)");
 }
 
 fn print_counterexamples(explored: &[Explored]) {
-    println!("\nminimal counterexamples:");
+    outln!("\nminimal counterexamples:");
     for Explored { check, minimal } in explored {
         for (found, path) in minimal {
             let anomaly = &found.anomaly;
-            println!(
+            outln!(
                 "  {} / {}: balances {:?}; threads {}",
                 check.variant.id,
                 found.finding,
@@ -245,7 +243,7 @@ fn print_counterexamples(explored: &[Explored]) {
                 describe_threads(&found.workload.threads)
             );
             if anomaly.blocked_threads.is_empty() {
-                println!(
+                outln!(
                     "    expected total {}, observed {:?} (lowest {:?}, highest {:?}), most negative balance {}",
                     anomaly.expected_total,
                     anomaly.observed_total,
@@ -254,18 +252,18 @@ fn print_counterexamples(explored: &[Explored]) {
                     anomaly.min_balance
                 );
             } else {
-                println!(
+                outln!(
                     "    deadlock: blocked threads {}",
                     anomaly.blocked_threads.join(", ")
                 );
             }
-            println!(
+            outln!(
                 "    {} seed {} schedule {}",
                 found.strategy.name(),
                 found.seed,
                 found.schedule
             );
-            println!("    replay: cargo xtask replay {}", path.display());
+            outln!("    replay: cargo xtask replay {}", path.display());
         }
     }
 }

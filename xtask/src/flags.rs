@@ -202,6 +202,9 @@ pub struct MergeArgs {
     /// Also write the merged HTML report into this directory.
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
+    /// Merge even if some shards are missing; the result then names the shards it has.
+    #[arg(long)]
+    pub allow_partial: bool,
 }
 
 /// Parses a positive duration such as `10s`, `500ms` or `2m`.

@@ -13,23 +13,32 @@ pub fn run(args: &ListArgs) -> Result<Outcome, String> {
             .collect();
         let text = serde_json::to_string_pretty(&json!({ "variants": variants }))
             .map_err(|error| error.to_string())?;
-        println!("{text}");
+        outln!("{text}");
         return Ok(Outcome::Agrees);
     }
-    println!(
+    outln!(
         "{:<20} {:<9} {:<9} {:<9} {:<9} lesson",
-        "variant", "snapshot", "final", "overdraft", "deadlock"
+        "variant",
+        "snapshot",
+        "final",
+        "overdraft",
+        "deadlock"
     );
     for variant in CATALOG {
         let verdicts = Invariant::ALL.map(|invariant| variant.expected.get(invariant).to_string());
-        println!(
+        outln!(
             "{:<20} {:<9} {:<9} {:<9} {:<9} {}",
-            variant.id, verdicts[0], verdicts[1], verdicts[2], verdicts[3], variant.lesson
+            variant.id,
+            verdicts[0],
+            verdicts[1],
+            verdicts[2],
+            verdicts[3],
+            variant.lesson
         );
     }
-    println!(
+    outln!(
         "\nsnapshot = every audit sums to the starting total; final = the total after all threads finish;"
     );
-    println!("overdraft = no balance ever negative; deadlock = every run finishes.");
+    outln!("overdraft = no balance ever negative; deadlock = every run finishes.");
     Ok(Outcome::Agrees)
 }

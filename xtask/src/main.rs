@@ -4,6 +4,9 @@
 //! Exit codes: 0 the run agrees with the catalog, 1 a finding (a verdict contradicts the catalog,
 //! or a replayed violation reproduces), 2 bad usage or input.
 
+#[macro_use]
+mod output;
+
 mod ci;
 mod detection;
 mod explore;
@@ -11,6 +14,7 @@ mod flags;
 mod list;
 mod merge;
 mod mutants;
+mod outputs;
 mod replay;
 mod stress;
 

@@ -5,6 +5,8 @@ use crate::flags::MergeArgs;
 use bank_stress::stress::{CampaignReport, merge};
 
 pub fn run(args: &MergeArgs) -> Result<Outcome, String> {
+    crate::outputs::check_json(Some(&args.json))?;
+    crate::outputs::check_report(args.report.as_deref())?;
     let mut reports = Vec::new();
     for path in &args.files {
         let text = std::fs::read_to_string(path)
@@ -13,11 +15,9 @@ pub fn run(args: &MergeArgs) -> Result<Outcome, String> {
             .map_err(|error| format!("{} is not a stress report: {error}", path.display()))?;
         reports.push(report);
     }
-    let merged = merge(reports)?;
-    let text = serde_json::to_string_pretty(&merged).map_err(|error| error.to_string())?;
-    std::fs::write(&args.json, text + "\n")
-        .map_err(|error| format!("--json: cannot write {}: {error}", args.json.display()))?;
-    println!(
+    let merged = merge(reports, args.allow_partial)?;
+    crate::outputs::write_json(&args.json, &merged)?;
+    outln!(
         "merged {} report(s), {} runs, into {}",
         args.files.len(),
         merged.runs.len(),
@@ -27,7 +27,7 @@ pub fn run(args: &MergeArgs) -> Result<Outcome, String> {
     if let Some(dir) = &args.report {
         crate::stress::write_html(&merged, dir)?;
     }
-    Ok(if merged.contradictions().is_empty() {
+    Ok(if merged.agrees() {
         Outcome::Agrees
     } else {
         Outcome::Finding

@@ -15,7 +15,7 @@ pub fn run(args: &MutantsArgs) -> Result<Outcome, String> {
         .output()
         .is_ok_and(|out| out.status.success());
     if !installed {
-        println!(
+        outln!(
             "cargo-mutants is not installed; installing it (cargo install --locked cargo-mutants)"
         );
         let status = Command::new("cargo")
@@ -46,12 +46,15 @@ pub fn run(args: &MutantsArgs) -> Result<Outcome, String> {
         count("unviable"),
     );
     let viable = caught + missed + timeout;
-    println!(
+    outln!(
         "mutants: {} caught, {} timed out (counted as caught), {} missed, {} unviable (did not build)",
-        caught, timeout, missed, unviable
+        caught,
+        timeout,
+        missed,
+        unviable
     );
     if viable > 0 {
-        println!(
+        outln!(
             "score: {}/{} viable mutants caught = {:.1}%",
             caught + timeout,
             viable,
@@ -59,7 +62,7 @@ pub fn run(args: &MutantsArgs) -> Result<Outcome, String> {
         );
     }
     if missed > 0 {
-        println!(
+        outln!(
             "missed mutants: target/mutants.out/missed.txt (kill each with a test, or explain it in MUTANTS.md)"
         );
     }

@@ -11,7 +11,7 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
     let variant = parse_variant(&file.variant)
         .map_err(|why| format!("{}: variant {:?}: {why}", args.file.display(), file.variant))?;
     let counterexample = &file.counterexample;
-    println!(
+    outln!(
         "replaying {} / {} ({} seed {}, iteration {}, {} threads, {} ops)",
         variant.id,
         counterexample.finding,
@@ -26,16 +26,17 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
         replay(shuttle_opener(variant), counterexample).map_err(|error| error.to_string())?;
     drop(_quiet);
     if outcome.reproduced() {
-        println!(
+        outln!(
             "REPRODUCED: {} shows {} again",
-            variant.id, counterexample.finding
+            variant.id,
+            counterexample.finding
         );
         Ok(Outcome::Finding)
     } else {
         let bank_stress::checker::ReplayOutcome::NotReproduced(why) = outcome else {
             unreachable!()
         };
-        println!("not reproduced: {why}");
+        outln!("not reproduced: {why}");
         Ok(Outcome::Agrees)
     }
 }

@@ -15,8 +15,10 @@ use std::time::Duration;
 
 pub fn run(args: &StressArgs) -> Result<Outcome, String> {
     let campaign = campaign_from(args)?;
+    crate::outputs::check_json(args.json.as_deref())?;
+    crate::outputs::check_report(args.report.as_deref())?;
     let runs = campaign.my_runs().len();
-    println!(
+    outln!(
         "stress: preset {}, {} variant(s), {} run(s){}, {} threads × {} transfers on {} accounts, yield {}, noise {}, seed {}",
         campaign.preset.name(),
         campaign.variants.len(),
@@ -45,15 +47,17 @@ pub fn run(args: &StressArgs) -> Result<Outcome, String> {
     let report = campaign
         .run(|spec, record, progress| match record {
             None if terminal => bar = Some(start_bar(spec, progress)),
-            None => println!(
+            None => outln!(
                 "stress: {} run {} (seed {}) started",
-                spec.variant.id, spec.run, spec.seed
+                spec.variant.id,
+                spec.run,
+                spec.seed
             ),
             Some(record) => {
                 if let Some(bar) = bar.take() {
                     bar.finish_and_clear();
                 }
-                println!("stress: {}", describe_run(record));
+                outln!("stress: {}", describe_run(record));
             }
         })
         .map_err(|error| format!("stress: {error}"))?;
@@ -62,10 +66,7 @@ pub fn run(args: &StressArgs) -> Result<Outcome, String> {
         print_seed_timings(&report);
     }
     if let Some(path) = &args.json {
-        let text = serde_json::to_string_pretty(&report).map_err(|error| error.to_string())?;
-        std::fs::write(path, text + "\n")
-            .map_err(|error| format!("--json: cannot write {}: {error}", path.display()))?;
-        println!("JSON report: {}", path.display());
+        crate::outputs::write_json(path, &report)?;
     }
     if let Some(dir) = &args.report {
         write_html(&report, dir)?;
@@ -130,7 +131,8 @@ pub fn campaign_from(args: &StressArgs) -> Result<Campaign, String> {
 }
 
 fn start_bar(spec: &RunSpec, progress: &Arc<AtomicU64>) -> ProgressBar {
-    let planned = spec.shape.threads as u64 * spec.shape.transfers_per_thread as u64;
+    let planned =
+        (spec.shape.threads as u64).saturating_mul(spec.shape.transfers_per_thread as u64);
     let bar = if spec.duration.is_some() {
         ProgressBar::new_spinner()
     } else {
@@ -188,30 +190,36 @@ fn describe_run(record: &RunRecord) -> String {
 
 /// The per-variant table, then every deadlock's details.
 pub fn print_summary(report: &CampaignReport) {
-    println!();
-    print!("{:<20}", "variant");
+    outln!();
+    out!("{:<20}", "variant");
     for invariant in Invariant::ALL {
-        print!(" {:<21}", invariant.title());
+        out!(" {:<21}", invariant.title());
     }
-    println!(
+    outln!(
         " {:>12} {:>9} {:>12} {:>17} {:>8} {:>8} {:>7}",
-        "transfers/s", "audits", "inconsistent", "lowest..highest", "min bal", "final", "wall s"
+        "transfers/s",
+        "audits",
+        "inconsistent",
+        "lowest..highest",
+        "min bal",
+        "final",
+        "wall s"
     );
     for variant in &report.variants {
-        print!("{:<20}", variant.id);
+        out!("{:<20}", variant.id);
         for invariant in Invariant::ALL {
             let cell = match variant.comparison(invariant) {
                 Observed::AsExpected => format!("{} ok", variant.observed.get(invariant)),
                 Observed::NotObserved => "not observed".to_string(),
                 Observed::Contradicts => format!("{} FAIL", variant.observed.get(invariant)),
             };
-            print!(" {cell:<21}");
+            out!(" {cell:<21}");
         }
         let range = match (variant.lowest_total, variant.highest_total) {
             (Some(low), Some(high)) => format!("{low}..{high}"),
             _ => "-".into(),
         };
-        println!(
+        outln!(
             " {:>12.0} {:>9} {:>12} {:>17} {:>8} {:>8} {:>7.2}",
             variant.transfers_per_sec,
             variant.audits,
@@ -224,7 +232,7 @@ pub fn print_summary(report: &CampaignReport) {
     }
     for variant in &report.variants {
         if let Some(first) = variant.first_inconsistent {
-            println!(
+            outln!(
                 "{}: first inconsistent audit at {} µs by worker {}: total {} instead of {}",
                 variant.id,
                 first.micros,
@@ -238,56 +246,51 @@ pub fn print_summary(report: &CampaignReport) {
             );
         }
         if let Some(deadlock) = &variant.deadlock {
-            println!(
+            outln!(
                 "{}: deadlock observed; threads abandoned: {}",
                 variant.id,
                 deadlock.threads.join(", ")
             );
             for line in deadlock.detail.lines() {
-                println!("    {line}");
+                outln!("    {line}");
             }
         }
     }
     for variant in &report.variants {
         if variant.cut_short_runs > 0 {
-            println!(
+            outln!(
                 "{}: {} run(s) cut short by the time bound (fewer transfers than planned; not a failure)",
-                variant.id, variant.cut_short_runs
+                variant.id,
+                variant.cut_short_runs
             );
         }
         if let Some((thread, message)) = &variant.panic {
-            println!("FAIL: {}: {thread} panicked: {message}", variant.id);
+            outln!("FAIL: {}: {thread} panicked: {message}", variant.id);
         }
     }
     let contradictions = report.contradictions();
     if contradictions.is_empty() && report.panics().is_empty() {
-        println!(
+        outln!(
             "\nnothing contradicts the catalog (\"not observed\": a break real threads did not happen to show)"
         );
     } else {
         for (variant, invariant) in contradictions {
-            println!("FAIL: {variant} broke {invariant}, which the catalog says holds");
+            outln!("FAIL: {variant} broke {invariant}, which the catalog says holds");
         }
     }
 }
 
 /// Writes `DIR/index.html`.
 pub fn write_html(report: &CampaignReport, dir: &std::path::Path) -> Result<(), String> {
-    std::fs::create_dir_all(dir)
-        .map_err(|error| format!("--report: cannot create {}: {error}", dir.display()))?;
-    let path = dir.join("index.html");
-    std::fs::write(&path, bank_stress::stress::render_html(report))
-        .map_err(|error| format!("--report: cannot write {}: {error}", path.display()))?;
-    println!("HTML report: {}", path.display());
-    Ok(())
+    crate::outputs::write_report(dir, &bank_stress::stress::render_html(report))
 }
 
 /// The lecture's workload, timed: each variant's median wall time against the course's CPython.
 fn print_seed_timings(report: &CampaignReport) {
-    println!(
+    outln!(
         "\nthe seed workload against the course's CPython (low end of its range, course-bank.md):"
     );
-    println!(
+    outln!(
         "{:<20} {:>5} {:>10} {:>10} {:>10} {:>10} {:>9} {:>15}",
         "variant",
         "runs",
@@ -299,7 +302,7 @@ fn print_seed_timings(report: &CampaignReport) {
         "inconsistent/s"
     );
     for timing in seed_timings(report) {
-        println!(
+        outln!(
             "{:<20} {:>5} {:>10.1} {:>10.1} {:>10.1} {:>10} {:>9} {:>15.0}",
             timing.id,
             timing.runs,
@@ -315,7 +318,7 @@ fn print_seed_timings(report: &CampaignReport) {
             timing.inconsistent_per_second,
         );
     }
-    println!(
+    outln!(
         "the course's CPython unsafe bank: about {:.0} inconsistent audits/s (≈ 47,000 of 49,995 in ≈ 1.2 s)",
         bank_stress::stress::CPYTHON_UNSAFE_INCONSISTENT_PER_SECOND
     );

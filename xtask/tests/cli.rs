@@ -175,7 +175,16 @@ fn a_replay_file_moved_onto_the_fixed_bank_no_longer_reproduces() {
         dir.to_str().unwrap(),
     ]);
     assert_eq!(output.status.code(), Some(0));
-    let path = dir.join("global-lock-toctou-no_overdraft.json");
+    let path = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| {
+            path.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("global-lock-toctou-no_overdraft-")
+        })
+        .expect("the overdraft's replay file");
     let fixed = std::fs::read_to_string(&path)
         .unwrap()
         .replace("\"global-lock-toctou\"", "\"global-lock\"");

@@ -3,6 +3,7 @@
 //! from run records only, merging the shards' records gives exactly the summary the unsharded
 //! campaign computes from the same records.
 
+use super::Shard;
 use bank_core::{CATALOG, Invariant, Money, Verdict, Verdicts};
 
 /// One audited total, for charts.
@@ -351,21 +352,71 @@ fn summarise(id: &str, expected: Verdicts, runs: &[&RunRecord]) -> VariantSummar
 }
 
 /// Merges shard reports of one campaign into the report of the whole: same seed, preset and
-/// sizes, no run twice.
-pub fn merge(reports: Vec<CampaignReport>) -> Result<CampaignReport, String> {
+/// sizes, every run's variant in the catalog, no run twice, and every shard `0..N` present. With
+/// `allow_partial`, missing shards are allowed and the merged report's `shard` names the ones it
+/// has (`partial: shards 0, 2 of 4`), so it never passes for the whole campaign.
+pub fn merge(reports: Vec<CampaignReport>, allow_partial: bool) -> Result<CampaignReport, String> {
     let first = reports.first().ok_or("nothing to merge")?;
     let (seed, preset, config) = (first.seed, first.preset.clone(), first.config.clone());
+    let shard_of = |report: &CampaignReport| -> Result<Option<Shard>, String> {
+        report
+            .shard
+            .as_deref()
+            .map(|text| {
+                text.parse::<Shard>()
+                    .map_err(|why| format!("shard {text:?}: {why}"))
+            })
+            .transpose()
+    };
+    let count = shard_of(first)?.map(|shard| shard.count);
+    let mut present = Vec::new();
     let mut runs: Vec<RunRecord> = Vec::new();
     for report in &reports {
-        if report.seed != seed || report.preset != preset || report.config != config {
+        let name = report.shard.as_deref().unwrap_or("(whole campaign)");
+        if report.seed != seed {
             return Err(format!(
-                "shard {} is from another campaign (seed {}, preset {}) than the first (seed {seed}, preset {preset})",
-                report.shard.as_deref().unwrap_or("?"),
-                report.seed,
+                "shard {name}: seed {} differs from the first report's seed {seed}",
+                report.seed
+            ));
+        }
+        if report.preset != preset {
+            return Err(format!(
+                "shard {name}: preset {} differs from the first report's preset {preset}",
                 report.preset
             ));
         }
+        if report.config != config {
+            return Err(format!(
+                "shard {name}: {} differs from the first report's",
+                differing_fields(&report.config, &config)
+            ));
+        }
+        match (shard_of(report)?, count) {
+            (Some(shard), Some(count)) if shard.count == count => {
+                if present.contains(&shard.index) {
+                    return Err(format!("shard {shard} appears twice"));
+                }
+                present.push(shard.index);
+            }
+            (Some(shard), Some(count)) => {
+                return Err(format!(
+                    "shard {shard} is one of {} shards, the first report's one of {count}",
+                    shard.count
+                ));
+            }
+            _ => {
+                return Err(
+                    "a whole campaign's report cannot be merged with other reports; merge shard reports (--shard I/N)".into(),
+                );
+            }
+        }
         for run in &report.runs {
+            if catalog_position(&run.variant) == usize::MAX {
+                return Err(format!(
+                    "shard {name}: run {} is of variant {:?}, which the catalog does not know",
+                    run.run, run.variant
+                ));
+            }
             if runs
                 .iter()
                 .any(|known| known.variant == run.variant && known.run == run.run)
@@ -378,7 +429,54 @@ pub fn merge(reports: Vec<CampaignReport>) -> Result<CampaignReport, String> {
             runs.push(run.clone());
         }
     }
-    Ok(CampaignReport::from_runs(runs, seed, &preset, None, config))
+    let count = count.unwrap_or(1);
+    let missing: Vec<String> = (0..count)
+        .filter(|index| !present.contains(index))
+        .map(|index| format!("{index}/{count}"))
+        .collect();
+    let shard = if missing.is_empty() {
+        None
+    } else if allow_partial {
+        present.sort_unstable();
+        Some(format!(
+            "partial: shards {} of {count}",
+            present
+                .iter()
+                .map(|index| index.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    } else {
+        return Err(format!(
+            "missing shard(s) {}; merge every shard, or pass --allow-partial",
+            missing.join(", ")
+        ));
+    };
+    Ok(CampaignReport::from_runs(
+        runs, seed, &preset, shard, config,
+    ))
+}
+
+/// The names of the top-level fields in which two configs differ (`threads, balances`).
+fn differing_fields(a: &serde_json::Value, b: &serde_json::Value) -> String {
+    let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else {
+        return "its configuration".into();
+    };
+    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let differing: Vec<String> = keys
+        .into_iter()
+        .filter(|key| a.get(*key) != b.get(*key))
+        .map(|key| {
+            format!(
+                "{key} ({} vs {})",
+                a.get(key).map_or("absent".into(), |v| v.to_string()),
+                b.get(key).map_or("absent".into(), |v| v.to_string())
+            )
+        })
+        .collect();
+    differing.join(", ")
 }
 
 #[cfg(test)]
@@ -484,29 +582,59 @@ mod tests {
         );
     }
 
+    fn shard(runs: Vec<RunRecord>, index: usize, count: usize) -> CampaignReport {
+        let mut report = report(runs);
+        report.shard = Some(format!("{index}/{count}"));
+        report
+    }
+
     #[test]
-    fn merging_refuses_shards_of_another_preset_or_size() {
-        let base = report(vec![record("global-lock", 0)]);
-        let mut other_preset = report(vec![record("global-lock", 1)]);
+    fn merging_refuses_shards_of_another_preset_or_size_and_names_the_field() {
+        let base = shard(vec![record("global-lock", 0)], 0, 2);
+        let mut other_preset = shard(vec![record("global-lock", 1)], 1, 2);
         other_preset.preset = "tough".into();
+        let error = merge(vec![base.clone(), other_preset], false).unwrap_err();
         assert!(
-            merge(vec![base.clone(), other_preset])
-                .unwrap_err()
-                .contains("another campaign")
+            error.contains("preset tough differs from the first report's preset quick"),
+            "{error}"
         );
-        let mut other_size = report(vec![record("global-lock", 1)]);
+        let mut other_size = shard(vec![record("global-lock", 1)], 1, 2);
         other_size.config = serde_json::json!({"threads": 8});
-        assert!(
-            merge(vec![base.clone(), other_size])
-                .unwrap_err()
-                .contains("another campaign")
-        );
+        let error = merge(vec![base.clone(), other_size], false).unwrap_err();
+        assert!(error.contains("threads (8 vs 4)"), "{error}");
+        let merged = merge(
+            vec![base.clone(), shard(vec![record("global-lock", 1)], 1, 2)],
+            false,
+        )
+        .unwrap();
+        assert_eq!((merged.runs.len(), merged.shard), (2, None));
+    }
+
+    #[test]
+    fn merging_an_incomplete_set_of_shards_is_refused_unless_allowed_and_then_labelled() {
+        let shards = [
+            shard(vec![record("global-lock", 0)], 0, 4),
+            shard(vec![record("global-lock", 1)], 1, 4),
+            shard(vec![record("global-lock", 2)], 3, 4),
+        ];
+        let error = merge(shards.to_vec(), false).unwrap_err();
+        assert!(error.contains("missing shard(s) 2/4"), "{error}");
+        let partial = merge(shards.to_vec(), true).unwrap();
         assert_eq!(
-            merge(vec![base.clone(), report(vec![record("global-lock", 1)])])
-                .unwrap()
-                .runs
-                .len(),
-            2
+            partial.shard.as_deref(),
+            Some("partial: shards 0, 1, 3 of 4")
         );
+        let whole = report(vec![record("global-lock", 0)]);
+        assert!(
+            merge(vec![whole, shards[1].clone()], false)
+                .unwrap_err()
+                .contains("whole campaign")
+        );
+    }
+
+    #[test]
+    fn merging_refuses_a_variant_the_catalog_does_not_know() {
+        let error = merge(vec![shard(vec![record("no-such-bank", 0)], 0, 1)], false).unwrap_err();
+        assert!(error.contains("\"no-such-bank\""), "{error}");
     }
 }

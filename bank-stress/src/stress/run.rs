@@ -217,7 +217,12 @@ pub fn run_once(spec: &RunSpec, progress: &Progress) -> Result<RunRecord, RunErr
             if spec.duration.is_some_and(|duration| elapsed >= duration) {
                 stop.store(true, Ordering::Relaxed);
                 watch.stopped_at = Some(Instant::now());
-            } else if elapsed >= spec.duration.unwrap_or(Duration::ZERO) + spec.time_bound {
+            } else if elapsed
+                >= spec
+                    .duration
+                    .unwrap_or(Duration::ZERO)
+                    .saturating_add(spec.time_bound)
+            {
                 // A slow run is not a hung one: ask the threads to stop; each checks the flag
                 // before every operation, so they can.
                 stop.store(true, Ordering::Relaxed);

@@ -1,0 +1,70 @@
+//! The files a command writes (`--json FILE`, `--report DIR`): checked before any work starts, so
+//! an unwritable path cannot lose a long campaign's results, and written atomically.
+//!
+//! A `--report` folder that already exists is replaced only if it holds nothing but a report of
+//! ours (an `index.html`), and the command says so; any other folder is refused.
+
+use bank_stress::files::{check_writable, write_atomically};
+use std::path::Path;
+
+/// The report page's name inside a `--report` folder.
+const REPORT_PAGE: &str = "index.html";
+
+/// Checks `--json FILE` before the work.
+pub fn check_json(path: Option<&Path>) -> Result<(), String> {
+    match path {
+        Some(path) => check_writable(path)
+            .map_err(|error| format!("--json: cannot write {}: {error}", path.display())),
+        None => Ok(()),
+    }
+}
+
+/// Checks `--report DIR` before the work: creatable, writable, and either new, empty, or holding
+/// only an earlier report.
+pub fn check_report(dir: Option<&Path>) -> Result<(), String> {
+    let Some(dir) = dir else {
+        return Ok(());
+    };
+    if dir.exists() {
+        let entries: Vec<String> = std::fs::read_dir(dir)
+            .map_err(|error| format!("--report: cannot read {}: {error}", dir.display()))?
+            .filter_map(|entry| entry.ok())
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .collect();
+        if entries.iter().any(|name| name != REPORT_PAGE) {
+            return Err(format!(
+                "--report: {} already holds other files than a report; choose a new folder",
+                dir.display()
+            ));
+        }
+    }
+    check_writable(&dir.join(REPORT_PAGE))
+        .map_err(|error| format!("--report: cannot write in {}: {error}", dir.display()))
+}
+
+/// Writes `--json FILE`.
+pub fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(value).map_err(|error| error.to_string())?;
+    write_atomically(path, (text + "\n").as_bytes())
+        .map_err(|error| format!("--json: cannot write {}: {error}", path.display()))?;
+    outln!("JSON report: {}", path.display());
+    Ok(())
+}
+
+/// Writes the report page into `--report DIR`, saying so when it replaces an earlier one.
+pub fn write_report(dir: &Path, html: &str) -> Result<(), String> {
+    let path = dir.join(REPORT_PAGE);
+    let replacing = path.exists();
+    write_atomically(&path, html.as_bytes())
+        .map_err(|error| format!("--report: cannot write {}: {error}", path.display()))?;
+    outln!(
+        "HTML report: {}{}",
+        path.display(),
+        if replacing {
+            " (replaced the earlier report)"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
