@@ -9,7 +9,9 @@ use bank_core::runtime::{Lock, Noise, OsMutex};
 use bank_core::{
     AccountId, Bank, BankOptions, Money, OpenError, TransferError, Verdict, WorkloadShape,
 };
-use bank_stress::stress::{Campaign, Preset, RunOutcome, RunSpec, Shard, merge, run_once};
+use bank_stress::stress::{
+    Campaign, Preset, RunOutcome, RunRecord, RunSpec, Shard, merge, run_once,
+};
 use std::sync::Barrier;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -322,4 +324,150 @@ fn a_slow_run_stopped_at_its_time_bound_is_not_a_deadlock() {
         Verdicts::ALL_HOLD,
         "cut short is no break"
     );
+}
+
+/// Always broken, whatever the interleaving, so real threads must report it every time: a bank
+/// that creates a unit of money on every transfer (final and snapshot conservation break), one
+/// whose transfers always overdraw (no overdraft breaks), one whose audit always misreports, and
+/// one that panics on its tenth transfer.
+#[derive(Default)]
+struct AlwaysBroken {
+    kind: &'static str,
+    balances: std::sync::Mutex<Vec<Money>>,
+    transfers: AtomicUsize,
+}
+
+impl Bank for AlwaysBroken {
+    fn account_count(&self) -> usize {
+        2
+    }
+    fn transfer(&self, from: AccountId, to: AccountId, amount: Money) -> Result<(), TransferError> {
+        let count = self.transfers.fetch_add(1, Ordering::SeqCst);
+        let mut balances = self.balances.lock().unwrap();
+        match self.kind {
+            "creates-money" => balances[to] += 1,
+            "overdraws" => {
+                balances[from] -= amount + 1_000;
+                balances[to] += amount + 1_000;
+            }
+            "panics" if count == 9 => panic!("the bank's own bug at transfer {count}"),
+            _ => {}
+        }
+        Ok(())
+    }
+    fn audit(&self) -> Vec<Money> {
+        let mut seen = self.balances.lock().unwrap().clone();
+        if self.kind == "audits-wrong" {
+            seen[0] += 1;
+        }
+        seen
+    }
+    fn balances(&self) -> Vec<Money> {
+        self.balances.lock().unwrap().clone()
+    }
+}
+
+fn open_always_broken(kind: &'static str) -> bank_core::catalog::Opener {
+    match kind {
+        "creates-money" => |b, _| Ok(Box::new(AlwaysBroken::new("creates-money", b))),
+        "overdraws" => |b, _| Ok(Box::new(AlwaysBroken::new("overdraws", b))),
+        "audits-wrong" => |b, _| Ok(Box::new(AlwaysBroken::new("audits-wrong", b))),
+        _ => |b, _| Ok(Box::new(AlwaysBroken::new("panics", b))),
+    }
+}
+
+impl AlwaysBroken {
+    fn new(kind: &'static str, balances: &[Money]) -> Self {
+        Self {
+            kind,
+            balances: std::sync::Mutex::new(balances.to_vec()),
+            transfers: AtomicUsize::new(0),
+        }
+    }
+}
+
+fn broken_run(kind: &'static str) -> bank_stress::stress::RunRecord {
+    let mut spec = spec(
+        test_variant(kind, open_always_broken(kind)),
+        3,
+        Duration::from_secs(60),
+    );
+    spec.shape.balances = vec![5_000, 5_000];
+    spec.shape.transfers_per_thread = 50;
+    run_once(&spec, &Default::default()).unwrap()
+}
+
+#[test]
+fn real_threads_report_a_bank_that_creates_money_under_both_conservation_invariants() {
+    let record = broken_run("creates-money");
+    let observed = record.observed();
+    assert_eq!(observed.final_conservation, Verdict::Breaks);
+    assert_eq!(observed.snapshot_conservation, Verdict::Breaks);
+    assert_eq!(observed.no_overdraft, Verdict::Holds);
+    assert_eq!(record.final_total, Some(10_000 + 150));
+    assert_eq!(
+        record.inconsistent_audits, 150,
+        "every audit after a transfer"
+    );
+    assert_eq!(record.outcome, RunOutcome::Completed);
+}
+
+#[test]
+fn real_threads_report_a_bank_that_overdraws_as_an_overdraft() {
+    let record = broken_run("overdraws");
+    assert_eq!(record.observed().no_overdraft, Verdict::Breaks);
+    assert!(record.min_balance < 0);
+    assert!(record.first_overdraft_micros.is_some());
+    assert_eq!(record.observed().final_conservation, Verdict::Holds);
+}
+
+#[test]
+fn real_threads_report_an_audit_that_always_misreports() {
+    let record = broken_run("audits-wrong");
+    assert_eq!(record.observed().snapshot_conservation, Verdict::Breaks);
+    assert_eq!(record.inconsistent_audits, record.audits);
+    assert_eq!(record.audits, 150);
+    assert_eq!(record.observed().final_conservation, Verdict::Holds);
+}
+
+#[test]
+fn a_worker_that_panics_is_its_own_outcome_not_a_deadlock_or_a_hang() {
+    let record = broken_run("panics");
+    match &record.outcome {
+        RunOutcome::Panicked { thread, message } => {
+            assert!(thread.starts_with("panics-worker-"), "{thread}");
+            assert!(message.contains("the bank's own bug"), "{message}");
+        }
+        other => panic!("expected a panic, got {other:?}"),
+    }
+    assert_eq!(record.observed().deadlock_free, Verdict::Holds);
+    assert_eq!(record.deadlock, None);
+    // Nothing the threads saw is lost: nine transfers were made before the panic.
+    assert!(record.transfers >= 9, "{}", record.transfers);
+    let report = bank_stress::stress::CampaignReport::from_runs(
+        vec![RunRecord {
+            variant: "global-lock".into(),
+            ..record
+        }],
+        1,
+        "quick",
+        None,
+        serde_json::Value::Null,
+    );
+    assert!(!report.agrees(), "a panic fails the campaign");
+}
+
+#[test]
+fn a_deadlock_is_its_own_outcome_with_the_time_it_was_seen() {
+    let record = run_once(
+        &spec(
+            test_variant("certain-deadlock", open_certain_deadlock),
+            2,
+            Duration::from_secs(20),
+        ),
+        &Default::default(),
+    )
+    .unwrap();
+    assert_eq!(record.outcome, RunOutcome::Deadlock);
+    assert!(record.deadlock_micros.is_some());
 }

@@ -2,7 +2,8 @@
 //! command, and turns the outcome into an exit code; the logic lives in the library crates.
 //!
 //! Exit codes: 0 the run agrees with the catalog, 1 a finding (a verdict contradicts the catalog,
-//! or a replayed violation reproduces), 2 bad usage or input.
+//! or a replayed violation reproduces), 2 bad usage or input; `replay` also: 3 the schedule
+//! diverged from the bank, 4 the replay failed with another failure than the recorded one.
 
 #[macro_use]
 mod output;
@@ -28,6 +29,10 @@ const EXIT_OK: u8 = 0;
 const EXIT_FINDING: u8 = 1;
 /// Bad usage or input: the message says which flag or file.
 const EXIT_USAGE: u8 = 2;
+/// `replay`: the bank no longer follows the recorded schedule.
+const EXIT_DIVERGED: u8 = 3;
+/// `replay`: it failed, but not as recorded.
+const EXIT_FAILED_DIFFERENTLY: u8 = 4;
 
 /// How a command ended.
 pub enum Outcome {
@@ -35,6 +40,10 @@ pub enum Outcome {
     Agrees,
     /// Something does (or a violation reproduced).
     Finding,
+    /// A replayed schedule no longer fits the bank.
+    Diverged,
+    /// A replay failed with another failure than the recorded one.
+    FailedDifferently,
 }
 
 fn main() -> ExitCode {
@@ -64,6 +73,8 @@ fn main() -> ExitCode {
     match result {
         Ok(Outcome::Agrees) => ExitCode::from(EXIT_OK),
         Ok(Outcome::Finding) => ExitCode::from(EXIT_FINDING),
+        Ok(Outcome::Diverged) => ExitCode::from(EXIT_DIVERGED),
+        Ok(Outcome::FailedDifferently) => ExitCode::from(EXIT_FAILED_DIFFERENTLY),
         Err(message) => {
             eprintln!("error: {message}");
             ExitCode::from(EXIT_USAGE)

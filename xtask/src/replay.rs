@@ -1,8 +1,10 @@
-//! `cargo xtask replay FILE`: re-runs one persisted counterexample deterministically.
+//! `cargo xtask replay FILE`: re-runs one persisted counterexample deterministically. Exit 1
+//! reproduced, 0 not reproduced (the whole schedule ran), 3 diverged, 4 failed differently, 2 a
+//! bad file.
 
 use crate::Outcome;
 use crate::flags::{ReplayArgs, parse_variant};
-use bank_stress::checker::replay;
+use bank_stress::checker::{ReplayOutcome, replay};
 use bank_stress::matrix::shuttle_opener;
 use bank_stress::persist;
 
@@ -22,21 +24,35 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
         counterexample.workload.op_count()
     );
     let _quiet = gag::Gag::stderr().ok();
-    let outcome =
-        replay(shuttle_opener(variant), counterexample).map_err(|error| error.to_string())?;
+    let outcome = replay(shuttle_opener(variant), counterexample).map_err(|error| {
+        format!(
+            "{} is not a valid replay file: {error}",
+            args.file.display()
+        )
+    })?;
     drop(_quiet);
-    if outcome.reproduced() {
-        outln!(
-            "REPRODUCED: {} shows {} again",
-            variant.id,
-            counterexample.finding
-        );
-        Ok(Outcome::Finding)
-    } else {
-        let bank_stress::checker::ReplayOutcome::NotReproduced(why) = outcome else {
-            unreachable!()
-        };
-        outln!("not reproduced: {why}");
-        Ok(Outcome::Agrees)
+    match outcome {
+        ReplayOutcome::Reproduced { seen, .. } => {
+            outln!(
+                "REPRODUCED: {} shows {} again ({seen})",
+                variant.id,
+                counterexample.finding
+            );
+            Ok(Outcome::Finding)
+        }
+        ReplayOutcome::NotReproduced(why) => {
+            outln!("not reproduced: the whole schedule ran and {why}");
+            Ok(Outcome::Agrees)
+        }
+        ReplayOutcome::Diverged { step, detail } => {
+            outln!(
+                "DIVERGED at step {step}: {detail}; the bank takes another path now, so this schedule says nothing about it (explore it again)"
+            );
+            Ok(Outcome::Diverged)
+        }
+        ReplayOutcome::FailedDifferently(message) => {
+            outln!("FAILED DIFFERENTLY: {message}");
+            Ok(Outcome::FailedDifferently)
+        }
     }
 }

@@ -163,7 +163,7 @@ fn explore_writes_json_and_replay_files_and_the_unsafe_replay_reproduces() {
 }
 
 #[test]
-fn a_replay_file_moved_onto_the_fixed_bank_no_longer_reproduces() {
+fn a_replay_file_moved_onto_the_fixed_bank_diverges_with_its_own_exit_code() {
     let dir = scratch("explore-toctou");
     let output = xtask(&[
         "explore",
@@ -194,10 +194,10 @@ fn a_replay_file_moved_onto_the_fixed_bank_no_longer_reproduces() {
         xtask(&["replay", path.to_str().unwrap()]).status.code(),
         Some(1)
     );
-    assert_eq!(
-        xtask(&["replay", moved.to_str().unwrap()]).status.code(),
-        Some(0)
-    );
+    let moved = xtask(&["replay", moved.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&moved.stdout);
+    assert_eq!(moved.status.code(), Some(3), "{stdout}");
+    assert!(stdout.contains("DIVERGED at step"), "{stdout}");
 }
 
 #[test]

@@ -138,11 +138,7 @@ where
 }
 
 fn validate(workload: &Workload, budget: &Budget) -> Result<(), CheckError> {
-    validate_initial(&workload.balances)
-        .map_err(|error| CheckError::InvalidWorkload(error.to_string()))?;
-    if workload.threads.is_empty() {
-        return Err(CheckError::InvalidWorkload("it has no thread".into()));
-    }
+    validate_workload(workload)?;
     if budget.strategies.is_empty() {
         return Err(CheckError::InvalidBudget("no strategy".into()));
     }
@@ -151,6 +147,29 @@ fn validate(workload: &Workload, budget: &Budget) -> Result<(), CheckError> {
     }
     if std::env::var_os("SHUTTLE_RANDOM_SEED").is_some() {
         return Err(CheckError::SeedOverriddenByEnvironment);
+    }
+    Ok(())
+}
+
+/// A workload the checker can run: at least two accounts, no negative balance, a thread, and
+/// every operation's accounts among the workload's.
+pub(crate) fn validate_workload(workload: &Workload) -> Result<(), CheckError> {
+    validate_initial(&workload.balances)
+        .map_err(|error| CheckError::InvalidWorkload(error.to_string()))?;
+    if workload.threads.is_empty() {
+        return Err(CheckError::InvalidWorkload("it has no thread".into()));
+    }
+    let accounts = workload.balances.len();
+    for (thread, ops) in workload.threads.iter().enumerate() {
+        for op in ops {
+            if let bank_core::Op::Transfer { from, to, .. } = *op
+                && (from >= accounts || to >= accounts)
+            {
+                return Err(CheckError::InvalidWorkload(format!(
+                    "thread {thread} transfers {from}→{to}, but there are only {accounts} accounts"
+                )));
+            }
+        }
     }
     Ok(())
 }

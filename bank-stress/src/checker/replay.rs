@@ -1,50 +1,174 @@
-//! Replaying one counterexample: run its workload once under shuttle's replay scheduler, fed the
-//! recorded schedule, and say whether the same finding shows again (the same invariant broken,
-//! a livelock, or a panic with the same message).
+//! Replaying one counterexample: run its workload once, feeding shuttle the recorded schedule
+//! step by step, and say what happened. Strict, as shuttle's own round-trip test is: the replay
+//! must follow the schedule to its last step. Four outcomes:
 //!
-//! After a fix the bank takes different steps, so the schedule may no longer fit; that, too,
-//! means the violation no longer reproduces.
+//! - **reproduced**: the schedule ran to its end, re-recorded step for step, and showed the same
+//!   finding (the same invariant broken, a deadlock, a livelock, or a panic with the same text);
+//! - **not reproduced**: the schedule ran to its end and the finding did not show (e.g. after a
+//!   fix that keeps the bank's steps);
+//! - **diverged**: the bank took a different path at step K (a thread the schedule names was not
+//!   runnable there, the schedule ended early, or the bank finished before it did), so the
+//!   schedule says nothing about this bank any more;
+//! - **failed differently**: it stopped with another failure than the recorded one (a new bug).
 
 use super::execution::run_workload;
 use super::quiet_panics::quietly;
+use super::recorder::{OnFinished, Recorder, RecorderState};
 use super::{
     Abort, CheckError, Counterexample, Finding, Observations, RecordedSchedule, abort_kind,
-    panic_message, shuttle_config,
+    panic_message, shuttle_config, validate_workload,
 };
 use bank_core::{Bank, Invariant, Money};
 use shuttle::Runner;
-use shuttle::scheduler::ReplayScheduler;
+use shuttle::scheduler::{ReplayScheduler, Schedule, Scheduler, Task, TaskId};
+use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::rc::Rc;
 use std::sync::{Arc, Mutex, PoisonError};
 
-/// Whether a replay showed the violation again.
+/// What a replay showed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReplayOutcome {
-    /// The same invariant broke again; what was seen.
-    Reproduced(String),
-    /// It did not; what happened instead.
+    /// The same finding showed again; what was seen, and the schedule the replay recorded (equal
+    /// to the counterexample's: the strict scheduler allows no other).
+    Reproduced {
+        /// What was seen.
+        seen: String,
+        /// The replayed execution's own recorded schedule.
+        schedule: String,
+    },
+    /// The whole schedule ran and the finding did not show; what was seen instead.
     NotReproduced(String),
+    /// The bank no longer follows the schedule.
+    Diverged {
+        /// The step (from 0) at which it left the schedule.
+        step: usize,
+        /// How.
+        detail: String,
+    },
+    /// It stopped with another failure than the recorded one.
+    FailedDifferently(String),
 }
 
 impl ReplayOutcome {
-    /// The violation reproduced.
+    /// The finding reproduced.
     pub fn reproduced(&self) -> bool {
-        matches!(self, Self::Reproduced(_))
+        matches!(self, Self::Reproduced { .. })
     }
 }
 
-/// Replays `counterexample` against banks opened by `open` (on shuttle's runtime).
+/// Where the strict scheduler left the schedule.
+#[derive(Debug, Clone, Default)]
+struct Progress {
+    position: usize,
+    diverged: Option<(usize, String)>,
+}
+
+/// Shuttle's replay scheduler, made strict: it notes where the execution leaves the recorded
+/// schedule instead of carrying on or asserting.
+struct Strict {
+    inner: ReplayScheduler,
+    steps: Vec<Option<usize>>,
+    progress: Rc<RefCell<Progress>>,
+}
+
+impl Scheduler for Strict {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        self.inner.new_execution()
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        is_yielding: bool,
+    ) -> Option<TaskId> {
+        let mut progress = self.progress.borrow_mut();
+        if progress.diverged.is_some() {
+            return None;
+        }
+        let step = progress.position;
+        let runnable_ids = || {
+            runnable
+                .iter()
+                .map(|task| usize::from(task.id()).to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self.steps.get(step) {
+            None => {
+                progress.diverged = Some((
+                    step,
+                    format!(
+                        "the schedule ended after {step} steps, but threads {} still wanted to run",
+                        runnable_ids()
+                    ),
+                ));
+                None
+            }
+            Some(None) => {
+                progress.diverged = Some((
+                    step,
+                    "the schedule drew a random value here; the bank now schedules a thread".into(),
+                ));
+                None
+            }
+            Some(Some(task)) if runnable.iter().any(|t| usize::from(t.id()) == *task) => {
+                progress.position += 1;
+                drop(progress);
+                self.inner.next_task(runnable, current, is_yielding)
+            }
+            Some(Some(task)) => {
+                progress.diverged = Some((
+                    step,
+                    format!(
+                        "the schedule runs thread {task}, but only threads {} could run",
+                        runnable_ids()
+                    ),
+                ));
+                None
+            }
+        }
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.progress.borrow_mut().position += 1;
+        self.inner.next_u64()
+    }
+}
+
+/// Replays `counterexample` against banks opened by `open` (on shuttle's runtime). The file's
+/// workload is validated as `check` validates one; a schedule that does not parse is an error.
 pub fn replay<B, F>(open: F, counterexample: &Counterexample) -> Result<ReplayOutcome, CheckError>
 where
     B: Bank + 'static,
     F: Fn(&[Money]) -> B + Send + Sync + 'static,
 {
+    validate_workload(&counterexample.workload)?;
     let schedule: RecordedSchedule = counterexample
         .schedule
         .parse()
-        .map_err(CheckError::InvalidWorkload)?;
-    let mut scheduler = ReplayScheduler::new_from_schedule(schedule.to_shuttle());
-    scheduler.set_allow_incomplete();
+        .map_err(|why| CheckError::InvalidWorkload(format!("its schedule: {why}")))?;
+    let mut inner = ReplayScheduler::new_from_schedule(schedule.to_shuttle());
+    inner.set_allow_incomplete();
+    let progress = Rc::new(RefCell::new(Progress::default()));
+    let strict: Box<dyn Scheduler> = Box::new(Strict {
+        inner,
+        steps: schedule.steps.clone(),
+        progress: Rc::clone(&progress),
+    });
+    // The recorder re-records the replayed execution, so a reproduction can be checked to have
+    // taken exactly the recorded steps.
+    let state = Rc::new(RefCell::new(RecorderState {
+        limit: 1,
+        ..RecorderState::default()
+    }));
+    let on_finished: OnFinished = Box::new(|_, _| true);
+    let recorder = Recorder {
+        inner: Rc::new(RefCell::new(strict)),
+        state: Rc::clone(&state),
+        on_finished: Rc::new(RefCell::new(on_finished)),
+    };
     let slot: Arc<Mutex<Option<Observations>>> = Arc::default();
     let body = {
         let (workload, slot) = (counterexample.workload.clone(), Arc::clone(&slot));
@@ -53,9 +177,15 @@ where
                 Some(run_workload(&open, &workload))
         }
     };
-    let runner = Runner::new(scheduler, shuttle_config());
+    let runner = Runner::new(recorder, shuttle_config());
+    let aborted = quietly(|| catch_unwind(AssertUnwindSafe(move || runner.run(body)))).err();
+    let progress = progress.borrow().clone();
+    if let Some((step, detail)) = progress.diverged {
+        return Ok(ReplayOutcome::Diverged { step, detail });
+    }
     let finding = counterexample.finding;
-    if let Err(payload) = quietly(|| catch_unwind(AssertUnwindSafe(move || runner.run(body)))) {
+    let rerecorded = state.borrow().current.clone();
+    if let Some(payload) = aborted {
         let message = panic_message(payload.as_ref());
         let same = match (abort_kind(&message), finding) {
             (Abort::Deadlock(_), Finding::Broke(Invariant::DeadlockFree)) => true,
@@ -66,9 +196,22 @@ where
             _ => false,
         };
         return Ok(if same {
-            ReplayOutcome::Reproduced(message)
+            ReplayOutcome::Reproduced {
+                seen: message,
+                schedule: rerecorded.to_string(),
+            }
         } else {
-            ReplayOutcome::NotReproduced(format!("the replay stopped differently: {message}"))
+            ReplayOutcome::FailedDifferently(message)
+        });
+    }
+    if progress.position < schedule.steps.len() {
+        return Ok(ReplayOutcome::Diverged {
+            step: progress.position,
+            detail: format!(
+                "the bank finished after {} of the schedule's {} steps",
+                progress.position,
+                schedule.steps.len()
+            ),
         });
     }
     let observed = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
@@ -76,13 +219,14 @@ where
         (Some(observed), Finding::Broke(invariant))
             if observed.violations().contains(&invariant) =>
         {
-            ReplayOutcome::Reproduced(format!("{invariant} broke again: {observed:?}"))
+            ReplayOutcome::Reproduced {
+                seen: format!("{invariant} broke again: {observed:?}"),
+                schedule: rerecorded.to_string(),
+            }
         }
         (Some(observed), _) => {
             ReplayOutcome::NotReproduced(format!("{finding} did not show: {observed:?}"))
         }
-        (None, _) => {
-            ReplayOutcome::NotReproduced("the schedule ended before the workload finished".into())
-        }
+        (None, _) => ReplayOutcome::NotReproduced("the workload did not finish".into()),
     })
 }
