@@ -167,6 +167,10 @@ pub struct StressArgs {
     /// Stop each run after this long, e.g. 10s or 2m (overrides the preset).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub duration: Option<std::time::Duration>,
+    /// The longest a run may take (beyond --duration) before it is stopped and reported as cut
+    /// short (not a failure): seed, default and soak 30s, quick 5s, tough 60s.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub time_bound: Option<std::time::Duration>,
     /// Runs per variant (overrides the preset), e.g. `--preset seed --runs 9` for a median.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000))]
     pub runs: Option<u64>,

@@ -124,7 +124,7 @@ pub fn campaign_from(args: &StressArgs) -> Result<Campaign, String> {
         seed: args.seed,
         yield_between_debit_and_credit: !args.no_yield,
         duration,
-        time_bound: preset.time_bound(),
+        time_bound: args.time_bound.unwrap_or(preset.time_bound()),
         noise: args.noise.unwrap_or(preset.noise()),
         shard: args.shard,
     })

@@ -54,6 +54,9 @@ fn two_shards_merge_into_one_report() {
         "ordered-locks",
         "--variant",
         "atomic",
+        // Exact counts below: a loaded machine must not cut a run short.
+        "--time-bound",
+        "10m",
     ];
     for shard in ["0/2", "1/2"] {
         let file = path(&format!("shard-{}.json", &shard[..1]));
@@ -111,6 +114,8 @@ fn the_seed_preset_times_each_variant_against_cpython_and_other_shapes_do_not() 
         "global-lock",
         "--runs",
         "3",
+        "--time-bound",
+        "10m",
     ]);
     assert_eq!(seed.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&seed.stdout);

@@ -1,0 +1,62 @@
+//! Every minimal counterexample `cargo xtask explore` found for the catalog is committed under
+//! `tests/regressions/` (as proptest-regressions and shuttle's committed schedules are) and
+//! replayed here: each must reproduce, on exactly its recorded schedule. Together they cover
+//! every break the catalog expects.
+//!
+//! To refresh them after a change that moves a counterexample:
+//! `cargo xtask explore --replay-dir bank-stress/tests/regressions`.
+
+use bank_core::{CATALOG, Verdict, catalog::find};
+use bank_stress::checker::{Finding, ReplayOutcome, replay};
+use bank_stress::matrix::shuttle_opener;
+use bank_stress::persist;
+use std::path::PathBuf;
+
+fn regression_files() -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/regressions");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/regressions exists")
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_committed_counterexample_still_reproduces_on_its_schedule() {
+    let files = regression_files();
+    assert!(!files.is_empty());
+    for path in files {
+        let file = persist::load(&path).unwrap();
+        let variant = find(&file.variant).expect("a catalog variant");
+        match replay(shuttle_opener(variant), &file.counterexample).unwrap() {
+            ReplayOutcome::Reproduced { schedule, .. } => {
+                assert_eq!(schedule, file.counterexample.schedule, "{}", path.display())
+            }
+            other => panic!("{}: {other:?}", path.display()),
+        }
+    }
+}
+
+#[test]
+fn the_committed_counterexamples_cover_every_expected_break() {
+    let committed: Vec<(String, Finding)> = regression_files()
+        .iter()
+        .map(|path| {
+            let file = persist::load(path).unwrap();
+            (file.variant, file.counterexample.finding)
+        })
+        .collect();
+    for variant in CATALOG {
+        for invariant in bank_core::Invariant::ALL {
+            if variant.expected.get(invariant) == Verdict::Breaks {
+                assert!(
+                    committed.contains(&(variant.id.to_string(), Finding::Broke(invariant))),
+                    "no committed counterexample for {} / {invariant}",
+                    variant.id
+                );
+            }
+        }
+    }
+}
