@@ -33,7 +33,22 @@ impl<T: Send> Lock<T> for StdMutex<T> {
     }
 }
 
-/// `OsThreads` with the std mutex in place of parking_lot's.
+/// `std::sync::Condvar`, to go with the std mutex.
+struct StdCondvar(std::sync::Condvar);
+
+impl bank_core::runtime::ConditionVariable for StdCondvar {
+    fn new() -> Self {
+        Self(std::sync::Condvar::new())
+    }
+    fn notify_one(&self) {
+        self.0.notify_one();
+    }
+    fn notify_all(&self) {
+        self.0.notify_all();
+    }
+}
+
+/// `OsThreads` with the std mutex (and condition variable) in place of parking_lot's.
 struct StdThreads;
 impl Runtime for StdThreads {
     type Mutex<T: Send + 'static> = StdMutex<T>;
@@ -42,8 +57,25 @@ impl Runtime for StdThreads {
     type Sender<T: Send + 'static> = <OsThreads as Runtime>::Sender<T>;
     type Receiver<T: Send + 'static> = <OsThreads as Runtime>::Receiver<T>;
     type JoinHandle<T: Send + 'static> = <OsThreads as Runtime>::JoinHandle<T>;
+    type SyncSender<T: Send + 'static> = <OsThreads as Runtime>::SyncSender<T>;
+    type Condvar = StdCondvar;
     fn channel<T: Send + 'static>() -> (Self::Sender<T>, Self::Receiver<T>) {
         OsThreads::channel()
+    }
+    fn sync_channel<T: Send + 'static>(bound: usize) -> (Self::SyncSender<T>, Self::Receiver<T>) {
+        OsThreads::sync_channel(bound)
+    }
+    fn wait<'a, T: Send + 'static>(
+        condvar: &Self::Condvar,
+        guard: bank_core::runtime::MutexGuard<'a, Self, T>,
+    ) -> bank_core::runtime::MutexGuard<'a, Self, T> {
+        condvar
+            .0
+            .wait(guard)
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+    fn current_thread_name() -> Option<String> {
+        OsThreads::current_thread_name()
     }
     fn spawn<T: Send + 'static, F: FnOnce() -> T + Send + 'static>(
         name: String,

@@ -54,8 +54,22 @@ impl Runtime for CountingYields {
     type Sender<T: Send + 'static> = <OsThreads as Runtime>::Sender<T>;
     type Receiver<T: Send + 'static> = <OsThreads as Runtime>::Receiver<T>;
     type JoinHandle<T: Send + 'static> = <OsThreads as Runtime>::JoinHandle<T>;
+    type SyncSender<T: Send + 'static> = <OsThreads as Runtime>::SyncSender<T>;
+    type Condvar = <OsThreads as Runtime>::Condvar;
     fn channel<T: Send + 'static>() -> (Self::Sender<T>, Self::Receiver<T>) {
         OsThreads::channel()
+    }
+    fn sync_channel<T: Send + 'static>(bound: usize) -> (Self::SyncSender<T>, Self::Receiver<T>) {
+        OsThreads::sync_channel(bound)
+    }
+    fn wait<'a, T: Send + 'static>(
+        condvar: &Self::Condvar,
+        guard: bank_core::runtime::MutexGuard<'a, Self, T>,
+    ) -> bank_core::runtime::MutexGuard<'a, Self, T> {
+        OsThreads::wait(condvar, guard)
+    }
+    fn current_thread_name() -> Option<String> {
+        OsThreads::current_thread_name()
     }
     fn spawn<T: Send + 'static, F: FnOnce() -> T + Send + 'static>(
         name: String,
@@ -146,4 +160,75 @@ fn every_variant_yields_once_per_transfer_between_debit_and_credit_only_when_ask
     for (id, on, off) in counts {
         assert_eq!((on, off), (3, 0), "{id}: yields with the option on, off");
     }
+}
+
+/// The rest of the runtime: atomic read-modify-writes, `try_read` / `try_write`, a condition
+/// variable, a bounded channel and the current thread's name. Written once, run on both
+/// runtimes.
+fn the_whole_runtime_behaves_as_its_traits_promise<R: Runtime>() {
+    use bank_core::runtime::{
+        ChannelReceiver, ChannelSender, ConditionVariable, Joinable, ReadWriteLock,
+    };
+    use std::sync::Arc;
+
+    let cell = R::AtomicMoney::new(10);
+    assert_eq!(cell.fetch_add(5), 10);
+    assert_eq!(cell.fetch_sub(3), 15);
+    assert_eq!(cell.swap(100), 12);
+    assert_eq!(cell.load(), 100);
+
+    let gate = R::RwLock::new(1);
+    {
+        let _reader = gate.read();
+        assert!(gate.try_write().is_none(), "a writer waits for readers");
+    }
+    {
+        let _writer = gate.write();
+        assert!(gate.try_read().is_none(), "a reader waits for the writer");
+        assert!(gate.try_write().is_none());
+    }
+    assert!(gate.try_write().is_some(), "free again");
+
+    // A condition variable: the worker waits until the flag is set.
+    let shared = Arc::new((R::Mutex::new(false), R::Condvar::new()));
+    let worker = {
+        let shared = Arc::clone(&shared);
+        R::spawn("waiter".into(), move || {
+            assert_eq!(R::current_thread_name().as_deref(), Some("waiter"));
+            let (flag, condvar) = &*shared;
+            let mut ready = flag.lock();
+            while !*ready {
+                ready = R::wait(condvar, ready);
+            }
+            7
+        })
+    };
+    *shared.0.lock() = true;
+    shared.1.notify_all();
+    assert_eq!(worker.join().ok(), Some(7));
+
+    // A bounded channel of one: the second send waits for the first receive.
+    let (sender, receiver) = R::sync_channel::<u32>(1);
+    let producer = R::spawn("producer".into(), move || {
+        for value in 0..3 {
+            assert!(sender.send(value).is_ok());
+        }
+    });
+    let received: Vec<u32> = (0..3).filter_map(|_| receiver.recv()).collect();
+    assert_eq!(received, [0, 1, 2]);
+    assert!(producer.join().is_ok());
+    assert_eq!(receiver.recv(), None, "every sender is gone");
+}
+
+#[test]
+fn os_threads_give_the_whole_runtime() {
+    the_whole_runtime_behaves_as_its_traits_promise::<OsThreads>();
+}
+
+#[test]
+fn shuttle_gives_the_whole_runtime_under_every_schedule_of_a_dfs() {
+    shuttle::check_dfs(
+        the_whole_runtime_behaves_as_its_traits_promise::<ShuttleThreads>,
+        Some(20_000),
+    );
 }

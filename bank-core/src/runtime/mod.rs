@@ -12,6 +12,21 @@
 //!
 //! Architecture invariant: no variant imports `std::sync`, `parking_lot` or `shuttle` directly;
 //! a std or parking_lot lock inside a shuttle run would hang instead of being explored.
+//!
+//! # The rules a bank must follow (any bank, not only the catalog's)
+//!
+//! The checker explores a bank's schedules by running it many times under shuttle and replays a
+//! counterexample by feeding shuttle the same decisions. That only works if, given the schedule,
+//! the bank does the same thing every time:
+//!
+//! - **only the runtime's primitives** (`R::Mutex`, `R::RwLock`, `R::AtomicMoney`, channels,
+//!   `R::Condvar`, `R::spawn`, `R::yield_now`) for anything shared between threads: a std or
+//!   parking_lot lock, a std atomic or a std thread is invisible to shuttle;
+//! - **deterministic given the schedule**: no wall clock, no sleeps, no randomness (the workload
+//!   is the only input), no iteration order that depends on addresses (e.g. a `HashMap` of
+//!   pointers), no global state that outlives one execution;
+//! - **a retry loop yields** (`R::yield_now`) before trying again: the checker's fair scheduler
+//!   then lets the other threads run, as a real scheduler eventually would.
 
 pub mod noise;
 mod os_threads;
@@ -19,7 +34,8 @@ mod shuttle_threads;
 
 pub use noise::Noise;
 pub use os_threads::{
-    OsAtomicMoney, OsMutex, OsMutexGuard, OsReceiver, OsRwLock, OsSender, OsThreads,
+    OsAtomicMoney, OsCondvar, OsMutex, OsMutexGuard, OsReceiver, OsRwLock, OsSender, OsSyncSender,
+    OsThreads,
 };
 pub use shuttle_threads::ShuttleThreads;
 
@@ -38,11 +54,29 @@ pub trait Runtime: Send + Sync + Sized + 'static {
     type Sender<T: Send + 'static>: ChannelSender<T>;
     /// The receiving half of a channel.
     type Receiver<T: Send + 'static>: ChannelReceiver<T>;
+    /// The sending half of a bounded channel.
+    type SyncSender<T: Send + 'static>: ChannelSender<T>;
     /// A handle to join a spawned thread.
     type JoinHandle<T: Send + 'static>: Joinable<T>;
+    /// A condition variable, used with the runtime's mutex through [`Runtime::wait`].
+    type Condvar: ConditionVariable;
 
     /// Creates an unbounded channel.
     fn channel<T: Send + 'static>() -> (Self::Sender<T>, Self::Receiver<T>);
+
+    /// Creates a channel that holds at most `bound` values; a send blocks while it is full (a
+    /// bound of 0 makes every send wait for its receive).
+    fn sync_channel<T: Send + 'static>(bound: usize) -> (Self::SyncSender<T>, Self::Receiver<T>);
+
+    /// Releases `guard`'s lock, waits for a notification on `condvar`, and takes the lock again.
+    /// May wake spuriously: wait in a loop that re-checks the condition.
+    fn wait<'a, T: Send + 'static>(
+        condvar: &Self::Condvar,
+        guard: MutexGuard<'a, Self, T>,
+    ) -> MutexGuard<'a, Self, T>;
+
+    /// The name the current thread was spawned with (`None` for an unnamed thread).
+    fn current_thread_name() -> Option<String>;
 
     /// Starts a named thread. The name shows in deadlock reports.
     fn spawn<T, F>(name: String, body: F) -> Self::JoinHandle<T>
@@ -52,6 +86,19 @@ pub trait Runtime: Send + Sync + Sized + 'static {
 
     /// Gives up the current time slice: the lecture's `sleep(0)`.
     fn yield_now();
+}
+
+/// The guard of runtime `R`'s mutex around a `T`.
+pub type MutexGuard<'a, R, T> = <<R as Runtime>::Mutex<T> as Lock<T>>::Guard<'a>;
+
+/// A condition variable.
+pub trait ConditionVariable: Send + Sync {
+    /// Creates one with no waiter.
+    fn new() -> Self;
+    /// Wakes one waiting thread, if any.
+    fn notify_one(&self);
+    /// Wakes every waiting thread.
+    fn notify_all(&self);
 }
 
 /// A mutual-exclusion lock around a value.
@@ -84,6 +131,11 @@ pub trait ReadWriteLock<T>: Send + Sync {
     fn read(&self) -> Self::ReadGuard<'_>;
     /// Blocks until the exclusive side is held.
     fn write(&self) -> Self::WriteGuard<'_>;
+    /// Takes the shared side if it is free of writers right now. (A thread that already holds the
+    /// shared side may be refused: shuttle refuses it, as a re-entrant read can deadlock.)
+    fn try_read(&self) -> Option<Self::ReadGuard<'_>>;
+    /// Takes the exclusive side if the lock is free right now.
+    fn try_write(&self) -> Option<Self::WriteGuard<'_>>;
 }
 
 /// An atomic money cell. Every operation is sequentially consistent.
@@ -96,6 +148,12 @@ pub trait AtomicMoney: Send + Sync {
     fn store(&self, value: Money);
     /// Replaces `current` with `new` if the cell still holds `current`; returns the value seen.
     fn compare_exchange(&self, current: Money, new: Money) -> Result<Money, Money>;
+    /// Adds `amount` (wrapping on overflow) in one step; returns the value before.
+    fn fetch_add(&self, amount: Money) -> Money;
+    /// Subtracts `amount` (wrapping on overflow) in one step; returns the value before.
+    fn fetch_sub(&self, amount: Money) -> Money;
+    /// Stores `value` in one step; returns the value before.
+    fn swap(&self, value: Money) -> Money;
 }
 
 /// The sending half of a channel.

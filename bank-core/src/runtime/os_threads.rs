@@ -12,7 +12,10 @@
 //! yield point, channel send and receive). Without noise that is one thread-local read.
 
 use super::noise::perturb;
-use super::{AtomicMoney, ChannelReceiver, ChannelSender, Joinable, Lock, ReadWriteLock, Runtime};
+use super::{
+    AtomicMoney, ChannelReceiver, ChannelSender, ConditionVariable, Joinable, Lock, MutexGuard,
+    ReadWriteLock, Runtime,
+};
 use crate::bank::Money;
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -27,11 +30,33 @@ impl Runtime for OsThreads {
     type AtomicMoney = OsAtomicMoney;
     type Sender<T: Send + 'static> = OsSender<T>;
     type Receiver<T: Send + 'static> = OsReceiver<T>;
+    type SyncSender<T: Send + 'static> = OsSyncSender<T>;
     type JoinHandle<T: Send + 'static> = std::thread::JoinHandle<T>;
+    type Condvar = OsCondvar;
 
     fn channel<T: Send + 'static>() -> (Self::Sender<T>, Self::Receiver<T>) {
         let (sender, receiver) = std::sync::mpsc::channel();
         (OsSender(sender), OsReceiver(receiver))
+    }
+
+    fn sync_channel<T: Send + 'static>(bound: usize) -> (Self::SyncSender<T>, Self::Receiver<T>) {
+        let (sender, receiver) = std::sync::mpsc::sync_channel(bound);
+        (OsSyncSender(sender), OsReceiver(receiver))
+    }
+
+    fn wait<'a, T: Send + 'static>(
+        condvar: &Self::Condvar,
+        mut guard: MutexGuard<'a, Self, T>,
+    ) -> MutexGuard<'a, Self, T> {
+        perturb();
+        if let Some(inner) = guard.0.as_mut() {
+            condvar.0.wait(inner);
+        }
+        guard
+    }
+
+    fn current_thread_name() -> Option<String> {
+        std::thread::current().name().map(str::to_string)
     }
 
     fn spawn<T, F>(name: String, body: F) -> Self::JoinHandle<T>
@@ -127,6 +152,32 @@ impl<T: Send + Sync> ReadWriteLock<T> for OsRwLock<T> {
         perturb();
         self.0.write()
     }
+    fn try_read(&self) -> Option<Self::ReadGuard<'_>> {
+        perturb();
+        self.0.try_read()
+    }
+    fn try_write(&self) -> Option<Self::WriteGuard<'_>> {
+        perturb();
+        self.0.try_write()
+    }
+}
+
+/// `parking_lot::Condvar` with a schedule-noise point at every notification and wait.
+#[derive(Debug, Default)]
+pub struct OsCondvar(parking_lot::Condvar);
+
+impl ConditionVariable for OsCondvar {
+    fn new() -> Self {
+        Self(parking_lot::Condvar::new())
+    }
+    fn notify_one(&self) {
+        perturb();
+        self.0.notify_one();
+    }
+    fn notify_all(&self) {
+        perturb();
+        self.0.notify_all();
+    }
 }
 
 /// A std `AtomicI64` with a schedule-noise point before every operation.
@@ -150,6 +201,18 @@ impl AtomicMoney for OsAtomicMoney {
         self.0
             .compare_exchange(current, new, Ordering::SeqCst, Ordering::SeqCst)
     }
+    fn fetch_add(&self, amount: Money) -> Money {
+        perturb();
+        self.0.fetch_add(amount, Ordering::SeqCst)
+    }
+    fn fetch_sub(&self, amount: Money) -> Money {
+        perturb();
+        self.0.fetch_sub(amount, Ordering::SeqCst)
+    }
+    fn swap(&self, value: Money) -> Money {
+        perturb();
+        self.0.swap(value, Ordering::SeqCst)
+    }
 }
 
 /// A std channel's sending half with a schedule-noise point per send.
@@ -157,6 +220,17 @@ impl AtomicMoney for OsAtomicMoney {
 pub struct OsSender<T>(std::sync::mpsc::Sender<T>);
 
 impl<T: Send> ChannelSender<T> for OsSender<T> {
+    fn send(&self, value: T) -> Result<(), T> {
+        perturb();
+        self.0.send(value).map_err(|error| error.0)
+    }
+}
+
+/// A std bounded channel's sending half with a schedule-noise point per send.
+#[derive(Debug)]
+pub struct OsSyncSender<T>(std::sync::mpsc::SyncSender<T>);
+
+impl<T: Send> ChannelSender<T> for OsSyncSender<T> {
     fn send(&self, value: T) -> Result<(), T> {
         perturb();
         self.0.send(value).map_err(|error| error.0)

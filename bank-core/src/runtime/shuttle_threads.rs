@@ -2,7 +2,10 @@
 //! operation, channel operation and yield is a scheduling point that shuttle's schedulers
 //! (random, PCT, DFS) choose how to interleave. Only usable inside a shuttle execution.
 
-use super::{AtomicMoney, ChannelReceiver, ChannelSender, Joinable, Lock, ReadWriteLock, Runtime};
+use super::{
+    AtomicMoney, ChannelReceiver, ChannelSender, ConditionVariable, Joinable, Lock, MutexGuard,
+    ReadWriteLock, Runtime,
+};
 use crate::bank::Money;
 use shuttle::sync::atomic::{AtomicI64, Ordering};
 use std::sync::PoisonError;
@@ -17,10 +20,27 @@ impl Runtime for ShuttleThreads {
     type AtomicMoney = AtomicI64;
     type Sender<T: Send + 'static> = shuttle::sync::mpsc::Sender<T>;
     type Receiver<T: Send + 'static> = shuttle::sync::mpsc::Receiver<T>;
+    type SyncSender<T: Send + 'static> = shuttle::sync::mpsc::SyncSender<T>;
     type JoinHandle<T: Send + 'static> = shuttle::thread::JoinHandle<T>;
+    type Condvar = shuttle::sync::Condvar;
 
     fn channel<T: Send + 'static>() -> (Self::Sender<T>, Self::Receiver<T>) {
         shuttle::sync::mpsc::channel()
+    }
+
+    fn sync_channel<T: Send + 'static>(bound: usize) -> (Self::SyncSender<T>, Self::Receiver<T>) {
+        shuttle::sync::mpsc::sync_channel(bound)
+    }
+
+    fn wait<'a, T: Send + 'static>(
+        condvar: &Self::Condvar,
+        guard: MutexGuard<'a, Self, T>,
+    ) -> MutexGuard<'a, Self, T> {
+        condvar.wait(guard).unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn current_thread_name() -> Option<String> {
+        shuttle::thread::current().name().map(str::to_string)
     }
 
     fn spawn<T, F>(name: String, body: F) -> Self::JoinHandle<T>
@@ -77,6 +97,24 @@ impl<T: Send + Sync> ReadWriteLock<T> for shuttle::sync::RwLock<T> {
     fn write(&self) -> Self::WriteGuard<'_> {
         shuttle::sync::RwLock::write(self).unwrap_or_else(PoisonError::into_inner)
     }
+    fn try_read(&self) -> Option<Self::ReadGuard<'_>> {
+        shuttle::sync::RwLock::try_read(self).ok()
+    }
+    fn try_write(&self) -> Option<Self::WriteGuard<'_>> {
+        shuttle::sync::RwLock::try_write(self).ok()
+    }
+}
+
+impl ConditionVariable for shuttle::sync::Condvar {
+    fn new() -> Self {
+        shuttle::sync::Condvar::new()
+    }
+    fn notify_one(&self) {
+        shuttle::sync::Condvar::notify_one(self);
+    }
+    fn notify_all(&self) {
+        shuttle::sync::Condvar::notify_all(self);
+    }
 }
 
 impl AtomicMoney for AtomicI64 {
@@ -92,11 +130,26 @@ impl AtomicMoney for AtomicI64 {
     fn compare_exchange(&self, current: Money, new: Money) -> Result<Money, Money> {
         AtomicI64::compare_exchange(self, current, new, Ordering::SeqCst, Ordering::SeqCst)
     }
+    fn fetch_add(&self, amount: Money) -> Money {
+        AtomicI64::fetch_add(self, amount, Ordering::SeqCst)
+    }
+    fn fetch_sub(&self, amount: Money) -> Money {
+        AtomicI64::fetch_sub(self, amount, Ordering::SeqCst)
+    }
+    fn swap(&self, value: Money) -> Money {
+        AtomicI64::swap(self, value, Ordering::SeqCst)
+    }
 }
 
 impl<T: Send> ChannelSender<T> for shuttle::sync::mpsc::Sender<T> {
     fn send(&self, value: T) -> Result<(), T> {
         shuttle::sync::mpsc::Sender::send(self, value).map_err(|error| error.0)
+    }
+}
+
+impl<T: Send> ChannelSender<T> for shuttle::sync::mpsc::SyncSender<T> {
+    fn send(&self, value: T) -> Result<(), T> {
+        shuttle::sync::mpsc::SyncSender::send(self, value).map_err(|error| error.0)
     }
 }
 
