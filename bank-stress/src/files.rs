@@ -19,6 +19,12 @@ pub fn check_writable(path: &Path) -> std::io::Result<()> {
     if path.is_dir() {
         return Err(std::io::Error::other("it is a folder"));
     }
+    if let Some(file) = path.ancestors().skip(1).find(|ancestor| ancestor.is_file()) {
+        return Err(std::io::Error::other(format!(
+            "{} is a file, not a folder",
+            file.display()
+        )));
+    }
     let folder = folder_of(path);
     std::fs::create_dir_all(folder)?;
     tempfile::NamedTempFile::new_in(folder).map(drop)
@@ -32,6 +38,14 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let mut file = tempfile::NamedTempFile::new_in(folder)?;
     file.write_all(contents)?;
     file.as_file().sync_all()?;
+    // A temporary file is private (0600); a report is meant to be read by others, as any file
+    // written with the usual umask would be.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
     file.persist(path).map(drop).map_err(|error| error.error)
 }
 

@@ -7,11 +7,13 @@
 //! - [`files`]: output files checked before the work and written atomically.
 //! - [`persist`]: counterexamples written to and read from replay files under `target/`.
 //! - [`matrix`]: every catalog variant checked against its expected verdict.
+//! - [`own_bank`]: any bank checked in one call (`assert_bank`, `BankCheck`), and its replays.
 //! - [`stress`]: real-thread campaigns with a deadlock watchdog, presets and sharding.
 
 pub mod checker;
 pub mod files;
 pub mod matrix;
+pub mod own_bank;
 pub mod persist;
 pub mod stress;
 pub mod workloads;

@@ -84,20 +84,30 @@ pub fn minimization_budget(seed: u64) -> Budget {
         ],
         iterations: 400,
         seed,
+        stop_at_first_break: false,
     }
 }
 
-/// Shrinks a counterexample's workload to a minimal one that still breaks the same invariant,
-/// and returns that workload's own counterexample (with its schedule). Falls back to the
-/// original when no smaller workload breaks it.
+/// Shrinks a catalog variant's counterexample (see [`minimal_counterexample_of`]).
 pub fn minimal_counterexample(
     variant: &'static VariantInfo,
     found: &Counterexample,
 ) -> Counterexample {
+    minimal_counterexample_of(shuttle_opener(variant), found)
+}
+
+/// Shrinks a counterexample's workload to a minimal one that still shows the same finding, for
+/// any bank, and returns that workload's own counterexample (with its schedule). Falls back to
+/// the original when no smaller workload shows it.
+pub fn minimal_counterexample_of<B, F>(open: F, found: &Counterexample) -> Counterexample
+where
+    B: Bank + 'static,
+    F: Fn(&[Money]) -> B + Clone + Send + Sync + 'static,
+{
     let finding = found.finding;
     let quick = |workload: &Workload| {
         checker::check(
-            shuttle_opener(variant),
+            open.clone(),
             workload,
             &minimization_budget(seed_for(workload)),
         )

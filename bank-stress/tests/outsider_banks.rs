@@ -94,6 +94,7 @@ fn correct_banks_that_retry_with_a_yield_get_no_flag_on_256_generated_workloads(
         strategies: every_strategy(),
         iterations: 60,
         seed: 11,
+        stop_at_first_break: false,
     };
     no_flag(
         &check_workloads(SpinLockBank::<Shuttle>::open, &workloads, &budget).unwrap(),

@@ -48,8 +48,7 @@ fn the_unsafe_banks_lost_update_replays_from_its_file() {
 }
 
 #[test]
-fn a_schedule_that_no_longer_fits_diverges_and_one_that_fits_without_the_finding_does_not_reproduce()
- {
+fn a_schedule_that_no_longer_fits_diverges() {
     let found = counterexample("unsafe", Invariant::SnapshotConservation);
     let open = || shuttle_opener(find("unsafe").unwrap());
     // Cut short: the bank wants to go on where the schedule ends.
@@ -72,12 +71,14 @@ fn a_schedule_that_no_longer_fits_diverges_and_one_that_fits_without_the_finding
         }
         other => panic!("lengthened: {other:?}"),
     }
-    // The same schedule, asked about a finding it does not show: it runs to the end, no finding.
+    // The same schedule, asked about a finding it does not show while it breaks another
+    // invariant: another failure, not a fix (a schedule that fits with no finding at all is
+    // tested with the phantom-unit bank below).
     let mut other_finding = found.clone();
     other_finding.finding = Finding::Broke(Invariant::DeadlockFree);
     assert!(matches!(
         replay(open(), &other_finding).unwrap(),
-        ReplayOutcome::NotReproduced(_)
+        ReplayOutcome::FailedDifferently(_)
     ));
 }
 
@@ -100,13 +101,97 @@ fn an_invalid_replay_file_is_an_error_not_a_fix() {
         ("one account", one_account),
         ("no thread", no_thread),
         ("a negative balance", negative),
-        ("a garbled schedule", garbled),
     ] {
         assert!(
             matches!(replay(open(), &file), Err(CheckError::InvalidWorkload(_))),
             "{what}"
         );
     }
+    assert!(matches!(
+        replay(open(), &garbled),
+        Err(CheckError::InvalidSchedule(_))
+    ));
+}
+
+/// One lock around everything; its audit adds a phantom unit when `broken`. Broken or not, it
+/// takes exactly the same steps, so a schedule recorded on the broken one fits the fixed one.
+struct PhantomUnitBank<R: bank_core::Runtime> {
+    balances: <R as bank_core::Runtime>::Mutex<Vec<bank_core::Money>>,
+    broken: bool,
+}
+
+impl<R: bank_core::Runtime> bank_core::Bank for PhantomUnitBank<R> {
+    fn account_count(&self) -> usize {
+        2
+    }
+    fn transfer(
+        &self,
+        from: usize,
+        to: usize,
+        amount: bank_core::Money,
+    ) -> Result<(), bank_core::TransferError> {
+        use bank_core::runtime::Lock;
+        let mut balances = self.balances.lock();
+        bank_core::bank::check_funds(from, balances[from], to, balances[to], amount)?;
+        balances[from] -= amount;
+        balances[to] += amount;
+        Ok(())
+    }
+    fn audit(&self) -> Vec<bank_core::Money> {
+        use bank_core::runtime::Lock;
+        let mut seen = self.balances.lock().clone();
+        seen[0] += i64::from(self.broken);
+        seen
+    }
+    fn balances(&self) -> Vec<bank_core::Money> {
+        use bank_core::runtime::Lock;
+        self.balances.lock().clone()
+    }
+}
+
+fn phantom(
+    broken: bool,
+) -> impl Fn(&[bank_core::Money]) -> PhantomUnitBank<bank_core::ShuttleThreads>
++ Clone
++ Send
++ Sync
++ 'static {
+    use bank_core::runtime::Lock;
+    move |balances| PhantomUnitBank {
+        balances: Lock::new(balances.to_vec()),
+        broken,
+    }
+}
+
+#[test]
+fn a_fix_that_keeps_the_steps_does_not_reproduce_and_another_break_fails_differently() {
+    let report = bank_stress::checker::check(
+        phantom(true),
+        &default_workload(),
+        &Budget::single(Strategy::Random, 50, 1),
+    )
+    .unwrap();
+    let found = report
+        .counterexample(Invariant::SnapshotConservation)
+        .expect("the phantom unit shows in every audit")
+        .clone();
+    assert!(replay(phantom(true), &found).unwrap().reproduced());
+    assert!(
+        matches!(
+            replay(phantom(false), &found).unwrap(),
+            ReplayOutcome::NotReproduced(_)
+        ),
+        "the fixed bank runs the whole schedule without the finding"
+    );
+    let mut other = found.clone();
+    other.finding = Finding::Broke(Invariant::NoOverdraft);
+    assert!(
+        matches!(
+            replay(phantom(true), &other).unwrap(),
+            ReplayOutcome::FailedDifferently(_)
+        ),
+        "no overdraft, but the audit is wrong: another failure, not a fix"
+    );
 }
 
 #[test]

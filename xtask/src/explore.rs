@@ -3,9 +3,10 @@
 
 use crate::Outcome;
 use crate::flags::{ExploreArgs, StrategyChoice};
-use bank_core::{CATALOG, Invariant, Op, VariantInfo};
+use bank_core::{CATALOG, Invariant, VariantInfo};
 use bank_stress::checker::{Budget, Counterexample, Strategy};
 use bank_stress::matrix::{VariantCheck, explore_variant, minimal_counterexample};
+use bank_stress::own_bank::describe_threads;
 use bank_stress::persist;
 use bank_stress::workloads::default_exploration;
 use serde_json::{Value, json};
@@ -35,12 +36,19 @@ pub fn run(args: &ExploreArgs) -> Result<Outcome, String> {
         strategies,
         iterations,
         seed: args.seed,
+        stop_at_first_break: false,
     };
+    crate::outputs::check_json(args.json.as_deref())?;
     let replay_dir = args
         .replay_dir
         .clone()
         .unwrap_or_else(persist::default_replay_dir);
-    crate::outputs::check_json(args.json.as_deref())?;
+    bank_stress::files::check_writable(&replay_dir.join("replay.json")).map_err(|error| {
+        format!(
+            "--replay-dir: cannot write in {}: {error}",
+            replay_dir.display()
+        )
+    })?;
     let workloads = default_exploration();
     outln!(
         "exploring {} variant(s) with {}, {} executions per strategy and workload, seed {}",
@@ -266,24 +274,6 @@ fn print_counterexamples(explored: &[Explored]) {
             outln!("    replay: cargo xtask replay {}", path.display());
         }
     }
-}
-
-/// `[0→1 $1, audit] [1→0 $2]`
-fn describe_threads(threads: &[Vec<Op>]) -> String {
-    threads
-        .iter()
-        .map(|ops| {
-            let ops: Vec<_> = ops
-                .iter()
-                .map(|op| match op {
-                    Op::Transfer { from, to, amount } => format!("{from}→{to} ${amount}"),
-                    Op::Audit => "audit".to_string(),
-                })
-                .collect();
-            format!("[{}]", ops.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 fn to_json(explored: &[Explored]) -> Value {

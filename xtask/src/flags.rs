@@ -211,12 +211,18 @@ pub struct MergeArgs {
     pub allow_partial: bool,
 }
 
-/// Parses a positive duration such as `10s`, `500ms` or `2m`.
+/// The longest `--duration` or `--time-bound` accepted: a week.
+const LONGEST_DURATION: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
+/// Parses a positive duration of at most a week, such as `10s`, `500ms` or `2m`.
 pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     let duration = humantime::parse_duration(text)
         .map_err(|error| format!("{error} (try 10s, 500ms or 2m)"))?;
     if duration.is_zero() {
         return Err("must be longer than zero".into());
+    }
+    if duration > LONGEST_DURATION {
+        return Err("must be at most a week (7d)".into());
     }
     Ok(duration)
 }

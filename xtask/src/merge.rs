@@ -5,6 +5,7 @@ use crate::flags::MergeArgs;
 use bank_stress::stress::{CampaignReport, merge};
 
 pub fn run(args: &MergeArgs) -> Result<Outcome, String> {
+    crate::outputs::check_distinct(Some(&args.json), args.report.as_deref())?;
     crate::outputs::check_json(Some(&args.json))?;
     crate::outputs::check_report(args.report.as_deref())?;
     let mut reports = Vec::new();
@@ -18,10 +19,15 @@ pub fn run(args: &MergeArgs) -> Result<Outcome, String> {
     let merged = merge(reports, args.allow_partial)?;
     crate::outputs::write_json(&args.json, &merged)?;
     outln!(
-        "merged {} report(s), {} runs, into {}",
+        "merged {} report(s), {} runs, into {}{}",
         args.files.len(),
         merged.runs.len(),
-        args.json.display()
+        args.json.display(),
+        merged
+            .shard
+            .as_deref()
+            .map(|partial| format!(" — PARTIAL ({partial}): not the whole campaign"))
+            .unwrap_or_default()
     );
     crate::stress::print_summary(&merged);
     if let Some(dir) = &args.report {

@@ -2,13 +2,27 @@
 //! an unwritable path cannot lose a long campaign's results, and written atomically.
 //!
 //! A `--report` folder that already exists is replaced only if it holds nothing but a report of
-//! ours (an `index.html`), and the command says so; any other folder is refused.
+//! ours (an `index.html` carrying the generator mark), and the command says so; any other folder
+//! is refused.
 
 use bank_stress::files::{check_writable, write_atomically};
 use std::path::Path;
 
 /// The report page's name inside a `--report` folder.
 const REPORT_PAGE: &str = "index.html";
+
+/// Checks that `--json FILE` is not the page `--report DIR` will write.
+pub fn check_distinct(json: Option<&Path>, report: Option<&Path>) -> Result<(), String> {
+    if let (Some(json), Some(report)) = (json, report)
+        && json == report.join(REPORT_PAGE)
+    {
+        return Err(format!(
+            "--json: {} is the page --report writes; choose another file",
+            json.display()
+        ));
+    }
+    Ok(())
+}
 
 /// Checks `--json FILE` before the work.
 pub fn check_json(path: Option<&Path>) -> Result<(), String> {
@@ -31,9 +45,15 @@ pub fn check_report(dir: Option<&Path>) -> Result<(), String> {
             .filter_map(|entry| entry.ok())
             .map(|entry| entry.file_name().to_string_lossy().into_owned())
             .collect();
-        if entries.iter().any(|name| name != REPORT_PAGE) {
+        let page_is_ours = || {
+            std::fs::read_to_string(dir.join(REPORT_PAGE))
+                .is_ok_and(|page| page.contains(bank_stress::stress::GENERATOR_MARK))
+        };
+        if entries.iter().any(|name| name != REPORT_PAGE)
+            || (!entries.is_empty() && !page_is_ours())
+        {
             return Err(format!(
-                "--report: {} already holds other files than a report; choose a new folder",
+                "--report: {} already holds files that are not a report of ours; choose a new folder",
                 dir.display()
             ));
         }

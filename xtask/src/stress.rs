@@ -15,6 +15,7 @@ use std::time::Duration;
 
 pub fn run(args: &StressArgs) -> Result<Outcome, String> {
     let campaign = campaign_from(args)?;
+    crate::outputs::check_distinct(args.json.as_deref(), args.report.as_deref())?;
     crate::outputs::check_json(args.json.as_deref())?;
     crate::outputs::check_report(args.report.as_deref())?;
     let runs = campaign.my_runs().len();
@@ -103,6 +104,9 @@ pub fn campaign_from(args: &StressArgs) -> Result<Campaign, String> {
     if let Some(transfers) = args.transfers {
         shape.transfers_per_thread =
             usize::try_from(transfers).map_err(|_| "--transfers: too many")?;
+    } else if args.duration.is_some() {
+        // A run of a given length: transfers until --duration, whatever the preset's count.
+        shape.transfers_per_thread = usize::MAX;
     }
     let duration = args.duration.or(preset.duration());
     let variants: Vec<&'static VariantInfo> = if args.variants.is_empty() {

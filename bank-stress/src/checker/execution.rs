@@ -48,6 +48,23 @@ impl Observations {
     }
 }
 
+impl std::fmt::Display for Observations {
+    /// `audit totals [1, 0] of 1, final total 0, lowest balance -1`
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "audit totals {:?} (should be {}), final total {}, lowest balance {}",
+            self.audit_totals,
+            self.expected_total,
+            self.final_total
+                .map_or("- (the threads did not all finish)".to_string(), |total| {
+                    total.to_string()
+                }),
+            self.min_balance
+        )
+    }
+}
+
 /// The name shuttle shows for workload thread `index` in deadlock reports.
 pub fn thread_name(index: usize) -> String {
     format!("worker-{index}")

@@ -46,11 +46,15 @@ use std::time::Instant;
 pub enum CheckError {
     /// The workload is unusable (fewer than two accounts, a negative balance, no thread).
     InvalidWorkload(String),
+    /// A recorded schedule does not parse.
+    InvalidSchedule(String),
     /// The budget is unusable (no strategy, zero iterations).
     InvalidBudget(String),
     /// `SHUTTLE_RANDOM_SEED` is set: shuttle would silently replace every seed, and the report's
     /// seeds would be wrong.
     SeedOverriddenByEnvironment,
+    /// A file could not be written.
+    Io(String),
 }
 
 impl fmt::Display for CheckError {
@@ -58,9 +62,11 @@ impl fmt::Display for CheckError {
         match self {
             Self::InvalidWorkload(why) => write!(f, "invalid workload: {why}"),
             Self::InvalidBudget(why) => write!(f, "invalid budget: {why}"),
+            Self::InvalidSchedule(why) => write!(f, "invalid schedule: {why}"),
             Self::SeedOverriddenByEnvironment => {
                 f.write_str("SHUTTLE_RANDOM_SEED is set and would override every seed; unset it")
             }
+            Self::Io(why) => f.write_str(why),
         }
     }
 }
@@ -91,7 +97,7 @@ where
     for &strategy in &budget.strategies {
         let run = explore(&open, &workload, strategy, budget, &findings);
         runs.push(run);
-        if findings.borrow().complete() {
+        if findings.borrow().complete(budget.stop_at_first_break) {
             break;
         }
     }
@@ -129,7 +135,10 @@ where
         .ok_or_else(|| CheckError::InvalidWorkload("no workload".into()))?;
     let mut report = check(open.clone(), first, budget)?;
     for workload in rest {
-        if report.counterexamples.len() == Invariant::ALL.len() {
+        let found_any = report.findings().next().is_some();
+        if report.counterexamples.len() == Invariant::ALL.len()
+            || (budget.stop_at_first_break && found_any)
+        {
             break;
         }
         report.absorb(check(open.clone(), workload, budget)?);
@@ -183,10 +192,16 @@ struct Findings {
 }
 
 impl Findings {
-    /// Nothing more to find: every invariant broke. (A panic or a livelock ends its execution,
-    /// not the exploration: the other invariants are still explored.)
-    fn complete(&self) -> bool {
-        self.first.len() == Invariant::ALL.len()
+    /// Nothing more to find: every invariant broke, or anything was found when the budget stops
+    /// at the first break. (Otherwise a panic or a livelock ends its execution, not the
+    /// exploration: the other invariants are still explored.)
+    fn complete(&self, stop_at_first_break: bool) -> bool {
+        self.first.len() == Invariant::ALL.len() || (stop_at_first_break && self.any())
+    }
+
+    /// Anything found.
+    fn any(&self) -> bool {
+        !self.first.is_empty() || self.panic.is_some() || self.livelock.is_some()
     }
 }
 
@@ -237,6 +252,7 @@ where
             anomaly,
         }
     };
+    let stop_at_first_break = budget.stop_at_first_break;
     let on_finished: OnFinished = {
         let (slot, findings, new_counterexample) = (
             Arc::clone(&slot),
@@ -258,7 +274,7 @@ where
                     });
                 }
             }
-            findings.complete()
+            findings.complete(stop_at_first_break)
         })
     };
     let on_finished = Rc::new(RefCell::new(on_finished));
@@ -327,7 +343,7 @@ where
                 });
             }
         }
-        if found.complete() || state.executions >= state.limit {
+        if found.complete(budget.stop_at_first_break) || state.executions >= state.limit {
             break;
         }
     }

@@ -100,7 +100,7 @@ impl Scheduler for Strict {
                 progress.diverged = Some((
                     step,
                     format!(
-                        "the schedule ended after {step} steps, but threads {} still wanted to run",
+                        "the schedule ended after {step} steps, but thread(s) {} still wanted to run",
                         runnable_ids()
                     ),
                 ));
@@ -122,7 +122,7 @@ impl Scheduler for Strict {
                 progress.diverged = Some((
                     step,
                     format!(
-                        "the schedule runs thread {task}, but only threads {} could run",
+                        "the schedule runs thread {task}, but only thread(s) {} could run",
                         runnable_ids()
                     ),
                 ));
@@ -148,7 +148,7 @@ where
     let schedule: RecordedSchedule = counterexample
         .schedule
         .parse()
-        .map_err(|why| CheckError::InvalidWorkload(format!("its schedule: {why}")))?;
+        .map_err(CheckError::InvalidSchedule)?;
     let mut inner = ReplayScheduler::new_from_schedule(schedule.to_shuttle());
     inner.set_allow_incomplete();
     let progress = Rc::new(RefCell::new(Progress::default()));
@@ -220,12 +220,23 @@ where
             if observed.violations().contains(&invariant) =>
         {
             ReplayOutcome::Reproduced {
-                seen: format!("{invariant} broke again: {observed:?}"),
+                seen: format!("{invariant} broke again: {observed}"),
                 schedule: rerecorded.to_string(),
             }
         }
+        (Some(observed), _) if !observed.violations().is_empty() => {
+            ReplayOutcome::FailedDifferently(format!(
+                "{finding} did not show, but {} did: {observed}",
+                observed
+                    .violations()
+                    .iter()
+                    .map(|invariant| invariant.key())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        }
         (Some(observed), _) => {
-            ReplayOutcome::NotReproduced(format!("{finding} did not show: {observed:?}"))
+            ReplayOutcome::NotReproduced(format!("{finding} did not show: {observed}"))
         }
         (None, _) => ReplayOutcome::NotReproduced("the workload did not finish".into()),
     })

@@ -64,6 +64,9 @@ pub struct Budget {
     pub iterations: usize,
     /// The seed for the random and PCT schedulers.
     pub seed: u64,
+    /// Stop at the first finding (a broken invariant, a livelock or a panic) instead of looking
+    /// for every invariant's.
+    pub stop_at_first_break: bool,
 }
 
 impl Budget {
@@ -73,6 +76,7 @@ impl Budget {
             strategies: vec![strategy],
             iterations,
             seed,
+            stop_at_first_break: false,
         }
     }
 
@@ -82,6 +86,15 @@ impl Budget {
             strategies: Strategy::PORTFOLIO.to_vec(),
             iterations,
             seed,
+            stop_at_first_break: false,
+        }
+    }
+
+    /// The same budget, stopping at the first finding.
+    pub fn stopping_at_first_break(self) -> Self {
+        Self {
+            stop_at_first_break: true,
+            ..self
         }
     }
 }

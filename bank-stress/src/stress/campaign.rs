@@ -56,11 +56,13 @@ pub struct Campaign {
 
 impl Campaign {
     /// Whether every run is exactly the lecture's workload (the `seed` preset's shape, the yield
-    /// kept, no time limit), so its wall time may be compared with the course's CPython.
+    /// kept, no time limit, no schedule noise), so its wall time may be compared with the
+    /// course's CPython.
     pub fn is_the_seed_workload(&self) -> bool {
         self.shape == WorkloadShape::seed()
             && self.yield_between_debit_and_credit
             && self.duration.is_none()
+            && !self.noise.is_on()
     }
 
     /// Every run of the whole campaign, in campaign order (variant by variant).

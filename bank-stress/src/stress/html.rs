@@ -6,6 +6,10 @@ use super::report::{CampaignReport, Observed, RunRecord, VariantSummary};
 use bank_core::Invariant;
 use std::fmt::Write;
 
+/// The mark every report page carries, so a tool can tell its own earlier report from a user's
+/// page before replacing it.
+pub const GENERATOR_MARK: &str = "<meta name=\"generator\" content=\"bank-stress\">";
+
 const CHART_WIDTH: f64 = 640.0;
 const CHART_HEIGHT: f64 = 180.0;
 const MARGIN: f64 = 48.0;
@@ -15,7 +19,7 @@ pub fn render(report: &CampaignReport) -> String {
     let mut page = String::new();
     let _ = writeln!(
         page,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Bank stress report: {preset}</title>\n<style>\
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"generator\" content=\"bank-stress\"><title>Bank stress report: {preset}</title>\n<style>\
 body{{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}}\
 table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right;font-size:90%;white-space:nowrap}}\
 td:first-child,th:first-child{{text-align:left}}.fail{{background:#fcc}}.ok{{background:#dfd}}.unseen{{background:#eee}}\

@@ -212,6 +212,10 @@ pub struct VariantSummary {
     /// The first panic of a worker: (thread, message). A bank bug, and a failure.
     #[serde(default)]
     pub panic: Option<(String, String)>,
+    /// Per invariant, in words: `breaks` (as the catalog expects), `not observed` (an expected
+    /// break no run showed), `holds`, or `breaks, contradicting the catalog`.
+    #[serde(default)]
+    pub shown: std::collections::BTreeMap<String, String>,
 }
 
 impl VariantSummary {
@@ -348,13 +352,26 @@ fn summarise(id: &str, expected: Verdicts, runs: &[&RunRecord]) -> VariantSummar
             RunOutcome::Panicked { thread, message } => Some((thread.clone(), message.clone())),
             _ => None,
         }),
+        shown: Invariant::ALL
+            .into_iter()
+            .map(|invariant| {
+                let word = match (expected.get(invariant), observed.get(invariant)) {
+                    (Verdict::Breaks, Verdict::Breaks) => "breaks",
+                    (Verdict::Breaks, Verdict::Holds) => "not observed",
+                    (Verdict::Holds, Verdict::Holds) => "holds",
+                    (Verdict::Holds, Verdict::Breaks) => "breaks, contradicting the catalog",
+                };
+                (invariant.key().to_string(), word.to_string())
+            })
+            .collect(),
     }
 }
 
 /// Merges shard reports of one campaign into the report of the whole: same seed, preset and
 /// sizes, every run's variant in the catalog, no run twice, and every shard `0..N` present. With
 /// `allow_partial`, missing shards are allowed and the merged report's `shard` names the ones it
-/// has (`partial: shards 0, 2 of 4`), so it never passes for the whole campaign.
+/// has and lacks (`partial: has shard(s) 0/4, 2/4; lacks 1/4, 3/4`), so it never passes for the
+/// whole campaign. Every present shard must hold exactly the runs it owns, each with its seed.
 pub fn merge(reports: Vec<CampaignReport>, allow_partial: bool) -> Result<CampaignReport, String> {
     let first = reports.first().ok_or("nothing to merge")?;
     let (seed, preset, config) = (first.seed, first.preset.clone(), first.config.clone());
@@ -410,7 +427,43 @@ pub fn merge(reports: Vec<CampaignReport>, allow_partial: bool) -> Result<Campai
                 );
             }
         }
+        if let (Some(planned), Some(shard)) = (planned_runs(&config), shard_of(report)?) {
+            let owned: Vec<&(String, usize)> = planned
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| shard.owns(*k))
+                .map(|(_, run)| run)
+                .collect();
+            let has = |variant: &str, run: usize| {
+                report
+                    .runs
+                    .iter()
+                    .any(|record| record.variant == variant && record.run == run)
+            };
+            if let Some((variant, run)) = owned.iter().find(|(variant, run)| !has(variant, *run)) {
+                return Err(format!(
+                    "shard {name} lacks run {run} of {variant}, which it owns: the report is incomplete"
+                ));
+            }
+            if report.runs.len() != owned.len() {
+                return Err(format!(
+                    "shard {name} has {} runs where it owns {}",
+                    report.runs.len(),
+                    owned.len()
+                ));
+            }
+        }
         for run in &report.runs {
+            if run.seed != seed.wrapping_add(run.run as u64) {
+                return Err(format!(
+                    "shard {name}: run {} of {} has seed {}, not the campaign's seed + {} = {}",
+                    run.run,
+                    run.variant,
+                    run.seed,
+                    run.run,
+                    seed.wrapping_add(run.run as u64)
+                ));
+            }
             if catalog_position(&run.variant) == usize::MAX {
                 return Err(format!(
                     "shard {name}: run {} is of variant {:?}, which the catalog does not know",
@@ -439,12 +492,13 @@ pub fn merge(reports: Vec<CampaignReport>, allow_partial: bool) -> Result<Campai
     } else if allow_partial {
         present.sort_unstable();
         Some(format!(
-            "partial: shards {} of {count}",
+            "partial: has shard(s) {}; lacks {}",
             present
                 .iter()
-                .map(|index| index.to_string())
+                .map(|index| format!("{index}/{count}"))
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            missing.join(", ")
         ))
     } else {
         return Err(format!(
@@ -455,6 +509,20 @@ pub fn merge(reports: Vec<CampaignReport>, allow_partial: bool) -> Result<Campai
     Ok(CampaignReport::from_runs(
         runs, seed, &preset, shard, config,
     ))
+}
+
+/// Every run a campaign's config plans, in campaign order: (variant, run number); `None` when
+/// the config does not say (reports written before it did).
+fn planned_runs(config: &serde_json::Value) -> Option<Vec<(String, usize)>> {
+    let variants = config.get("variants")?.as_array()?;
+    let runs = usize::try_from(config.get("runs_per_variant")?.as_u64()?).ok()?;
+    Some(
+        variants
+            .iter()
+            .filter_map(|variant| variant.as_str())
+            .flat_map(|variant| (0..runs).map(move |run| (variant.to_string(), run)))
+            .collect(),
+    )
 }
 
 /// The names of the top-level fields in which two configs differ (`threads, balances`).
@@ -487,6 +555,7 @@ mod tests {
         RunRecord {
             variant: variant.into(),
             run,
+            seed: 1 + run as u64,
             expected_total: 100,
             final_total: Some(100),
             transfers: 1_000,
@@ -622,7 +691,7 @@ mod tests {
         let partial = merge(shards.to_vec(), true).unwrap();
         assert_eq!(
             partial.shard.as_deref(),
-            Some("partial: shards 0, 1, 3 of 4")
+            Some("partial: has shard(s) 0/4, 1/4, 3/4; lacks 2/4")
         );
         let whole = report(vec![record("global-lock", 0)]);
         assert!(
