@@ -1,0 +1,148 @@
+//! A bank of your own, checked the way the catalog's banks are: copy this crate, replace the bank,
+//! keep the test (`tests/check.rs`).
+//!
+//! [`TellerBank`] keeps a lock per account, taken in index order (no deadlock), and a gate built
+//! from a mutex and a condition variable: an audit closes the gate, waits until no transfer is in
+//! flight, reads every balance, and opens the gate again, so it never sees money in flight.
+//! [`HastyTellerBank`] is the same bank with one mistake: its audit does not wait for the
+//! transfers in flight. The checker finds that in one call, with a minimal counterexample and a
+//! replay file.
+//!
+//! The rules every bank must follow to be checked are in `bank_core::runtime`'s doc: only the
+//! runtime's primitives (here `R::Mutex`, `R::Condvar`, `R::wait`), deterministic given the
+//! schedule, and a yield in every retry loop.
+
+use bank_core::bank::{check_funds, validate_initial, validate_request};
+use bank_core::runtime::{ConditionVariable, Lock, Runtime};
+use bank_core::{AccountId, Bank, Money, OpenError, TransferError};
+
+/// Who is in the bank right now.
+#[derive(Debug, Default)]
+struct Gate {
+    transfers_in_flight: usize,
+    audit_waiting: bool,
+}
+
+/// Per-account locks in index order, and an audit gate. `wait_for_transfers` is the one line
+/// that tells the correct bank from the hasty one.
+struct Teller<R: Runtime> {
+    accounts: Vec<R::Mutex<Money>>,
+    gate: R::Mutex<Gate>,
+    changed: R::Condvar,
+    wait_for_transfers: bool,
+}
+
+impl<R: Runtime> Teller<R> {
+    fn open(initial: &[Money], wait_for_transfers: bool) -> Result<Self, OpenError> {
+        validate_initial(initial)?;
+        Ok(Self {
+            accounts: initial.iter().map(|&balance| R::Mutex::new(balance)).collect(),
+            gate: R::Mutex::new(Gate::default()),
+            changed: R::Condvar::new(),
+            wait_for_transfers,
+        })
+    }
+
+    fn transfer(&self, from: AccountId, to: AccountId, amount: Money) -> Result<(), TransferError> {
+        validate_request(self.accounts.len(), from, to, amount)?;
+        {
+            // An audit waiting to start goes first.
+            let mut gate = self.gate.lock();
+            while gate.audit_waiting {
+                gate = R::wait(&self.changed, gate);
+            }
+            gate.transfers_in_flight += 1;
+        }
+        let result = {
+            let (low, high) = (from.min(to), from.max(to));
+            let mut low_guard = self.accounts[low].lock();
+            let mut high_guard = self.accounts[high].lock();
+            let (from_balance, to_balance) = if from < to {
+                (&mut *low_guard, &mut *high_guard)
+            } else {
+                (&mut *high_guard, &mut *low_guard)
+            };
+            check_funds(from, *from_balance, to, *to_balance, amount).map(|()| {
+                *from_balance -= amount;
+                R::yield_now();
+                *to_balance += amount;
+            })
+        };
+        let mut gate = self.gate.lock();
+        gate.transfers_in_flight -= 1;
+        drop(gate);
+        self.changed.notify_all();
+        result
+    }
+
+    fn audit(&self) -> Vec<Money> {
+        let mut gate = self.gate.lock();
+        // Another audit first: one audit at a time holds the gate.
+        while gate.audit_waiting {
+            gate = R::wait(&self.changed, gate);
+        }
+        gate.audit_waiting = true;
+        while self.wait_for_transfers && gate.transfers_in_flight > 0 {
+            gate = R::wait(&self.changed, gate);
+        }
+        drop(gate);
+        let seen = self.accounts.iter().map(|account| *account.lock()).collect();
+        self.gate.lock().audit_waiting = false;
+        self.changed.notify_all();
+        seen
+    }
+
+    fn balances(&self) -> Vec<Money> {
+        self.accounts.iter().map(|account| *account.lock()).collect()
+    }
+}
+
+/// The correct bank.
+pub struct TellerBank<R: Runtime>(Teller<R>);
+
+impl<R: Runtime> TellerBank<R> {
+    /// Opens the bank; for the checker, `TellerBank::<ShuttleThreads>::open`.
+    pub fn open(initial: &[Money]) -> Self {
+        Self(Teller::open(initial, true).expect("the checker validates every workload"))
+    }
+}
+
+impl<R: Runtime> Bank for TellerBank<R> {
+    fn account_count(&self) -> usize {
+        self.0.accounts.len()
+    }
+    fn transfer(&self, from: AccountId, to: AccountId, amount: Money) -> Result<(), TransferError> {
+        self.0.transfer(from, to, amount)
+    }
+    fn audit(&self) -> Vec<Money> {
+        self.0.audit()
+    }
+    fn balances(&self) -> Vec<Money> {
+        self.0.balances()
+    }
+}
+
+/// The same bank, except that its audit does not wait for the transfers in flight.
+pub struct HastyTellerBank<R: Runtime>(Teller<R>);
+
+impl<R: Runtime> HastyTellerBank<R> {
+    /// Opens the bank; for the checker, `HastyTellerBank::<ShuttleThreads>::open`.
+    pub fn open(initial: &[Money]) -> Self {
+        Self(Teller::open(initial, false).expect("the checker validates every workload"))
+    }
+}
+
+impl<R: Runtime> Bank for HastyTellerBank<R> {
+    fn account_count(&self) -> usize {
+        self.0.accounts.len()
+    }
+    fn transfer(&self, from: AccountId, to: AccountId, amount: Money) -> Result<(), TransferError> {
+        self.0.transfer(from, to, amount)
+    }
+    fn audit(&self) -> Vec<Money> {
+        self.0.audit()
+    }
+    fn balances(&self) -> Vec<Money> {
+        self.0.balances()
+    }
+}
