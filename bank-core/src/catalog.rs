@@ -57,13 +57,6 @@ impl Invariant {
             Self::DeadlockFree => "deadlock",
         }
     }
-
-    /// Looks an invariant up by its key.
-    pub fn from_key(key: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|invariant| invariant.key() == key)
-    }
 }
 
 impl fmt::Display for Invariant {

@@ -87,24 +87,6 @@ impl WorkloadShape {
             remaining: self.transfers_per_thread,
         }
     }
-
-    /// Expands the shape into an explicit workload.
-    pub fn generate(&self, seed: u64) -> Workload {
-        let threads = (0..self.threads)
-            .map(|thread| {
-                self.transfers(seed, thread)
-                    .flat_map(|(from, to, amount)| {
-                        let audit = self.audit_after_each_transfer.then_some(Op::Audit);
-                        std::iter::once(Op::Transfer { from, to, amount }).chain(audit)
-                    })
-                    .collect()
-            })
-            .collect();
-        Workload {
-            balances: self.balances.clone(),
-            threads,
-        }
-    }
 }
 
 /// One thread's transfers: account a1 at random, a2 at random until it differs, an amount

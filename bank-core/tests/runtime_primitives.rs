@@ -157,6 +157,13 @@ fn every_variant_yields_once_per_transfer_between_debit_and_credit_only_when_ask
             yields_of::<ActorBank<R>>(false),
         ),
     ];
+    // An eleventh variant in the catalog fails here until it is added to the list above.
+    let listed: Vec<&str> = counts.iter().map(|(id, _, _)| *id).collect();
+    let catalog: Vec<&str> = bank_core::CATALOG
+        .iter()
+        .map(|variant| variant.id)
+        .collect();
+    assert_eq!(listed, catalog, "every catalog variant, in catalog order");
     for (id, on, off) in counts {
         assert_eq!((on, off), (3, 0), "{id}: yields with the option on, off");
     }

@@ -39,20 +39,6 @@ impl Strategy {
             Self::Dfs => "dfs".into(),
         }
     }
-
-    /// Parses [`Strategy::name`]'s form.
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "random" => Some(Self::Random),
-            "dfs" => Some(Self::Dfs),
-            _ => name
-                .strip_prefix("pct-")?
-                .parse()
-                .ok()
-                .filter(|&depth| depth > 0)
-                .map(|depth| Self::Pct { depth }),
-        }
-    }
 }
 
 /// How much to explore.

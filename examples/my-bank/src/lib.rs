@@ -36,7 +36,10 @@ impl<R: Runtime> Teller<R> {
     fn open(initial: &[Money], wait_for_transfers: bool) -> Result<Self, OpenError> {
         validate_initial(initial)?;
         Ok(Self {
-            accounts: initial.iter().map(|&balance| R::Mutex::new(balance)).collect(),
+            accounts: initial
+                .iter()
+                .map(|&balance| R::Mutex::new(balance))
+                .collect(),
             gate: R::Mutex::new(Gate::default()),
             changed: R::Condvar::new(),
             wait_for_transfers,
@@ -86,14 +89,21 @@ impl<R: Runtime> Teller<R> {
             gate = R::wait(&self.changed, gate);
         }
         drop(gate);
-        let seen = self.accounts.iter().map(|account| *account.lock()).collect();
+        let seen = self
+            .accounts
+            .iter()
+            .map(|account| *account.lock())
+            .collect();
         self.gate.lock().audit_waiting = false;
         self.changed.notify_all();
         seen
     }
 
     fn balances(&self) -> Vec<Money> {
-        self.accounts.iter().map(|account| *account.lock()).collect()
+        self.accounts
+            .iter()
+            .map(|account| *account.lock())
+            .collect()
     }
 }
 

@@ -10,7 +10,11 @@ use my_bank_example::{HastyTellerBank, TellerBank};
 #[test]
 fn the_teller_bank_keeps_every_invariant() {
     // Panics with the report (every verdict and its evidence) if anything breaks.
-    assert_bank("teller", TellerBank::<ShuttleThreads>::open, Verdicts::ALL_HOLD);
+    assert_bank(
+        "teller",
+        TellerBank::<ShuttleThreads>::open,
+        Verdicts::ALL_HOLD,
+    );
 }
 
 #[test]
@@ -22,7 +26,11 @@ fn the_hasty_teller_is_caught_with_a_readable_report_and_a_replay_file() {
     println!("{report}");
     assert!(!report.agrees());
     assert_eq!(report.shown(Invariant::SnapshotConservation), Shown::Breaks);
-    for invariant in [Invariant::FinalConservation, Invariant::NoOverdraft, Invariant::DeadlockFree] {
+    for invariant in [
+        Invariant::FinalConservation,
+        Invariant::NoOverdraft,
+        Invariant::DeadlockFree,
+    ] {
         assert_ne!(report.shown(invariant), Shown::Breaks, "{invariant}");
     }
     // What `assert_bank` would panic with.
@@ -31,18 +39,27 @@ fn the_hasty_teller_is_caught_with_a_readable_report_and_a_replay_file() {
         text.contains("DISAGREES: snapshot_conservation: expected to hold, but breaks"),
         "{text}"
     );
-    assert!(text.contains("replay: bank_stress::own_bank::replay_file"), "{text}");
+    assert!(
+        text.contains("replay: bank_stress::own_bank::replay_file"),
+        "{text}"
+    );
     // The minimal counterexample: one transfer against one audit.
     let found = &report.findings[0];
     assert_eq!(found.counterexample.workload.threads.len(), 2, "{text}");
     // Its replay file replays through the same opener...
-    let path = found.replay_file.as_ref().expect("a replay file was written");
+    let path = found
+        .replay_file
+        .as_ref()
+        .expect("a replay file was written");
     let replayed = replay_file(HastyTellerBank::<ShuttleThreads>::open, path).unwrap();
     assert!(replayed.reproduced(), "{replayed:?}");
     // ...and the correct bank, which takes other steps, does not follow it.
     let fixed = replay_file(TellerBank::<ShuttleThreads>::open, path).unwrap();
     assert!(
-        matches!(fixed, ReplayOutcome::Diverged { .. } | ReplayOutcome::NotReproduced(_)),
+        matches!(
+            fixed,
+            ReplayOutcome::Diverged { .. } | ReplayOutcome::NotReproduced(_)
+        ),
         "{fixed:?}"
     );
 }
