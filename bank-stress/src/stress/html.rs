@@ -2,7 +2,7 @@
 //! (as Jepsen's bank test plots it) with inconsistent audits in red against the expected total,
 //! and the throughput of every variant. Inline SVG and CSS only; no script, no external file.
 
-use super::report::{CampaignReport, Observed, RunRecord, VariantSummary};
+use super::report::{CampaignReport, Observed, RunOutcome, RunRecord, VariantSummary};
 use bank_core::Invariant;
 use std::fmt::Write;
 
@@ -47,6 +47,15 @@ section{{margin:2em 0}}h2{{margin-bottom:.2em}}.note{{color:#666;font-size:90%}}
         if let Some(run) = report.runs.iter().find(|run| run.variant == variant.id) {
             page.push_str(&totals_chart(run));
         }
+        page.push_str(&runs_table(report, &variant.id));
+        if let Some((thread, message)) = &variant.panic {
+            let _ = writeln!(
+                page,
+                "<p class=\"fail\"><b>Panic</b> in {}: {}</p>",
+                escape(thread),
+                escape(message)
+            );
+        }
         if let Some(deadlock) = &variant.deadlock {
             let _ = writeln!(
                 page,
@@ -59,6 +68,40 @@ section{{margin:2em 0}}h2{{margin-bottom:.2em}}.note{{color:#666;font-size:90%}}
     }
     page.push_str("</body></html>\n");
     page
+}
+
+/// One line per run of a variant: how it ended, what it did, and its noise.
+fn runs_table(report: &CampaignReport, variant: &str) -> String {
+    let mut table = String::from(
+        "<table><tr><th>run</th><th>seed</th><th>noise</th><th>ended</th><th>transfers</th><th>inconsistent audits</th><th>lowest balance</th><th>wall s</th></tr>\n",
+    );
+    for run in report.runs.iter().filter(|run| run.variant == variant) {
+        let ended = match (&run.outcome, run.planned_transfers) {
+            (RunOutcome::CutShort, Some(planned)) => {
+                format!("cut short at {} of {planned} transfers", run.transfers)
+            }
+            (outcome, _) => outcome.label().to_string(),
+        };
+        let class = match run.outcome {
+            RunOutcome::Panicked { .. } => " class=\"fail\"",
+            RunOutcome::CutShort => " class=\"unseen\"",
+            _ => "",
+        };
+        let _ = writeln!(
+            table,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td{class}>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td></tr>",
+            run.run,
+            run.seed,
+            escape(&run.noise),
+            escape(&ended),
+            run.transfers,
+            run.inconsistent_audits,
+            run.min_balance,
+            run.wall_seconds
+        );
+    }
+    table.push_str("</table>\n");
+    table
 }
 
 fn verdict_table(report: &CampaignReport) -> String {
@@ -280,5 +323,35 @@ mod tests {
             "self-contained"
         );
         assert!(!page.contains("<&>"), "names are escaped");
+    }
+
+    #[test]
+    fn every_run_shows_how_it_ended_and_a_panic_is_marked_as_a_failure() {
+        let cut = RunRecord {
+            outcome: RunOutcome::CutShort,
+            planned_transfers: Some(8_000),
+            transfers: 554,
+            ..run("global-lock", &[100], None)
+        };
+        let panicked = RunRecord {
+            run: 1,
+            outcome: RunOutcome::Panicked {
+                thread: "global-lock-worker-2".into(),
+                message: "the bank's own bug".into(),
+            },
+            ..run("global-lock", &[100], None)
+        };
+        let report =
+            CampaignReport::from_runs(vec![cut, panicked], 7, "quick", None, serde_json::json!({}));
+        let page = render(&report);
+        assert!(
+            page.contains("cut short at 554 of 8000 transfers"),
+            "{page}"
+        );
+        assert!(
+            page.contains("<b>Panic</b> in global-lock-worker-2: the bank&#39;s own bug")
+                || page.contains("<b>Panic</b> in global-lock-worker-2: the bank's own bug"),
+            "{page}"
+        );
     }
 }
