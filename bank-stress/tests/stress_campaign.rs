@@ -246,11 +246,11 @@ fn merging_refuses_a_run_twice_or_another_campaign() {
     assert!(
         merge(vec![shard.clone(), shard.clone()], false)
             .unwrap_err()
-            .contains("shard 0/3 appears twice")
+            .contains("shard 1/3 appears twice")
     );
     let mut other = shard.clone();
     other.seed += 1;
-    other.shard = Some("1/3".into());
+    other.shard = Some("2/3".into());
     assert!(
         merge(vec![shard, other], true)
             .unwrap_err()
@@ -344,7 +344,11 @@ impl Bank for AlwaysBroken {
     }
     fn transfer(&self, from: AccountId, to: AccountId, amount: Money) -> Result<(), TransferError> {
         let count = self.transfers.fetch_add(1, Ordering::SeqCst);
-        let mut balances = self.balances.lock().unwrap();
+        // The panic below must be the only one: a poisoned lock is still read.
+        let mut balances = self
+            .balances
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         match self.kind {
             "creates-money" => balances[to] += 1,
             "overdraws" => {
@@ -357,14 +361,21 @@ impl Bank for AlwaysBroken {
         Ok(())
     }
     fn audit(&self) -> Vec<Money> {
-        let mut seen = self.balances.lock().unwrap().clone();
+        let mut seen = self
+            .balances
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
         if self.kind == "audits-wrong" {
             seen[0] += 1;
         }
         seen
     }
     fn balances(&self) -> Vec<Money> {
-        self.balances.lock().unwrap().clone()
+        self.balances
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::Outcome;
 use crate::flags::{ExploreArgs, StrategyChoice};
 use bank_core::{CATALOG, Invariant, VariantInfo};
-use bank_stress::checker::{Budget, Counterexample, Strategy};
+use bank_stress::checker::{Budget, Counterexample, Shown, Strategy};
 use bank_stress::matrix::{VariantCheck, explore_variant, minimal_counterexample};
 use bank_stress::own_bank::describe_threads;
 use bank_stress::persist;
@@ -105,6 +105,41 @@ pub fn run(args: &ExploreArgs) -> Result<Outcome, String> {
         .filter(|e| !e.check.agrees())
         .map(|e| e.check.variant.id)
         .collect();
+    let expected_breaks: usize = explored
+        .iter()
+        .map(|e| {
+            Invariant::ALL
+                .into_iter()
+                .filter(|&i| e.check.variant.expected.get(i) == bank_core::Verdict::Breaks)
+                .count()
+        })
+        .sum();
+    let shown_breaks: usize = explored
+        .iter()
+        .map(|e| {
+            Invariant::ALL
+                .into_iter()
+                .filter(|&i| {
+                    e.check.variant.expected.get(i) == bank_core::Verdict::Breaks
+                        && e.check.report.breaks(i)
+                })
+                .count()
+        })
+        .sum();
+    let proven: usize = explored
+        .iter()
+        .map(|e| {
+            Invariant::ALL
+                .into_iter()
+                .filter(|&i| matches!(e.check.report.shown(i), Shown::Proven { .. }))
+                .count()
+        })
+        .sum();
+    outln!(
+        "\n{} variant(s): {shown_breaks} of {expected_breaks} expected breaks shown, {proven} verdict(s) proven, {} disagreement(s)",
+        explored.len(),
+        disagreeing.len()
+    );
     if disagreeing.is_empty() {
         outln!(
             "\nevery expected break was shown and no expected hold broke (\"not found\" is not a proof; \"proven\" is, for the workloads explored)"
@@ -169,7 +204,7 @@ fn print_table(explored: &[Explored]) {
                 invariant,
                 check.variant.expected.get(invariant),
                 match check.report.shown(invariant) {
-                    shown @ bank_stress::checker::Shown::NotFound { .. } => format!(
+                    shown @ Shown::NotFound { .. } => format!(
                         "expected break {}: not a proof of anything",
                         shown.describe()
                     ),
@@ -250,13 +285,16 @@ fn print_counterexamples(explored: &[Explored]) {
                 found.workload.balances,
                 describe_threads(&found.workload.threads)
             );
-            if anomaly.blocked_threads.is_empty() {
+            let total = |total: Option<i128>| total.map_or("-".to_string(), |t| t.to_string());
+            if let (Some(message), true) = (&anomaly.message, anomaly.blocked_threads.is_empty()) {
+                outln!("    {message}");
+            } else if anomaly.blocked_threads.is_empty() {
                 outln!(
-                    "    expected total {}, observed {:?} (lowest {:?}, highest {:?}), most negative balance {}",
+                    "    expected total {}, seen {} (lowest {}, highest {}); lowest balance {}",
                     anomaly.expected_total,
-                    anomaly.observed_total,
-                    anomaly.lowest_total,
-                    anomaly.highest_total,
+                    total(anomaly.observed_total),
+                    total(anomaly.lowest_total),
+                    total(anomaly.highest_total),
                     anomaly.min_balance
                 );
             } else {
@@ -266,9 +304,9 @@ fn print_counterexamples(explored: &[Explored]) {
                 );
             }
             outln!(
-                "    {} seed {} schedule {}",
+                "    found by {} (execution {}); schedule {}",
                 found.strategy.name(),
-                found.seed,
+                found.iteration,
                 found.schedule
             );
             outln!("    replay: cargo xtask replay {}", path.display());

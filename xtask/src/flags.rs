@@ -4,11 +4,27 @@ use bank_core::VariantInfo;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+/// The words every command's output uses.
+pub const GLOSSARY: &str = "\
+Words in the output:
+  breaks        a counterexample was found; it has a replay file that reproduces it
+  proven        every fair schedule of every workload explored was checked: a proof for those workloads
+  not found     no break in the schedules sampled (or a DFS that ran out of budget): not a proof
+  ok            the result agrees with the catalog's expected verdict
+  not observed  real threads did not happen to show a break the catalog expects (not a failure)
+  cut short     a real-thread run reached its time bound before its planned transfers (not a failure)
+  livelock      a fair schedule never finished although no thread was blocked
+  diverged      a replayed schedule no longer fits the bank (it takes another path now)";
+
 /// The bank workspace's commands.
 #[derive(Debug, Parser)]
 #[command(
     name = "cargo xtask",
-    about = "Prove which bank designs break money conservation and which never do."
+    bin_name = "cargo xtask",
+    version,
+    about = "Prove which bank designs break money conservation and which never do.",
+    arg_required_else_help = true,
+    after_help = GLOSSARY
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -21,7 +37,8 @@ pub enum Command {
     List(ListArgs),
     /// Explore every variant's schedules under shuttle and compare the verdicts with the catalog.
     Explore(ExploreArgs),
-    /// Re-run one persisted counterexample; exit 1 if the violation reproduces, 0 if not.
+    /// Re-run one persisted counterexample on its schedule: exit 1 reproduced, 0 not reproduced,
+    /// 3 diverged, 4 failed differently.
     Replay(ReplayArgs),
     /// Run every variant on real threads (the lecture's experiment) and compare with the catalog.
     Stress(StressArgs),
@@ -82,10 +99,15 @@ pub struct ExploreArgs {
     #[arg(long, value_enum, default_value_t = StrategyChoice::Portfolio)]
     pub strategy: StrategyChoice,
     /// Executions per strategy, variant and workload (the default exploration has 26 workloads).
-    #[arg(long, value_name = "N", default_value_t = 1_500, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, allow_negative_numbers = true, value_name = "N", default_value_t = 1_500, value_parser = clap::value_parser!(u64).range(1..))]
     pub iterations: u64,
     /// The seed for the random and PCT schedulers.
-    #[arg(long, value_name = "S", default_value_t = 0x0BAD_BA4C)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "S",
+        default_value_t = 0x0BAD_BA4C
+    )]
     pub seed: u64,
     /// Also write the report as JSON to this file.
     #[arg(long, value_name = "FILE")]
@@ -140,7 +162,7 @@ pub struct DetectionArgs {
     #[arg(long, value_enum, default_value_t = PresetChoice::Default)]
     pub preset: PresetChoice,
     /// Campaigns per noise level, with seeds 1..=N.
-    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    #[arg(long, allow_negative_numbers = true, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub seeds: u64,
     /// A noise level to measure (repeatable): none, low, high or a probability.
     #[arg(long, value_name = "LEVEL", default_values = ["none", "low"], value_parser = clap::value_parser!(bank_core::runtime::Noise))]
@@ -156,13 +178,13 @@ pub struct StressArgs {
     #[arg(long, value_enum, default_value_t = PresetChoice::Default)]
     pub preset: PresetChoice,
     /// Worker threads per run (overrides the preset).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    #[arg(long, allow_negative_numbers = true, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
     /// Accounts, at least 2 (overrides the preset; balances cycle through the lecture's).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(2..=1_000_000))]
+    #[arg(long, allow_negative_numbers = true, value_name = "N", value_parser = clap::value_parser!(u64).range(2..=1_000_000))]
     pub accounts: Option<u64>,
     /// Transfers per thread (overrides the preset).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, allow_negative_numbers = true, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub transfers: Option<u64>,
     /// Stop each run after this long, e.g. 10s or 2m (overrides the preset).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
@@ -172,10 +194,15 @@ pub struct StressArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub time_bound: Option<std::time::Duration>,
     /// Runs per variant (overrides the preset), e.g. `--preset seed --runs 9` for a median.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    #[arg(long, allow_negative_numbers = true, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000))]
     pub runs: Option<u64>,
     /// The campaign seed; run k of every variant uses seed + k.
-    #[arg(long, value_name = "S", default_value_t = 0x0BAD_BA4C)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "S",
+        default_value_t = 0x0BAD_BA4C
+    )]
     pub seed: u64,
     /// Schedule noise on every runtime primitive: none, low (p = 0.01), high (p = 0.1) or a
     /// probability in 0..=1. Default: low, except `--preset seed` (none).
@@ -190,7 +217,8 @@ pub struct StressArgs {
     /// Also write a self-contained HTML report (index.html, SVG charts) into this directory.
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
-    /// Run only shard I of N (0-based) of the campaign's runs.
+    /// Run only shard I of N of the campaign's runs (1-based, as cargo-nextest's --partition:
+    /// 1/N … N/N); run k of the campaign belongs to shard k mod N + 1.
     #[arg(long, value_name = "I/N", value_parser = clap::value_parser!(bank_stress::stress::Shard))]
     pub shard: Option<bank_stress::stress::Shard>,
 }

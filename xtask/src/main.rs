@@ -21,6 +21,7 @@ mod stress;
 
 use clap::Parser;
 use flags::{Cli, Command};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 /// Everything agrees with the catalog.
@@ -49,15 +50,29 @@ pub enum Outcome {
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(error) if !error.use_stderr() => {
-            // --help and --version.
-            let _ = error.print();
-            return ExitCode::from(EXIT_OK);
-        }
         Err(error) => {
-            let rendered = error.to_string();
-            eprintln!("{}", rendered.lines().next().unwrap_or("error: bad usage"));
-            return ExitCode::from(EXIT_USAGE);
+            use clap::error::ErrorKind;
+            return match error.kind() {
+                // --help, --version, and bare `cargo xtask`: the help, with the command list.
+                ErrorKind::DisplayHelp
+                | ErrorKind::DisplayVersion
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    let styled = std::io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
+                    if styled {
+                        outln!("{}", error.render().ansi());
+                    } else {
+                        outln!("{}", error.render());
+                    }
+                    ExitCode::from(EXIT_OK)
+                }
+                // Bad usage: clap's whole message (the flag, the valid values, a "did you mean",
+                // the usage line).
+                _ => {
+                    let _ = error.print();
+                    ExitCode::from(EXIT_USAGE)
+                }
+            };
         }
     };
     let result = match cli.command {

@@ -485,7 +485,7 @@ pub fn merge(reports: Vec<CampaignReport>, allow_partial: bool) -> Result<Campai
     let count = count.unwrap_or(1);
     let missing: Vec<String> = (0..count)
         .filter(|index| !present.contains(index))
-        .map(|index| format!("{index}/{count}"))
+        .map(|index| Shard { index, count }.to_string())
         .collect();
     let shard = if missing.is_empty() {
         None
@@ -495,7 +495,7 @@ pub fn merge(reports: Vec<CampaignReport>, allow_partial: bool) -> Result<Campai
             "partial: has shard(s) {}; lacks {}",
             present
                 .iter()
-                .map(|index| format!("{index}/{count}"))
+                .map(|&index| Shard { index, count }.to_string())
                 .collect::<Vec<_>>()
                 .join(", "),
             missing.join(", ")
@@ -653,7 +653,7 @@ mod tests {
 
     fn shard(runs: Vec<RunRecord>, index: usize, count: usize) -> CampaignReport {
         let mut report = report(runs);
-        report.shard = Some(format!("{index}/{count}"));
+        report.shard = Some(Shard { index, count }.to_string());
         report
     }
 
@@ -687,11 +687,11 @@ mod tests {
             shard(vec![record("global-lock", 2)], 3, 4),
         ];
         let error = merge(shards.to_vec(), false).unwrap_err();
-        assert!(error.contains("missing shard(s) 2/4"), "{error}");
+        assert!(error.contains("missing shard(s) 3/4"), "{error}");
         let partial = merge(shards.to_vec(), true).unwrap();
         assert_eq!(
             partial.shard.as_deref(),
-            Some("partial: has shard(s) 0/4, 1/4, 3/4; lacks 2/4")
+            Some("partial: has shard(s) 1/4, 2/4, 4/4; lacks 3/4")
         );
         let whole = report(vec![record("global-lock", 0)]);
         assert!(
