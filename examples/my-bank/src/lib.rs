@@ -23,17 +23,26 @@ struct Gate {
     audit_waiting: bool,
 }
 
-/// Per-account locks in index order, and an audit gate. `wait_for_transfers` is the one line
+/// Per-account locks in index order, and an audit gate. `WAITS_FOR_TRANSFERS` is the one line
 /// that tells the correct bank from the hasty one.
-struct Teller<R: Runtime> {
+pub struct TellerBank<R: Runtime, const WAITS_FOR_TRANSFERS: bool = true> {
     accounts: Vec<R::Mutex<Money>>,
     gate: R::Mutex<Gate>,
     changed: R::Condvar,
-    wait_for_transfers: bool,
 }
 
-impl<R: Runtime> Teller<R> {
-    fn open(initial: &[Money], wait_for_transfers: bool) -> Result<Self, OpenError> {
+/// The same bank, except that its audit does not wait for the transfers in flight.
+pub type HastyTellerBank<R> = TellerBank<R, false>;
+
+impl<R: Runtime, const WAITS_FOR_TRANSFERS: bool> TellerBank<R, WAITS_FOR_TRANSFERS> {
+    /// Opens the bank; for the checker, `TellerBank::<ShuttleThreads>::open` (or
+    /// `HastyTellerBank::<ShuttleThreads>::open`).
+    pub fn open(initial: &[Money]) -> Self {
+        Self::try_open(initial).expect("the checker validates every workload")
+    }
+
+    /// Opens the bank, or says why the opening balances are unusable.
+    pub fn try_open(initial: &[Money]) -> Result<Self, OpenError> {
         validate_initial(initial)?;
         Ok(Self {
             accounts: initial
@@ -42,8 +51,13 @@ impl<R: Runtime> Teller<R> {
                 .collect(),
             gate: R::Mutex::new(Gate::default()),
             changed: R::Condvar::new(),
-            wait_for_transfers,
         })
+    }
+}
+
+impl<R: Runtime, const WAITS_FOR_TRANSFERS: bool> Bank for TellerBank<R, WAITS_FOR_TRANSFERS> {
+    fn account_count(&self) -> usize {
+        self.accounts.len()
     }
 
     fn transfer(&self, from: AccountId, to: AccountId, amount: Money) -> Result<(), TransferError> {
@@ -85,7 +99,7 @@ impl<R: Runtime> Teller<R> {
             gate = R::wait(&self.changed, gate);
         }
         gate.audit_waiting = true;
-        while self.wait_for_transfers && gate.transfers_in_flight > 0 {
+        while WAITS_FOR_TRANSFERS && gate.transfers_in_flight > 0 {
             gate = R::wait(&self.changed, gate);
         }
         drop(gate);
@@ -104,55 +118,5 @@ impl<R: Runtime> Teller<R> {
             .iter()
             .map(|account| *account.lock())
             .collect()
-    }
-}
-
-/// The correct bank.
-pub struct TellerBank<R: Runtime>(Teller<R>);
-
-impl<R: Runtime> TellerBank<R> {
-    /// Opens the bank; for the checker, `TellerBank::<ShuttleThreads>::open`.
-    pub fn open(initial: &[Money]) -> Self {
-        Self(Teller::open(initial, true).expect("the checker validates every workload"))
-    }
-}
-
-impl<R: Runtime> Bank for TellerBank<R> {
-    fn account_count(&self) -> usize {
-        self.0.accounts.len()
-    }
-    fn transfer(&self, from: AccountId, to: AccountId, amount: Money) -> Result<(), TransferError> {
-        self.0.transfer(from, to, amount)
-    }
-    fn audit(&self) -> Vec<Money> {
-        self.0.audit()
-    }
-    fn balances(&self) -> Vec<Money> {
-        self.0.balances()
-    }
-}
-
-/// The same bank, except that its audit does not wait for the transfers in flight.
-pub struct HastyTellerBank<R: Runtime>(Teller<R>);
-
-impl<R: Runtime> HastyTellerBank<R> {
-    /// Opens the bank; for the checker, `HastyTellerBank::<ShuttleThreads>::open`.
-    pub fn open(initial: &[Money]) -> Self {
-        Self(Teller::open(initial, false).expect("the checker validates every workload"))
-    }
-}
-
-impl<R: Runtime> Bank for HastyTellerBank<R> {
-    fn account_count(&self) -> usize {
-        self.0.accounts.len()
-    }
-    fn transfer(&self, from: AccountId, to: AccountId, amount: Money) -> Result<(), TransferError> {
-        self.0.transfer(from, to, amount)
-    }
-    fn audit(&self) -> Vec<Money> {
-        self.0.audit()
-    }
-    fn balances(&self) -> Vec<Money> {
-        self.0.balances()
     }
 }
