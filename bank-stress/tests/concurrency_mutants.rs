@@ -61,9 +61,6 @@ impl<R: Runtime> Bank for LockReleasedMidTransfer<R> {
     fn audit(&self) -> Vec<Money> {
         self.0.lock().clone()
     }
-    fn balances(&self) -> Vec<Money> {
-        self.audit()
-    }
 }
 
 #[test]
@@ -112,9 +109,6 @@ impl<R: Runtime> Bank for OrderReversedForOnePair<R> {
     fn audit(&self) -> Vec<Money> {
         let guards: Vec<_> = self.0.iter().map(|lock| lock.lock()).collect();
         guards.iter().map(|guard| **guard).collect()
-    }
-    fn balances(&self) -> Vec<Money> {
-        self.audit()
     }
 }
 
@@ -201,9 +195,6 @@ impl<R: Runtime> Bank for CheckOutsideTheLock<R> {
     fn audit(&self) -> Vec<Money> {
         self.0.lock().clone()
     }
-    fn balances(&self) -> Vec<Money> {
-        self.audit()
-    }
 }
 
 #[test]
@@ -239,9 +230,6 @@ impl<R: Runtime> Bank for LoadStoreInsteadOfCas<R> {
     }
     fn audit(&self) -> Vec<Money> {
         self.0.iter().map(AtomicMoney::load).collect()
-    }
-    fn balances(&self) -> Vec<Money> {
-        self.audit()
     }
 }
 

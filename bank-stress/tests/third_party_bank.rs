@@ -44,9 +44,6 @@ impl<R: Runtime> Bank for LedgerBank<R> {
     fn audit(&self) -> Vec<Money> {
         self.accounts.lock().clone()
     }
-    fn balances(&self) -> Vec<Money> {
-        self.audit()
-    }
 }
 
 #[test]

@@ -113,10 +113,6 @@ impl<R: Runtime> Bank for ActorBank<R> {
     fn audit(&self) -> Vec<Money> {
         self.ask(|reply| Request::Audit { reply })
     }
-
-    fn balances(&self) -> Vec<Money> {
-        self.audit()
-    }
 }
 
 impl<R: Runtime> Drop for ActorBank<R> {

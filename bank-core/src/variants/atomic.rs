@@ -93,8 +93,4 @@ impl<R: Runtime> Bank for AtomicBank<R> {
     fn audit(&self) -> Vec<Money> {
         self.balances.iter().map(AtomicMoney::load).collect()
     }
-
-    fn balances(&self) -> Vec<Money> {
-        self.audit()
-    }
 }

@@ -47,8 +47,4 @@ impl<R: Runtime> Bank for GlobalLockBank<R> {
     fn audit(&self) -> Vec<Money> {
         self.accounts.lock().clone()
     }
-
-    fn balances(&self) -> Vec<Money> {
-        self.audit()
-    }
 }

@@ -57,8 +57,4 @@ impl<R: Runtime> Bank for GlobalLockToctouBank<R> {
     fn audit(&self) -> Vec<Money> {
         self.accounts.lock().clone()
     }
-
-    fn balances(&self) -> Vec<Money> {
-        self.audit()
-    }
 }

@@ -51,8 +51,4 @@ impl<R: Runtime> Bank for NestedLocksBank<R> {
     fn audit(&self) -> Vec<Money> {
         lock_all_in_index_order::<R>(&self.accounts)
     }
-
-    fn balances(&self) -> Vec<Money> {
-        self.audit()
-    }
 }

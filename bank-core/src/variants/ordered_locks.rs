@@ -49,8 +49,4 @@ impl<R: Runtime> Bank for OrderedLocksBank<R> {
     fn audit(&self) -> Vec<Money> {
         lock_all_in_index_order::<R>(&self.accounts)
     }
-
-    fn balances(&self) -> Vec<Money> {
-        self.audit()
-    }
 }

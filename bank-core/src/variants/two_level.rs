@@ -57,8 +57,4 @@ impl<R: Runtime> Bank for TwoLevelBank<R> {
         // the reads are ordinary synchronised reads.
         lock_all_in_index_order::<R>(&self.accounts)
     }
-
-    fn balances(&self) -> Vec<Money> {
-        self.audit()
-    }
 }

@@ -58,8 +58,4 @@ impl<R: Runtime> Bank for UnsafeBank<R> {
     fn audit(&self) -> Vec<Money> {
         self.balances.iter().map(AtomicMoney::load).collect()
     }
-
-    fn balances(&self) -> Vec<Money> {
-        self.audit()
-    }
 }

@@ -50,9 +50,6 @@ impl<R: Runtime> Bank for SpinLockBank<R> {
     fn audit(&self) -> Vec<Money> {
         self.locked().clone()
     }
-    fn balances(&self) -> Vec<Money> {
-        self.audit()
-    }
 }
 
 /// A lock per account. A transfer takes the from-account's lock, then *tries* the to-account's;
@@ -103,9 +100,6 @@ impl<R: Runtime> Bank for BackOffBank<R> {
             }
             return guards.iter().map(|guard| **guard).collect();
         }
-    }
-    fn balances(&self) -> Vec<Money> {
-        self.audit()
     }
 }
 
