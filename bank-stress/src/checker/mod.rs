@@ -7,7 +7,8 @@
 //! - `recorder.rs`: the scheduler wrapper that records decisions and counts executions.
 //! - `execution.rs`: one execution of a workload, and what it observed.
 //! - `fair.rs`: the fairness wrapper every strategy runs under (a thread that yields gives way).
-//! - `report.rs`: strategies, budgets, findings, verdicts and the report.
+//! - `strategy.rs`: strategies and budgets, and the one method that builds a scheduler.
+//! - `report.rs`: findings, verdicts and the report.
 //! - `replay.rs`: replaying one counterexample's schedule.
 //! - `quiet_panics.rs`: no panic hook output for the panics exploration expects and catches.
 
@@ -18,20 +19,19 @@ mod recorder;
 mod replay;
 mod report;
 mod schedule;
+mod strategy;
 
 pub use execution::{Observations, thread_name};
 pub use fair::Fair;
 pub use replay::{ReplayOutcome, replay};
-pub use report::{
-    Anomaly, Budget, CheckReport, Counterexample, Finding, Shown, Strategy, StrategyRun,
-};
+pub use report::{Anomaly, CheckReport, Counterexample, Finding, Shown, StrategyRun};
 pub use schedule::RecordedSchedule;
+pub use strategy::{Budget, Strategy};
 
 use bank_core::bank::validate_initial;
 use bank_core::{Bank, Invariant, Money, Verdict, Verdicts, Workload};
 use quiet_panics::quietly;
 use recorder::{OnFinished, Recorder, RecorderState};
-use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler, Scheduler};
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -222,18 +222,7 @@ where
     F: Fn(&[Money]) -> B + Send + Sync + 'static,
 {
     let started = Instant::now();
-    let inner: Box<dyn Scheduler> = match strategy {
-        Strategy::Random => Box::new(Fair::new(RandomScheduler::new_from_seed(
-            budget.seed,
-            budget.iterations,
-        ))),
-        Strategy::Pct { depth } => Box::new(Fair::new(PctScheduler::new_from_seed(
-            budget.seed,
-            depth,
-            budget.iterations,
-        ))),
-        Strategy::Dfs => Box::new(Fair::new(DfsScheduler::new(Some(budget.iterations), false))),
-    };
+    let inner = strategy.scheduler(budget);
     let inner = Rc::new(RefCell::new(inner));
     let state = Rc::new(RefCell::new(RecorderState {
         limit: budget.iterations,

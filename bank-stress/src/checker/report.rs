@@ -4,86 +4,9 @@
 //! finding with an anomaly summary in the spirit of Jepsen's bank checker, and livelocks and bank
 //! panics as findings of their own.
 
+use super::strategy::Strategy;
 use bank_core::{Invariant, Money, Verdict, Verdicts, Workload};
 use std::time::Duration;
-
-/// A way to explore schedules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Strategy {
-    /// Shuttle's uniformly random scheduler.
-    Random,
-    /// Probabilistic Concurrency Testing (Burckhardt et al., ASPLOS 2010) with this bug depth.
-    Pct {
-        /// How many priority change points (bug depth) PCT aims for.
-        depth: usize,
-    },
-    /// Exhaustive depth-first enumeration of schedules, up to the iteration budget.
-    Dfs,
-}
-
-impl Strategy {
-    /// Random, PCT at depths 2 and 3, and DFS: the portfolio.
-    pub const PORTFOLIO: [Strategy; 4] = [
-        Strategy::Random,
-        Strategy::Pct { depth: 2 },
-        Strategy::Pct { depth: 3 },
-        Strategy::Dfs,
-    ];
-
-    /// The name used in reports and replay files (`random`, `pct-2`, `pct-3`, `dfs`).
-    pub fn name(self) -> String {
-        match self {
-            Self::Random => "random".into(),
-            Self::Pct { depth } => format!("pct-{depth}"),
-            Self::Dfs => "dfs".into(),
-        }
-    }
-}
-
-/// How much to explore.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Budget {
-    /// Strategies to run, one after another, each with the full iteration budget.
-    pub strategies: Vec<Strategy>,
-    /// Executions per strategy (DFS stops earlier when it has enumerated every schedule).
-    pub iterations: usize,
-    /// The seed for the random and PCT schedulers.
-    pub seed: u64,
-    /// Stop at the first finding (a broken invariant, a livelock or a panic) instead of looking
-    /// for every invariant's.
-    pub stop_at_first_break: bool,
-}
-
-impl Budget {
-    /// One strategy.
-    pub fn single(strategy: Strategy, iterations: usize, seed: u64) -> Self {
-        Self {
-            strategies: vec![strategy],
-            iterations,
-            seed,
-            stop_at_first_break: false,
-        }
-    }
-
-    /// Every strategy in [`Strategy::PORTFOLIO`].
-    pub fn portfolio(iterations: usize, seed: u64) -> Self {
-        Self {
-            strategies: Strategy::PORTFOLIO.to_vec(),
-            iterations,
-            seed,
-            stop_at_first_break: false,
-        }
-    }
-
-    /// The same budget, stopping at the first finding.
-    pub fn stopping_at_first_break(self) -> Self {
-        Self {
-            stop_at_first_break: true,
-            ..self
-        }
-    }
-}
 
 /// What was abnormal in the counterexample's execution (Jepsen's bank checker reports the same).
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
