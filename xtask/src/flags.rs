@@ -1,6 +1,7 @@
 //! Every command and flag, declared once, each with its doc line (shown by `--help`).
 
 use bank_core::VariantInfo;
+use bank_stress::stress::Preset;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -137,30 +138,14 @@ pub fn parse_variant(id: &str) -> Result<&'static VariantInfo, String> {
     })
 }
 
-/// A stress preset (see `bank_stress::stress::Preset`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum PresetChoice {
-    /// Exactly the lecture's workload: 5 threads × 9,999 transfers on 6 accounts, one run.
-    Seed,
-    /// Every variant in a few seconds: 4 threads × 2,000 transfers, one run.
-    Quick,
-    /// 5 threads × 20,000 transfers, three runs per variant.
-    #[default]
-    Default,
-    /// 8 threads on 3 small accounts, 50,000 transfers each, five runs.
-    Tough,
-    /// Four runs per variant, each going on for --duration (default 30 s).
-    Soak,
-}
-
 #[derive(Debug, Args)]
 pub struct DetectionArgs {
     /// A variant id to run (repeatable); all variants by default.
     #[arg(long = "variant", value_name = "ID", value_parser = parse_variant)]
     pub variants: Vec<&'static VariantInfo>,
     /// The campaign size.
-    #[arg(long, value_enum, default_value_t = PresetChoice::Default)]
-    pub preset: PresetChoice,
+    #[arg(long, value_enum, default_value_t = Preset::Default)]
+    pub preset: Preset,
     /// Campaigns per noise level, with seeds 1..=N.
     #[arg(long, allow_negative_numbers = true, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub seeds: u64,
@@ -175,8 +160,8 @@ pub struct StressArgs {
     #[arg(long = "variant", value_name = "ID", value_parser = parse_variant)]
     pub variants: Vec<&'static VariantInfo>,
     /// The campaign size.
-    #[arg(long, value_enum, default_value_t = PresetChoice::Default)]
-    pub preset: PresetChoice,
+    #[arg(long, value_enum, default_value_t = Preset::Default)]
+    pub preset: Preset,
     /// Worker threads per run (overrides the preset).
     #[arg(long, allow_negative_numbers = true, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,

@@ -1,11 +1,11 @@
 //! `cargo xtask stress`: real-thread campaigns, with progress, a table, deadlock details and JSON.
 
 use crate::Outcome;
-use crate::flags::{PresetChoice, StressArgs};
+use crate::flags::StressArgs;
 use bank_core::workload::SEED_BALANCES;
 use bank_core::{CATALOG, Invariant, VariantInfo};
 use bank_stress::stress::{
-    Campaign, CampaignReport, Observed, Preset, RunOutcome, RunRecord, RunSpec, seed_timings,
+    Campaign, CampaignReport, Observed, RunOutcome, RunRecord, RunSpec, seed_timings,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -81,13 +81,7 @@ pub fn run(args: &StressArgs) -> Result<Outcome, String> {
 
 /// The campaign the flags describe: the preset's sizes, overridden by any flag given.
 pub fn campaign_from(args: &StressArgs) -> Result<Campaign, String> {
-    let preset = match args.preset {
-        PresetChoice::Seed => Preset::Seed,
-        PresetChoice::Quick => Preset::Quick,
-        PresetChoice::Default => Preset::Default,
-        PresetChoice::Tough => Preset::Tough,
-        PresetChoice::Soak => Preset::Soak,
-    };
+    let preset = args.preset;
     let mut shape = preset.shape();
     if let Some(threads) = args.threads {
         shape.threads = usize::try_from(threads).map_err(|_| "--threads: too many")?;

@@ -5,8 +5,19 @@ use bank_core::WorkloadShape;
 use bank_core::runtime::Noise;
 use std::time::Duration;
 
-/// A named campaign size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// A named campaign size. The command line's `--preset` values are these (clap's `ValueEnum`,
+/// with these doc lines as their help), so the two cannot drift apart.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Preset {
     /// Exactly the lecture: 6 accounts (44,500), 5 threads × 9,999 transfers of 1..=100, an audit
@@ -15,6 +26,7 @@ pub enum Preset {
     /// Every variant in a few seconds: 4 threads × 2,000 transfers, one run.
     Quick,
     /// 5 threads × 20,000 transfers, three runs (seeds) per variant.
+    #[default]
     Default,
     /// High contention: 8 threads on 3 small accounts, 50,000 transfers each, five runs.
     Tough,
