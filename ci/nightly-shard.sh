@@ -12,7 +12,7 @@ status=0
 cargo xtask stress --preset soak --shard "$index/$count" --json "$out/stress-shard-$index.json" \
   --report "$out/stress-report-shard-$index" || status=1
 # Distinct seeds per shard: shard i explores with seed 1000*i. 8,000 schedules per strategy and
-# workload over the default exploration's 26 workloads: about 830,000 per strategy and variant.
+# workload over the default exploration's 26 workloads: 208,000 per strategy and variant.
 cargo xtask explore --iterations 8000 --seed $((1000 * index)) --json "$out/explore-shard-$index.json" \
   --replay-dir "$out/replays" || status=1
 exit "$status"

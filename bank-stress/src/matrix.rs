@@ -1,7 +1,7 @@
 //! The verdict matrix: each catalog variant checked under shuttle and compared with the
 //! catalog's expectation. Shared by `cargo xtask explore` and the tests.
 
-use crate::checker::{self, Budget, CheckError, CheckReport, Counterexample};
+use crate::checker::{self, Budget, CheckError, CheckReport, Counterexample, Finding};
 use crate::workloads::{minimize, seed_for};
 use bank_core::{Bank, BankOptions, Invariant, Money, VariantInfo, Workload};
 
@@ -115,7 +115,12 @@ where
         .and_then(|report| {
             report
                 .findings()
-                .find(|candidate| candidate.finding == finding)
+                .find(|candidate| {
+                    // A panic must be the same panic, not any other.
+                    candidate.finding == finding
+                        && (finding != Finding::Panic
+                            || candidate.anomaly.message == found.anomaly.message)
+                })
                 .cloned()
         })
     };

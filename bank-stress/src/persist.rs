@@ -37,8 +37,9 @@ pub fn save(
     counterexample: &Counterexample,
 ) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
-    let hash =
-        fnv1a(format!("{:?} {}", counterexample.workload, counterexample.schedule).as_bytes());
+    let hash = crate::workloads::fnv1a(
+        format!("{:?} {}", counterexample.workload, counterexample.schedule).as_bytes(),
+    );
     let path = dir.join(format!(
         "{variant}-{}-{:08x}.json",
         counterexample.finding.key(),
@@ -59,11 +60,4 @@ pub fn load(path: &Path) -> Result<ReplayFile, String> {
         .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
     serde_json::from_str(&text)
         .map_err(|error| format!("{} is not a replay file: {error}", path.display()))
-}
-
-/// FNV-1a: a stable 64-bit hash (std's hasher may change between releases; file names must not).
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
 }

@@ -289,11 +289,16 @@ fn smaller_candidates(workload: &Workload) -> Vec<Workload> {
 /// A seed for shuttle derived from the workload itself, so that the same proptest case always
 /// explores the same schedules (FNV-1a over the workload's debug form).
 pub fn seed_for(workload: &Workload) -> u64 {
-    format!("{workload:?}")
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-        })
+    fnv1a(format!("{workload:?}").as_bytes())
+}
+
+/// FNV-1a over `bytes`: the same value on every machine and run of this build (std's hasher is
+/// randomly keyed). The text hashed is a `Debug` form, so a Rust release that changed it would
+/// change the values; they name files and seed explorations, and prove nothing by being stable.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// The small bounds DFS enumerates completely, one per kind of conflict: a transfer against an

@@ -185,12 +185,7 @@ fn print_table(explored: &[Explored]) {
             };
             out!(" {:<26}", format!("{}{first} {mark}", shown.word()));
         }
-        let dfs_done = check
-            .report
-            .runs
-            .iter()
-            .filter(|run| run.strategy == Strategy::Dfs && run.completed)
-            .count();
+        let dfs_done = check.report.dfs_completed();
         outln!(
             " {:>10} {:>11.0} {:>9}",
             check.report.schedules(),

@@ -244,9 +244,18 @@ pub fn print_summary(report: &CampaignReport) {
             );
         }
         if let Some(deadlock) = &variant.deadlock {
+            let hung = report
+                .runs
+                .iter()
+                .any(|run| run.variant == variant.id && run.outcome == RunOutcome::Hung);
             outln!(
-                "{}: deadlock observed; threads abandoned: {}",
+                "{}: {} observed; threads abandoned: {}",
                 variant.id,
+                if hung {
+                    "a hang (no lock cycle visible)"
+                } else {
+                    "deadlock"
+                },
                 deadlock.threads.join(", ")
             );
             for line in deadlock.detail.lines() {

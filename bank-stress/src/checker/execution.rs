@@ -3,7 +3,7 @@
 //!
 //! Violations are recorded, not panicked: the checker decides what to do with them. A deadlock
 //! cannot be recorded from inside (no thread runs again); shuttle reports it as a panic that the
-//! checker catches (see `checker.rs`).
+//! checker catches (see `checker/mod.rs`).
 
 use bank_core::bank::total;
 use bank_core::runtime::Runtime;
@@ -49,7 +49,7 @@ impl Observations {
 }
 
 impl std::fmt::Display for Observations {
-    /// `audit totals [1, 0] of 1, final total 0, lowest balance -1`
+    /// `audit totals [1, 0] (should be 1), final total 0, lowest balance -1`
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,

@@ -132,8 +132,22 @@ impl Scheduler for Strict {
     }
 
     fn next_u64(&mut self) -> u64 {
-        self.progress.borrow_mut().position += 1;
-        self.inner.next_u64()
+        let mut progress = self.progress.borrow_mut();
+        let step = progress.position;
+        if progress.diverged.is_none() && self.steps.get(step) == Some(&None) {
+            progress.position += 1;
+            drop(progress);
+            return self.inner.next_u64();
+        }
+        if progress.diverged.is_none() {
+            progress.diverged = Some((
+                step,
+                "the bank draws a random value here, where the schedule runs a thread (or ends)"
+                    .into(),
+            ));
+        }
+        // Any value: the execution is no longer the recorded one, and is reported as diverged.
+        0
     }
 }
 
@@ -187,6 +201,17 @@ where
     let rerecorded = state.borrow().current.clone();
     if let Some(payload) = aborted {
         let message = panic_message(payload.as_ref());
+        if progress.position < schedule.steps.len() {
+            // Stopped before the schedule's end: not the recorded execution, whatever the failure.
+            return Ok(ReplayOutcome::Diverged {
+                step: progress.position,
+                detail: format!(
+                    "the execution stopped after {} of the schedule's {} steps: {message}",
+                    progress.position,
+                    schedule.steps.len()
+                ),
+            });
+        }
         let same = match (abort_kind(&message), finding) {
             (Abort::Deadlock(_), Finding::Broke(Invariant::DeadlockFree)) => true,
             (Abort::Livelock, Finding::Livelock) => true,

@@ -6,8 +6,10 @@
 //!
 //! - `preset.rs`: the campaign sizes (`seed` is exactly the lecture's workload).
 //! - `shard.rs`: a deterministic partition of a campaign's runs, `--shard I/N`.
+//! - `campaign.rs`: which runs a campaign (or one shard of it) makes, in order.
 //! - `run.rs`: one run of one variant, with the deadlock watchdog and the time bound.
 //! - `report.rs`: per-run records, per-variant summaries, and merging shard reports.
+//! - `detection.rs`: detection rates over several campaigns (`cargo xtask detection`).
 //! - `course_timing.rs`: the course's CPython timings, and each variant's wall times against them.
 //! - `html.rs`: the self-contained HTML report with SVG charts.
 

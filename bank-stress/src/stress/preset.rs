@@ -98,7 +98,8 @@ impl Preset {
         }
     }
 
-    /// The longest a run may take before it is declared hung (beyond `duration`).
+    /// The longest a run may take (beyond `duration`) before it is stopped and reported as cut
+    /// short.
     pub fn time_bound(self) -> Duration {
         match self {
             Self::Quick => Duration::from_secs(5),

@@ -368,9 +368,9 @@ fn summarise(id: &str, expected: Verdicts, runs: &[&RunRecord]) -> VariantSummar
 }
 
 /// Merges shard reports of one campaign into the report of the whole: same seed, preset and
-/// sizes, every run's variant in the catalog, no run twice, and every shard `0..N` present. With
-/// `allow_partial`, missing shards are allowed and the merged report's `shard` names the ones it
-/// has and lacks (`partial: has shard(s) 0/4, 2/4; lacks 1/4, 3/4`), so it never passes for the
+/// sizes, every run's variant in the catalog, no run twice, and every shard `1/N` … `N/N` present.
+/// With `allow_partial`, missing shards are allowed and the merged report's `shard` names the ones
+/// it has and lacks (`partial: has shard(s) 1/4, 3/4; lacks 2/4, 4/4`), so it never passes for the
 /// whole campaign. Every present shard must hold exactly the runs it owns, each with its seed.
 pub fn merge(reports: Vec<CampaignReport>, allow_partial: bool) -> Result<CampaignReport, String> {
     let first = reports.first().ok_or("nothing to merge")?;

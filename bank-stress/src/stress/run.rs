@@ -6,11 +6,12 @@
 //! register their holders and waiters with that detector); a cycle among this run's threads is
 //! reported (thread names, the bank frames of their backtraces), the other threads are told to
 //! stop, and whatever cannot stop is abandoned: its threads stay parked forever and the campaign
-//! moves on. A run that exceeds its time bound without a detectable cycle is abandoned the same
-//! way and reported as hung.
+//! moves on. A run that reaches its time bound is asked to stop and reported as cut short; only
+//! if its threads then complete nothing for seconds is it abandoned, and reported as hung.
 
 use super::RunSpec;
 use super::report::{AuditSample, DeadlockReport, RunOutcome, RunRecord};
+use crate::checker::panic_message;
 use bank_core::bank::total;
 use bank_core::runtime::noise;
 use bank_core::{Bank, BankOptions, Money};
@@ -131,7 +132,7 @@ pub fn run_once(spec: &RunSpec, progress: &Progress) -> Result<RunRecord, RunErr
     let mut names: HashMap<ThreadId, String> = HashMap::new();
     let mut stats: Vec<SharedStats> = Vec::new();
     for index in 0..spec.shape.threads {
-        let name = format!("{}-worker-{index}", spec.variant.id);
+        let name = worker_name(spec, index);
         let mine = SharedStats::default();
         stats.push(Arc::clone(&mine));
         let (bank, stop_flag, end_sender, progress) = (
@@ -167,7 +168,7 @@ pub fn run_once(spec: &RunSpec, progress: &Progress) -> Result<RunRecord, RunErr
                 };
                 let end = match catch_unwind(AssertUnwindSafe(work)) {
                     Ok(()) => WorkerEnd::Finished,
-                    Err(payload) => WorkerEnd::Panicked(panic_text(payload.as_ref())),
+                    Err(payload) => WorkerEnd::Panicked(panic_message(payload.as_ref())),
                 };
                 // The campaign may have abandoned this run; then nobody listens any more.
                 let _ = end_sender.send((index, end));
@@ -267,7 +268,7 @@ pub fn run_once(spec: &RunSpec, progress: &Progress) -> Result<RunRecord, RunErr
         .then(|| bank.balances());
     let outcome = if let Some((index, message)) = &watch.panic {
         RunOutcome::Panicked {
-            thread: format!("{}-worker-{index}", spec.variant.id),
+            thread: worker_name(spec, *index),
             message: message.clone(),
         }
     } else if watch.deadlock.is_some() {
@@ -276,7 +277,7 @@ pub fn run_once(spec: &RunSpec, progress: &Progress) -> Result<RunRecord, RunErr
         watch.deadlock = Some(DeadlockReport {
             threads: (0..spec.shape.threads)
                 .filter(|&index| !ended[index])
-                .map(|index| format!("{}-worker-{index}", spec.variant.id))
+                .map(|index| worker_name(spec, index))
                 .collect(),
             detail: format!(
                 "completed no operation for {STOP_GRACE:?} after being asked to stop; no lock cycle visible to parking_lot"
@@ -316,6 +317,11 @@ struct Watch {
     last_progress_at: Option<Instant>,
 }
 
+/// A worker's thread name: the variant and the worker's index.
+fn worker_name(spec: &RunSpec, index: usize) -> String {
+    format!("{}-worker-{index}", spec.variant.id)
+}
+
 /// Each worker's noise seed: the run's seed mixed with the worker's index.
 fn noise_seed(seed: u64, index: usize) -> u64 {
     (seed ^ 0x05EE_D0F2_015E).wrapping_add((index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
@@ -323,19 +329,6 @@ fn noise_seed(seed: u64, index: usize) -> u64 {
 
 fn micros_since(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX)
-}
-
-/// The text of a panic payload.
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| {
-            payload
-                .downcast_ref::<&str>()
-                .map(|text| (*text).to_string())
-        })
-        .unwrap_or_else(|| "a panic with a non-text payload".to_string())
 }
 
 /// A detected cycle: each thread's id and its backtrace, already formatted.
