@@ -7,7 +7,7 @@
 //! `cargo xtask explore --replay-dir bank-stress/tests/regressions`.
 
 use bank_core::{CATALOG, Verdict, catalog::find};
-use bank_stress::checker::{Finding, ReplayOutcome, replay};
+use bank_stress::checker::{Finding, ReplayOutcome, replay, replay_with_trace, timeline};
 use bank_stress::matrix::shuttle_opener;
 use bank_stress::persist;
 use std::path::PathBuf;
@@ -57,6 +57,34 @@ fn the_committed_counterexamples_cover_every_expected_break() {
                     variant.id
                 );
             }
+        }
+    }
+}
+
+#[test]
+fn every_committed_counterexample_traces_to_the_step_where_it_breaks() {
+    for path in regression_files() {
+        let file = persist::load(&path).unwrap();
+        let variant = find(&file.variant).unwrap();
+        let (outcome, events) =
+            replay_with_trace(shuttle_opener(variant), &file.counterexample).unwrap();
+        assert!(outcome.reproduced(), "{}", path.display());
+        let table = timeline(&events);
+        match file.counterexample.finding {
+            Finding::Broke(bank_core::Invariant::DeadlockFree) => {
+                // A deadlock's last steps are the workers waiting for locks.
+                let last = events.last().expect("some steps");
+                assert!(
+                    last.text.starts_with("wants "),
+                    "{}:\n{table}",
+                    path.display()
+                );
+            }
+            _ => assert!(
+                events.iter().any(|event| event.breaks) && table.contains("← BROKEN HERE"),
+                "{}:\n{table}",
+                path.display()
+            ),
         }
     }
 }

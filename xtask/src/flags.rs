@@ -126,6 +126,10 @@ pub struct ReplayArgs {
     /// A replay file written by `cargo xtask explore`.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
+    /// Print the counterexample as a timeline: one column per thread, one row per step (lock,
+    /// unlock, read, write, yield, transfer, audit), the step where the invariant broke marked.
+    #[arg(long)]
+    pub trace: bool,
 }
 
 /// Parses a catalog id; the error lists the known ones.

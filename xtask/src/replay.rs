@@ -4,7 +4,7 @@
 
 use crate::Outcome;
 use crate::flags::{ReplayArgs, parse_variant};
-use bank_stress::checker::{ReplayOutcome, replay};
+use bank_stress::checker::{ReplayOutcome, replay_with_trace, timeline};
 use bank_stress::matrix::shuttle_opener;
 use bank_stress::persist;
 
@@ -24,13 +24,44 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
         counterexample.workload.op_count()
     );
     let _quiet = gag::Gag::stderr().ok();
-    let outcome = replay(shuttle_opener(variant), counterexample).map_err(|error| {
-        format!(
-            "{} is not a valid replay file: {error}",
-            args.file.display()
-        )
-    })?;
+    let (outcome, events) =
+        replay_with_trace(shuttle_opener(variant), counterexample).map_err(|error| {
+            format!(
+                "{} is not a valid replay file: {error}",
+                args.file.display()
+            )
+        })?;
     drop(_quiet);
+    if args.trace {
+        outln!(
+            "workload: balances {:?}; {}",
+            counterexample.workload.balances,
+            counterexample
+                .workload
+                .threads
+                .iter()
+                .enumerate()
+                .map(|(index, ops)| format!(
+                    "worker-{index} {}",
+                    bank_stress::own_bank::describe_threads(std::slice::from_ref(ops))
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        outln!(
+            "main-thread opens the bank, starts the workers, joins them and reads the final balances.\n"
+        );
+        out!("{}", timeline(&events));
+        if matches!(
+            counterexample.finding,
+            bank_stress::checker::Finding::Broke(bank_core::Invariant::DeadlockFree)
+        ) {
+            outln!(
+                "       every unfinished thread now waits for a mutex another one holds: DEADLOCK"
+            );
+        }
+        outln!();
+    }
     match outcome {
         ReplayOutcome::Reproduced { seen, .. } => {
             outln!(

@@ -257,3 +257,31 @@ fn an_unfinished_dfs_says_not_found_never_holds_and_exits_1_for_an_expected_brea
         "{stdout}"
     );
 }
+
+#[test]
+fn replay_trace_shows_the_unsafe_banks_lost_update_step_by_step() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../bank-stress/tests/regressions/unsafe-final_conservation-7e7028b4.json"
+    );
+    let output = xtask(&["replay", file, "--trace"]);
+    assert_eq!(output.status.code(), Some(1), "reproduced");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let header = stdout
+        .lines()
+        .find(|line| line.trim_start().starts_with("step"))
+        .expect("a table header");
+    assert!(
+        header.contains("worker-0")
+            && header.contains("worker-1")
+            && header.contains("main-thread"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("writes cell 1: -1"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "reads the final balances [-1, 1], total 0 ≠ 1, a negative balance   ← BROKEN HERE"
+        ),
+        "{stdout}"
+    );
+}

@@ -31,13 +31,14 @@
 pub mod noise;
 mod os_threads;
 mod shuttle_threads;
+pub mod trace;
 
 pub use noise::Noise;
 pub use os_threads::{
     OsAtomicMoney, OsCondvar, OsMutex, OsMutexGuard, OsReceiver, OsRwLock, OsSender, OsSyncSender,
     OsThreads,
 };
-pub use shuttle_threads::ShuttleThreads;
+pub use shuttle_threads::{ShuttleMutex, ShuttleMutexGuard, ShuttleThreads};
 
 use crate::bank::Money;
 use std::ops::{Deref, DerefMut};

@@ -1,13 +1,18 @@
 //! [`ShuttleThreads`]: shuttle's controlled threads and stand-in primitives. Every lock, atomic
 //! operation, channel operation and yield is a scheduling point that shuttle's schedulers
 //! (random, PCT, DFS) choose how to interleave. Only usable inside a shuttle execution.
+//!
+//! Each primitive also notes what it does in the [`trace`](super::trace) when one is kept (for
+//! `cargo xtask replay --trace`); otherwise that is one thread-local read.
 
+use super::trace::{Object, note};
 use super::{
     AtomicMoney, ChannelReceiver, ChannelSender, ConditionVariable, Joinable, Lock, MutexGuard,
     ReadWriteLock, Runtime,
 };
 use crate::bank::Money;
 use shuttle::sync::atomic::{AtomicI64, Ordering};
+use std::ops::{Deref, DerefMut};
 use std::sync::PoisonError;
 
 /// Threads scheduled by shuttle.
@@ -15,7 +20,7 @@ use std::sync::PoisonError;
 pub struct ShuttleThreads;
 
 impl Runtime for ShuttleThreads {
-    type Mutex<T: Send + 'static> = shuttle::sync::Mutex<T>;
+    type Mutex<T: Send + 'static> = ShuttleMutex<T>;
     type RwLock<T: Send + Sync + 'static> = shuttle::sync::RwLock<T>;
     type AtomicMoney = AtomicI64;
     type Sender<T: Send + 'static> = shuttle::sync::mpsc::Sender<T>;
@@ -34,9 +39,19 @@ impl Runtime for ShuttleThreads {
 
     fn wait<'a, T: Send + 'static>(
         condvar: &Self::Condvar,
-        guard: MutexGuard<'a, Self, T>,
+        mut guard: MutexGuard<'a, Self, T>,
     ) -> MutexGuard<'a, Self, T> {
-        condvar.wait(guard).unwrap_or_else(PoisonError::into_inner)
+        note(
+            "waits on a condition, releasing",
+            Some(guard.mutex),
+            String::new,
+            false,
+        );
+        if let Some(inner) = guard.inner.take() {
+            guard.inner = Some(condvar.wait(inner).unwrap_or_else(PoisonError::into_inner));
+        }
+        note("woke, holding", Some(guard.mutex), String::new, false);
+        guard
     }
 
     fn current_thread_name() -> Option<String> {
@@ -55,26 +70,88 @@ impl Runtime for ShuttleThreads {
     }
 
     fn yield_now() {
+        note("yields", None, String::new, false);
         shuttle::thread::yield_now();
+    }
+}
+
+/// Shuttle's mutex, noting lock and unlock in the trace.
+#[derive(Debug, Default)]
+pub struct ShuttleMutex<T>(shuttle::sync::Mutex<T>);
+
+/// The guard of a [`ShuttleMutex`]; notes the unlock when dropped.
+#[derive(Debug)]
+pub struct ShuttleMutexGuard<'a, T> {
+    inner: Option<shuttle::sync::MutexGuard<'a, T>>,
+    mutex: Object,
+}
+
+impl<T> Deref for ShuttleMutexGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.inner
+            .as_ref()
+            .expect("a guard holds its lock until dropped")
+    }
+}
+
+impl<T> DerefMut for ShuttleMutexGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.inner
+            .as_mut()
+            .expect("a guard holds its lock until dropped")
+    }
+}
+
+impl<T> Drop for ShuttleMutexGuard<'_, T> {
+    fn drop(&mut self) {
+        if self.inner.take().is_some() {
+            note("released", Some(self.mutex), String::new, false);
+        }
     }
 }
 
 // A poisoned lock means another shuttle task panicked, which already fails the execution; the
 // value is still readable, so poisoning is ignored rather than turned into a second panic.
-impl<T: Send> Lock<T> for shuttle::sync::Mutex<T> {
+impl<T: Send> Lock<T> for ShuttleMutex<T> {
     type Guard<'a>
-        = shuttle::sync::MutexGuard<'a, T>
+        = ShuttleMutexGuard<'a, T>
     where
         T: 'a;
 
     fn new(value: T) -> Self {
-        shuttle::sync::Mutex::new(value)
+        Self(shuttle::sync::Mutex::new(value))
     }
     fn lock(&self) -> Self::Guard<'_> {
-        shuttle::sync::Mutex::lock(self).unwrap_or_else(PoisonError::into_inner)
+        let mutex = Object::at("mutex", self);
+        note("wants", Some(mutex), String::new, false);
+        let inner = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        note("got", Some(mutex), String::new, false);
+        ShuttleMutexGuard {
+            inner: Some(inner),
+            mutex,
+        }
     }
     fn try_lock(&self) -> Option<Self::Guard<'_>> {
-        shuttle::sync::Mutex::try_lock(self).ok()
+        let mutex = Object::at("mutex", self);
+        let inner = self.0.try_lock().ok();
+        note(
+            "tries",
+            Some(mutex),
+            || {
+                if inner.is_some() {
+                    ": got it"
+                } else {
+                    ": busy"
+                }
+                .to_string()
+            },
+            false,
+        );
+        inner.map(|inner| ShuttleMutexGuard {
+            inner: Some(inner),
+            mutex,
+        })
     }
 }
 
@@ -92,9 +169,21 @@ impl<T: Send + Sync> ReadWriteLock<T> for shuttle::sync::RwLock<T> {
         shuttle::sync::RwLock::new(value)
     }
     fn read(&self) -> Self::ReadGuard<'_> {
+        note(
+            "wants to read",
+            Some(Object::at("rwlock", self)),
+            String::new,
+            false,
+        );
         shuttle::sync::RwLock::read(self).unwrap_or_else(PoisonError::into_inner)
     }
     fn write(&self) -> Self::WriteGuard<'_> {
+        note(
+            "wants to write",
+            Some(Object::at("rwlock", self)),
+            String::new,
+            false,
+        );
         shuttle::sync::RwLock::write(self).unwrap_or_else(PoisonError::into_inner)
     }
     fn try_read(&self) -> Option<Self::ReadGuard<'_>> {
@@ -122,22 +211,67 @@ impl AtomicMoney for AtomicI64 {
         AtomicI64::new(value)
     }
     fn load(&self) -> Money {
-        AtomicI64::load(self, Ordering::SeqCst)
+        let value = AtomicI64::load(self, Ordering::SeqCst);
+        note(
+            "reads",
+            Some(Object::at("cell", self)),
+            || format!(": {value}"),
+            false,
+        );
+        value
     }
     fn store(&self, value: Money) {
         AtomicI64::store(self, value, Ordering::SeqCst);
+        note(
+            "writes",
+            Some(Object::at("cell", self)),
+            || format!(": {value}"),
+            false,
+        );
     }
     fn compare_exchange(&self, current: Money, new: Money) -> Result<Money, Money> {
-        AtomicI64::compare_exchange(self, current, new, Ordering::SeqCst, Ordering::SeqCst)
+        let result =
+            AtomicI64::compare_exchange(self, current, new, Ordering::SeqCst, Ordering::SeqCst);
+        note(
+            "compare-and-swaps",
+            Some(Object::at("cell", self)),
+            || match result {
+                Ok(_) => format!(": {current} → {new}"),
+                Err(seen) => format!(": expected {current}, found {seen}, unchanged"),
+            },
+            false,
+        );
+        result
     }
     fn fetch_add(&self, amount: Money) -> Money {
-        AtomicI64::fetch_add(self, amount, Ordering::SeqCst)
+        let before = AtomicI64::fetch_add(self, amount, Ordering::SeqCst);
+        note(
+            "adds to",
+            Some(Object::at("cell", self)),
+            || format!(": {before} + {amount}"),
+            false,
+        );
+        before
     }
     fn fetch_sub(&self, amount: Money) -> Money {
-        AtomicI64::fetch_sub(self, amount, Ordering::SeqCst)
+        let before = AtomicI64::fetch_sub(self, amount, Ordering::SeqCst);
+        note(
+            "subtracts from",
+            Some(Object::at("cell", self)),
+            || format!(": {before} − {amount}"),
+            false,
+        );
+        before
     }
     fn swap(&self, value: Money) -> Money {
-        AtomicI64::swap(self, value, Ordering::SeqCst)
+        let before = AtomicI64::swap(self, value, Ordering::SeqCst);
+        note(
+            "swaps",
+            Some(Object::at("cell", self)),
+            || format!(": {before} → {value}"),
+            false,
+        );
+        before
     }
 }
 

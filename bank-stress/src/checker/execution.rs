@@ -6,7 +6,7 @@
 //! checker catches (see `checker/mod.rs`).
 
 use bank_core::bank::total;
-use bank_core::runtime::Runtime;
+use bank_core::runtime::{Runtime, trace};
 use bank_core::{Bank, Invariant, Money, Op, ShuttleThreads, Workload};
 use std::sync::Arc;
 
@@ -83,7 +83,10 @@ pub fn run_workload<B: Bank + 'static>(
         .map(|(index, ops)| {
             let bank = Arc::clone(&bank);
             let ops = ops.clone();
-            ShuttleThreads::spawn(thread_name(index), move || perform(bank.as_ref(), &ops))
+            let expected = total(&workload.balances);
+            ShuttleThreads::spawn(thread_name(index), move || {
+                perform(bank.as_ref(), &ops, expected)
+            })
         })
         .collect();
     let mut observations = Observations {
@@ -103,6 +106,13 @@ pub fn run_workload<B: Bank + 'static>(
     }
     let balances = bank.balances();
     observations.final_total = Some(total(&balances));
+    let lowest = balances.iter().copied().min().unwrap_or(0);
+    trace::note(
+        "reads the final balances",
+        None,
+        || describe_balances(&balances, observations.expected_total),
+        total(&balances) != observations.expected_total || lowest < 0,
+    );
     observations.min_balance = observations
         .min_balance
         .min(balances.iter().copied().min().unwrap_or(0));
@@ -111,15 +121,54 @@ pub fn run_workload<B: Bank + 'static>(
 
 /// One thread's operations; returns what its audits saw. Refused transfers are part of the
 /// workload (the invariants hold or break regardless of them).
-fn perform<B: Bank + ?Sized>(bank: &B, ops: &[Op]) -> Vec<Vec<Money>> {
+fn perform<B: Bank + ?Sized>(bank: &B, ops: &[Op], expected: i128) -> Vec<Vec<Money>> {
     let mut audits = Vec::new();
     for op in ops {
         match *op {
             Op::Transfer { from, to, amount } => {
-                let _refused_or_done = bank.transfer(from, to, amount);
+                trace::note(
+                    "starts transfer",
+                    None,
+                    || format!(" {from}→{to} ${amount}"),
+                    false,
+                );
+                let refused_or_done = bank.transfer(from, to, amount);
+                trace::note(
+                    "ends transfer",
+                    None,
+                    || match &refused_or_done {
+                        Ok(()) => format!(" {from}→{to} ${amount}: done"),
+                        Err(why) => format!(" {from}→{to} ${amount}: refused ({why})"),
+                    },
+                    false,
+                );
             }
-            Op::Audit => audits.push(bank.audit()),
+            Op::Audit => {
+                trace::note("starts audit", None, String::new, false);
+                let seen = bank.audit();
+                let lowest = seen.iter().copied().min().unwrap_or(0);
+                trace::note(
+                    "ends audit",
+                    None,
+                    || format!(": {}", describe_balances(&seen, expected)),
+                    total(&seen) != expected || lowest < 0,
+                );
+                audits.push(seen);
+            }
         }
     }
     audits
+}
+
+/// `[1, 0], total 1` or, when wrong, `[0, 0], total 0 ≠ 1` / `[-1, 2], a negative balance`.
+fn describe_balances(balances: &[Money], expected: i128) -> String {
+    let sum = total(balances);
+    let mut text = format!(" {balances:?}, total {sum}");
+    if sum != expected {
+        text.push_str(&format!(" ≠ {expected}"));
+    }
+    if balances.iter().any(|&balance| balance < 0) {
+        text.push_str(", a negative balance");
+    }
+    text
 }

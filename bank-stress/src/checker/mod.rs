@@ -10,6 +10,7 @@
 //! - `strategy.rs`: strategies and budgets, and the one method that builds a scheduler.
 //! - `report.rs`: findings, verdicts and the report.
 //! - `replay.rs`: replaying one counterexample's schedule.
+//! - `timeline.rs`: a replayed counterexample's trace as a table, one column per thread.
 //! - `quiet_panics.rs`: no panic hook output for the panics exploration expects and catches.
 
 mod execution;
@@ -20,13 +21,15 @@ mod replay;
 mod report;
 mod schedule;
 mod strategy;
+mod timeline;
 
 pub use execution::{Observations, thread_name};
 pub use fair::Fair;
-pub use replay::{ReplayOutcome, replay};
+pub use replay::{ReplayOutcome, replay, replay_with_trace};
 pub use report::{Anomaly, CheckReport, Counterexample, Finding, Shown, StrategyRun};
 pub use schedule::RecordedSchedule;
 pub use strategy::{Budget, Strategy};
+pub use timeline::timeline;
 
 use bank_core::bank::validate_initial;
 use bank_core::{Bank, Invariant, Money, Verdict, Verdicts, Workload};

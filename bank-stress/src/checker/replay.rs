@@ -18,6 +18,7 @@ use super::{
     Abort, CheckError, Counterexample, Finding, Observations, RecordedSchedule, abort_kind,
     panic_message, shuttle_config, validate_workload,
 };
+use bank_core::runtime::trace::{self, TraceEvent};
 use bank_core::{Bank, Invariant, Money};
 use shuttle::Runner;
 use shuttle::scheduler::{ReplayScheduler, Schedule, Scheduler, Task, TaskId};
@@ -149,6 +150,21 @@ impl Scheduler for Strict {
         // Any value: the execution is no longer the recorded one, and is reported as diverged.
         0
     }
+}
+
+/// [`replay`], with the trace of every step each thread took (see `bank_core::runtime::trace`).
+pub fn replay_with_trace<B, F>(
+    open: F,
+    counterexample: &Counterexample,
+) -> Result<(ReplayOutcome, Vec<TraceEvent>), CheckError>
+where
+    B: Bank + 'static,
+    F: Fn(&[Money]) -> B + Send + Sync + 'static,
+{
+    trace::start();
+    let outcome = replay(open, counterexample);
+    let events = trace::finish();
+    Ok((outcome?, events))
 }
 
 /// Replays `counterexample` against banks opened by `open` (on shuttle's runtime). The file's

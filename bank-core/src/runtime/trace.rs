@@ -1,0 +1,114 @@
+//! A step-by-step log of what each thread did at each runtime primitive, for showing a
+//! counterexample as a timeline (`cargo xtask replay FILE --trace`).
+//!
+//! Off unless [`start`] was called on this OS thread. Shuttle runs every task of an execution as
+//! a coroutine on the OS thread that runs the execution, so a thread-local log sees exactly the
+//! execution being replayed, and nothing of other executions running on other OS threads (other
+//! tests, say). `ShuttleThreads`' primitives and the checker's workload runner call [`note`].
+
+use std::cell::RefCell;
+
+/// Something a primitive acts on: a mutex, a read-write lock, a money cell or a channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Object {
+    /// `mutex`, `rwlock`, `cell` or `channel`.
+    pub kind: &'static str,
+    /// Its address, only to tell objects apart within one execution; [`finish`] replaces it by a
+    /// number per kind, in order of first appearance.
+    pub id: usize,
+}
+
+impl Object {
+    /// The object at `address`.
+    pub fn at<T: ?Sized>(kind: &'static str, address: &T) -> Self {
+        Self {
+            kind,
+            id: std::ptr::from_ref(address).cast::<()>() as usize,
+        }
+    }
+}
+
+/// One step of one thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceEvent {
+    /// The thread's name (`main-thread`, `worker-0`, …).
+    pub thread: String,
+    /// What it did, with its objects already named (`got mutex 1`, `reads 1 from cell 2`).
+    pub text: String,
+    /// This step is where an invariant was seen broken.
+    pub breaks: bool,
+}
+
+struct Raw {
+    thread: String,
+    verb: String,
+    object: Option<Object>,
+    detail: String,
+    breaks: bool,
+}
+
+thread_local! {
+    static LOG: RefCell<Option<Vec<Raw>>> = const { RefCell::new(None) };
+}
+
+/// Starts logging on this OS thread (clearing any earlier log).
+pub fn start() {
+    LOG.with(|log| *log.borrow_mut() = Some(Vec::new()));
+}
+
+/// Whether a log is being kept on this OS thread.
+pub fn is_on() -> bool {
+    LOG.with(|log| log.borrow().is_some())
+}
+
+/// Notes one step of the current thread: `verb`, the object it acts on, and a detail
+/// (`"reads"`, cell 0x…, `" → 1"`). `breaks` marks the step where an invariant broke. Cheap when
+/// no log is kept.
+pub fn note(verb: &str, object: Option<Object>, detail: impl FnOnce() -> String, breaks: bool) {
+    if !is_on() {
+        return;
+    }
+    let thread = shuttle::thread::current()
+        .name()
+        .unwrap_or("unnamed")
+        .to_string();
+    let detail = detail();
+    LOG.with(|log| {
+        if let Some(log) = log.borrow_mut().as_mut() {
+            log.push(Raw {
+                thread,
+                verb: verb.to_string(),
+                object,
+                detail,
+                breaks,
+            });
+        }
+    });
+}
+
+/// Stops logging and returns the log, each object named by its kind and a number in order of
+/// first appearance (`mutex 1`, `mutex 2`, `cell 1`).
+pub fn finish() -> Vec<TraceEvent> {
+    let raw = LOG.with(|log| log.borrow_mut().take()).unwrap_or_default();
+    let mut seen: Vec<Object> = Vec::new();
+    raw.into_iter()
+        .map(|step| {
+            let object = step.object.map(|object| {
+                if !seen.contains(&object) {
+                    seen.push(object);
+                }
+                let number = seen
+                    .iter()
+                    .filter(|known| known.kind == object.kind)
+                    .position(|known| *known == object)
+                    .map_or(0, |position| position + 1);
+                format!(" {} {number}", object.kind)
+            });
+            TraceEvent {
+                thread: step.thread,
+                text: format!("{}{}{}", step.verb, object.unwrap_or_default(), step.detail),
+                breaks: step.breaks,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,98 @@
+//! A replayed counterexample as a timeline a reader can follow without the source: one column per
+//! thread, one row per step, the step where an invariant broke marked.
+
+use bank_core::runtime::trace::TraceEvent;
+use std::fmt::Write;
+
+/// The widest a column gets; longer steps are cut with `…`.
+const MAX_COLUMN: usize = 72;
+
+/// Renders `events` as a text table: `worker-0`, `worker-1`, … (the workload's threads), then
+/// `main-thread` (which spawns the workers, joins them and reads the final balances).
+pub fn timeline(events: &[TraceEvent]) -> String {
+    let mut threads: Vec<&str> = Vec::new();
+    for event in events {
+        if !threads.contains(&event.thread.as_str()) {
+            threads.push(&event.thread);
+        }
+    }
+    threads.sort_by_key(|thread| (*thread == "main-thread", *thread));
+    let width = |thread: &str| {
+        events
+            .iter()
+            .filter(|event| event.thread == thread)
+            .map(|event| event.text.chars().count())
+            .chain([thread.chars().count()])
+            .max()
+            .unwrap_or(0)
+            .min(MAX_COLUMN)
+    };
+    let widths: Vec<usize> = threads.iter().map(|thread| width(thread)).collect();
+    let mut table = String::new();
+    let _ = write!(table, "{:>5}  ", "step");
+    for (thread, width) in threads.iter().zip(&widths) {
+        let _ = write!(table, "{thread:<width$}  ");
+    }
+    table = table.trim_end().to_string();
+    table.push('\n');
+    for (step, event) in events.iter().enumerate() {
+        let _ = write!(table, "{:>5}  ", step + 1);
+        for (thread, width) in threads.iter().zip(&widths) {
+            let cell = if event.thread == *thread {
+                cut(&event.text, *width)
+            } else {
+                String::new()
+            };
+            let _ = write!(table, "{cell:<width$}  ");
+        }
+        let mut row = table.split_off(table.rfind('\n').map_or(0, |i| i + 1));
+        row = row.trim_end().to_string();
+        if event.breaks {
+            row.push_str("   ← BROKEN HERE");
+        }
+        table.push_str(&row);
+        table.push('\n');
+    }
+    table
+}
+
+fn cut(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(thread: &str, text: &str, breaks: bool) -> TraceEvent {
+        TraceEvent {
+            thread: thread.into(),
+            text: text.into(),
+            breaks,
+        }
+    }
+
+    #[test]
+    fn one_column_per_thread_main_last_and_the_breaking_step_marked() {
+        let table = timeline(&[
+            event("worker-1", "reads cell 1: 1", false),
+            event("main-thread", "got mutex 1", false),
+            event("worker-0", "ends audit: [0, 0], total 0 ≠ 1", true),
+        ]);
+        let lines: Vec<&str> = table.lines().collect();
+        assert!(lines[0].starts_with(" step  worker-0"), "{table}");
+        assert!(
+            lines[0].find("worker-1") < lines[0].find("main-thread"),
+            "{table}"
+        );
+        assert!(lines[3].ends_with("← BROKEN HERE"), "{table}");
+        assert!(!lines[1].contains("BROKEN"), "{table}");
+        assert_eq!(lines.len(), 4);
+    }
+}
