@@ -130,6 +130,9 @@ pub struct ReplayArgs {
     /// unlock, read, write, yield, transfer, audit), the step where the invariant broke marked.
     #[arg(long)]
     pub trace: bool,
+    /// Also write that timeline as a self-contained page, DIR/index.html.
+    #[arg(long, value_name = "DIR")]
+    pub html: Option<PathBuf>,
 }
 
 /// Parses a catalog id; the error lists the known ones.

@@ -4,11 +4,12 @@
 
 use crate::Outcome;
 use crate::flags::{ReplayArgs, parse_variant};
-use bank_stress::checker::{ReplayOutcome, replay_with_trace, timeline};
+use bank_stress::checker::{ReplayOutcome, replay_with_trace, timeline, timeline_html};
 use bank_stress::matrix::shuttle_opener;
 use bank_stress::persist;
 
 pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
+    crate::outputs::check_report(args.html.as_deref())?;
     let file = persist::load(&args.file)?;
     let variant = parse_variant(&file.variant)
         .map_err(|why| format!("{}: variant {:?}: {why}", args.file.display(), file.variant))?;
@@ -61,6 +62,19 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
             );
         }
         outln!();
+    }
+    if let Some(dir) = &args.html {
+        let title = format!(
+            "{} / {}: the counterexample step by step",
+            variant.id, counterexample.finding
+        );
+        let intro = format!(
+            "workload: balances {:?}; {} threads. Columns: the workload's threads, then main-thread, which opens the bank, starts the workers, joins them and reads the final balances. Cells and mutexes are numbered in the order they are first used; the highlighted row is where the invariant broke. Replayed from {}.",
+            counterexample.workload.balances,
+            counterexample.workload.threads.len(),
+            args.file.display()
+        );
+        crate::outputs::write_report(dir, &timeline_html(&title, &intro, &events))?;
     }
     match outcome {
         ReplayOutcome::Reproduced { seen, .. } => {

@@ -29,7 +29,7 @@ pub use replay::{ReplayOutcome, replay, replay_with_trace};
 pub use report::{Anomaly, CheckReport, Counterexample, Finding, Shown, StrategyRun};
 pub use schedule::RecordedSchedule;
 pub use strategy::{Budget, Strategy};
-pub use timeline::timeline;
+pub use timeline::{timeline, timeline_html};
 
 use bank_core::bank::validate_initial;
 use bank_core::{Bank, Invariant, Money, Verdict, Verdicts, Workload};

@@ -56,6 +56,58 @@ pub fn timeline(events: &[TraceEvent]) -> String {
     table
 }
 
+/// The same timeline as a self-contained HTML page (no script, no external file), titled
+/// `title`, the breaking step's row highlighted. Carries the stress report's generator mark, so
+/// `--html` may replace an earlier page of ours and nothing else.
+pub fn timeline_html(title: &str, intro: &str, events: &[TraceEvent]) -> String {
+    let mut threads: Vec<&str> = Vec::new();
+    for event in events {
+        if !threads.contains(&event.thread.as_str()) {
+            threads.push(&event.thread);
+        }
+    }
+    threads.sort_by_key(|thread| (*thread == "main-thread", *thread));
+    let mut page = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">{mark}<title>{title}</title>\n<style>\
+body{{font-family:system-ui,sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse}}\
+td,th{{border:1px solid #ccc;padding:2px 8px;font-family:ui-monospace,monospace;font-size:90%;text-align:left;vertical-align:top}}\
+tr.broken td{{background:#fcc;font-weight:bold}}</style></head><body>\n<h1>{title}</h1>\n<p>{intro}</p>\n<table><tr><th>step</th>",
+        mark = crate::stress::GENERATOR_MARK,
+        title = escape(title),
+        intro = escape(intro),
+    );
+    for thread in &threads {
+        let _ = write!(page, "<th>{}</th>", escape(thread));
+    }
+    page.push_str("</tr>\n");
+    for (step, event) in events.iter().enumerate() {
+        let class = if event.breaks {
+            " class=\"broken\""
+        } else {
+            ""
+        };
+        let _ = write!(page, "<tr{class}><td>{}</td>", step + 1);
+        for thread in &threads {
+            let cell = if event.thread == *thread {
+                escape(&event.text)
+            } else {
+                String::new()
+            };
+            let _ = write!(page, "<td>{cell}</td>");
+        }
+        page.push_str("</tr>\n");
+    }
+    page.push_str("</table>\n</body></html>\n");
+    page
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 fn cut(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
         text.to_string()
@@ -76,6 +128,30 @@ mod tests {
             text: text.into(),
             breaks,
         }
+    }
+
+    #[test]
+    fn the_html_page_has_a_column_per_thread_and_highlights_the_breaking_row() {
+        let page = timeline_html(
+            "unsafe <lost update>",
+            "two workers",
+            &[
+                event("worker-0", "reads cell 1: 1", false),
+                event(
+                    "main-thread",
+                    "reads the final balances [0, 0], total 0 ≠ 1",
+                    true,
+                ),
+            ],
+        );
+        assert!(
+            page.contains("<th>worker-0</th><th>main-thread</th>"),
+            "{page}"
+        );
+        assert_eq!(page.matches("<tr class=\"broken\">").count(), 1, "{page}");
+        assert!(page.contains("unsafe &lt;lost update&gt;"), "{page}");
+        assert!(page.contains(crate::stress::GENERATOR_MARK));
+        assert!(!page.contains("<script"));
     }
 
     #[test]
