@@ -284,4 +284,11 @@ fn replay_trace_shows_the_unsafe_banks_lost_update_step_by_step() {
         ),
         "{stdout}"
     );
+    let dir = scratch("replay-html");
+    let page_dir = dir.join("trace");
+    let html = xtask(&["replay", file, "--html", page_dir.to_str().unwrap()]);
+    assert_eq!(html.status.code(), Some(1));
+    let page = std::fs::read_to_string(page_dir.join("index.html")).unwrap();
+    assert_eq!(page.matches("<tr class=\"broken\">").count(), 1, "{page}");
+    assert!(page.contains("<th>worker-0</th><th>worker-1</th><th>main-thread</th>"));
 }
