@@ -23,6 +23,7 @@ pub fn render(report: &CampaignReport) -> String {
 body{{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}}\
 table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right;font-size:90%;white-space:nowrap}}\
 td:first-child,th:first-child{{text-align:left}}.fail{{background:#fcc}}.ok{{background:#dfd}}.unseen{{background:#eee}}\
+.verdict{{font-size:120%;padding:.4em .6em}}\
 section{{margin:2em 0}}h2{{margin-bottom:.2em}}.note{{color:#666;font-size:90%}}svg text{{font-size:11px}}\
 </style></head><body>\n<h1>Bank stress report</h1>\n<p>preset <b>{preset}</b>, seed {seed}{shard}, {runs} run(s).</p>",
         preset = escape(&report.preset),
@@ -34,6 +35,7 @@ section{{margin:2em 0}}h2{{margin-bottom:.2em}}.note{{color:#666;font-size:90%}}
             .unwrap_or_default(),
         runs = report.runs.len()
     );
+    page.push_str(&verdict_line(report));
     page.push_str(&verdict_table(report));
     page.push_str("<section><h2>Throughput</h2>\n");
     page.push_str(&throughput_chart(&report.variants));
@@ -46,6 +48,7 @@ section{{margin:2em 0}}h2{{margin-bottom:.2em}}.note{{color:#666;font-size:90%}}
         );
         if let Some(run) = report.runs.iter().find(|run| run.variant == variant.id) {
             page.push_str(&totals_chart(run));
+            page.push_str(&lowest_balance_chart(run));
         }
         page.push_str(&runs_table(report, &variant.id));
         if let Some((thread, message)) = &variant.panic {
@@ -104,6 +107,37 @@ fn runs_table(report: &CampaignReport, variant: &str) -> String {
     table
 }
 
+/// "Did it pass, and what broke?" first: the overall verdict and the counts behind it.
+fn verdict_line(report: &CampaignReport) -> String {
+    let (mut expected, mut shown) = (0, 0);
+    for variant in &report.variants {
+        for invariant in Invariant::ALL {
+            if variant.expected.get(invariant) == bank_core::Verdict::Breaks {
+                expected += 1;
+                shown += usize::from(variant.comparison(invariant) == Observed::AsExpected);
+            }
+        }
+    }
+    let contradictions = report.contradictions().len();
+    let panics = report.panics().len();
+    let (class, verdict) = if report.agrees() {
+        ("ok", "PASS: nothing contradicts the catalog")
+    } else {
+        (
+            "fail",
+            "FAIL: a run broke what the catalog says holds, or a bank panicked",
+        )
+    };
+    format!(
+        "<p class=\"verdict {class}\"><b>{verdict}.</b> {} variant(s), {} run(s): {shown} of {expected} expected breaks observed, {contradictions} contradiction(s), {panics} panic(s).</p>\n\
+<p class=\"note\">Legend: <span class=\"ok\">&nbsp;green&nbsp;</span> the run agrees with the catalog (a green \"breaks\" is a break the catalog expects: the lesson shown); \
+<span class=\"unseen\">&nbsp;grey&nbsp;</span> not observed: an expected break real threads did not happen to show (not a failure); \
+<span class=\"fail\">&nbsp;red&nbsp;</span> contradicts the catalog: a failure. Each cell also says what the catalog expects.</p>\n",
+        report.variants.len(),
+        report.runs.len()
+    )
+}
+
 fn verdict_table(report: &CampaignReport) -> String {
     let mut table = String::from("<table><tr><th>variant</th>");
     for invariant in Invariant::ALL {
@@ -122,9 +156,13 @@ fn verdict_table(report: &CampaignReport) -> String {
             id = escape(&variant.id)
         );
         for invariant in Invariant::ALL {
+            let expected = variant.expected.get(invariant);
             let (class, text) = match variant.comparison(invariant) {
-                Observed::AsExpected => ("ok", variant.observed.get(invariant).to_string()),
-                Observed::NotObserved => ("unseen", "not observed".to_string()),
+                Observed::AsExpected => (
+                    "ok",
+                    format!("{} (expected {expected})", variant.observed.get(invariant)),
+                ),
+                Observed::NotObserved => ("unseen", "not observed (expected breaks)".to_string()),
                 Observed::Contradicts => (
                     "fail",
                     format!("{} (expected holds)", variant.observed.get(invariant)),
@@ -176,6 +214,65 @@ fn throughput_chart(variants: &[VariantSummary]) -> String {
 
 /// The audited total over time for one run: grey dots for consistent audits, red for
 /// inconsistent ones, a dashed line at the expected total.
+/// The lowest balance in each sampled audit over time, against zero: an overdraft shows as dots
+/// below the line.
+fn lowest_balance_chart(run: &RunRecord) -> String {
+    if run.samples.is_empty() {
+        return String::new();
+    }
+    let lowest = run
+        .samples
+        .iter()
+        .map(|s| s.min_balance as f64)
+        .fold(0.0, f64::min);
+    let highest = run
+        .samples
+        .iter()
+        .map(|s| s.min_balance as f64)
+        .fold(0.0, f64::max);
+    let span = (highest - lowest).max(1.0);
+    let last = run
+        .samples
+        .iter()
+        .map(|s| s.micros)
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let x = |micros: u64| MARGIN + micros as f64 / last * (CHART_WIDTH - MARGIN);
+    let y = |value: f64| 10.0 + (highest - value) / span * (CHART_HEIGHT - 40.0);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{CHART_WIDTH}\" height=\"{CHART_HEIGHT}\" role=\"img\" aria-label=\"lowest balance over time, run {run}\">\n\
+<line x1=\"{MARGIN}\" y1=\"{zy:.1}\" x2=\"{CHART_WIDTH}\" y2=\"{zy:.1}\" stroke=\"#2a2\" stroke-dasharray=\"4 3\"/>\n\
+<text x=\"0\" y=\"{zty:.1}\">0</text><text x=\"0\" y=\"14\">{highest}</text><text x=\"0\" y=\"{lty:.1}\">{lowest}</text>\n\
+<text x=\"{MARGIN}\" y=\"{axis}\">time since the run started (µs): 0</text><text x=\"{end:.1}\" y=\"{axis}\">{last}</text>\n",
+        run = run.run,
+        zy = y(0.0),
+        zty = y(0.0) + 4.0,
+        lty = CHART_HEIGHT - 28.0,
+        axis = CHART_HEIGHT - 2.0,
+        end = CHART_WIDTH - 60.0,
+    );
+    for sample in &run.samples {
+        let colour = if sample.min_balance < 0 {
+            "#d22"
+        } else {
+            "#999"
+        };
+        let _ = writeln!(
+            svg,
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2\" fill=\"{colour}\"/>",
+            x(sample.micros),
+            y(sample.min_balance as f64)
+        );
+    }
+    let _ = writeln!(
+        svg,
+        "</svg>\n<p class=\"note\">run {}: the lowest balance in each sampled audit (y) over time (x); red: below zero, an overdraft (lowest seen in the run: {}); dashed: zero.</p>",
+        run.run, run.min_balance
+    );
+    svg
+}
+
 fn totals_chart(run: &RunRecord) -> String {
     if run.samples.is_empty() {
         return "<p class=\"note\">No audit finished in this run (see the deadlock below).</p>\n"
@@ -229,7 +326,7 @@ fn totals_chart(run: &RunRecord) -> String {
     }
     let _ = writeln!(
         svg,
-        "</svg>\n<p class=\"note\">run {}: {} audits, {} inconsistent (red); {} samples drawn; dashed: the expected total.</p>",
+        "</svg>\n<p class=\"note\">run {}: the total of each sampled audit (y) over time in µs (x); {} audits, {} inconsistent (red), consistent ones grey; {} samples drawn; dashed: the expected total.</p>",
         run.run,
         run.audits,
         run.inconsistent_audits,
@@ -310,9 +407,15 @@ mod tests {
         );
         assert_eq!(
             page.matches("fill=\"#999\"").count(),
-            4,
-            "four consistent ones, in grey"
+            4 + 6,
+            "four consistent totals, and six lowest balances none below zero, in grey"
         );
+        assert!(
+            page.contains("PASS: nothing contradicts the catalog"),
+            "the verdict first"
+        );
+        assert!(page.contains("Legend:"), "a legend");
+        assert!(page.contains("aria-label=\"lowest balance over time, run 0\""));
         assert!(
             page.contains("<h2 id=\"unsafe\">unsafe</h2>")
                 && page.contains("<h2 id=\"global-lock\">")
