@@ -1,6 +1,7 @@
 //! A replayed counterexample as a timeline a reader can follow without the source: one column per
 //! thread, one row per step, the step where an invariant broke marked.
 
+use crate::stress::html::escape;
 use bank_core::runtime::trace::TraceEvent;
 use std::fmt::Write;
 
@@ -10,13 +11,7 @@ const MAX_COLUMN: usize = 72;
 /// Renders `events` as a text table: `worker-0`, `worker-1`, … (the workload's threads), then
 /// `main-thread` (which spawns the workers, joins them and reads the final balances).
 pub fn timeline(events: &[TraceEvent]) -> String {
-    let mut threads: Vec<&str> = Vec::new();
-    for event in events {
-        if !threads.contains(&event.thread.as_str()) {
-            threads.push(&event.thread);
-        }
-    }
-    threads.sort_by_key(|thread| (*thread == "main-thread", *thread));
+    let threads = columns(events);
     let width = |thread: &str| {
         events
             .iter()
@@ -60,13 +55,7 @@ pub fn timeline(events: &[TraceEvent]) -> String {
 /// `title`, the breaking step's row highlighted. Carries the stress report's generator mark, so
 /// `--html` may replace an earlier page of ours and nothing else.
 pub fn timeline_html(title: &str, intro: &str, events: &[TraceEvent]) -> String {
-    let mut threads: Vec<&str> = Vec::new();
-    for event in events {
-        if !threads.contains(&event.thread.as_str()) {
-            threads.push(&event.thread);
-        }
-    }
-    threads.sort_by_key(|thread| (*thread == "main-thread", *thread));
+    let threads = columns(events);
     let mut page = format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">{mark}<title>{title}</title>\n<style>\
 body{{font-family:system-ui,sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse}}\
@@ -101,11 +90,16 @@ tr.broken td{{background:#fcc;font-weight:bold}}</style></head><body>\n<h1>{titl
     page
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// The threads, one column each: the workload's workers in order, then `main-thread`.
+fn columns(events: &[TraceEvent]) -> Vec<&str> {
+    let mut threads: Vec<&str> = Vec::new();
+    for event in events {
+        if !threads.contains(&event.thread.as_str()) {
+            threads.push(&event.thread);
+        }
+    }
+    threads.sort_by_key(|thread| (*thread == "main-thread", *thread));
+    threads
 }
 
 fn cut(text: &str, width: usize) -> String {

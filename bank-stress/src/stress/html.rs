@@ -220,57 +220,17 @@ fn lowest_balance_chart(run: &RunRecord) -> String {
     if run.samples.is_empty() {
         return String::new();
     }
-    let lowest = run
-        .samples
-        .iter()
-        .map(|s| s.min_balance as f64)
-        .fold(0.0, f64::min);
-    let highest = run
-        .samples
-        .iter()
-        .map(|s| s.min_balance as f64)
-        .fold(0.0, f64::max);
-    let span = (highest - lowest).max(1.0);
-    let last = run
-        .samples
-        .iter()
-        .map(|s| s.micros)
-        .max()
-        .unwrap_or(1)
-        .max(1) as f64;
-    let x = |micros: u64| MARGIN + micros as f64 / last * (CHART_WIDTH - MARGIN);
-    let y = |value: f64| 10.0 + (highest - value) / span * (CHART_HEIGHT - 40.0);
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{CHART_WIDTH}\" height=\"{CHART_HEIGHT}\" role=\"img\" aria-label=\"lowest balance over time, run {run}\">\n\
-<line x1=\"{MARGIN}\" y1=\"{zy:.1}\" x2=\"{CHART_WIDTH}\" y2=\"{zy:.1}\" stroke=\"#2a2\" stroke-dasharray=\"4 3\"/>\n\
-<text x=\"0\" y=\"{zty:.1}\">0</text><text x=\"0\" y=\"14\">{highest}</text><text x=\"0\" y=\"{lty:.1}\">{lowest}</text>\n\
-<text x=\"{MARGIN}\" y=\"{axis}\">time since the run started (µs): 0</text><text x=\"{end:.1}\" y=\"{axis}\">{last}</text>\n",
-        run = run.run,
-        zy = y(0.0),
-        zty = y(0.0) + 4.0,
-        lty = CHART_HEIGHT - 28.0,
-        axis = CHART_HEIGHT - 2.0,
-        end = CHART_WIDTH - 60.0,
+    let chart = scatter(
+        run,
+        "lowest balance",
+        0,
+        |sample| i128::from(sample.min_balance),
+        |balance| balance < 0,
     );
-    for sample in &run.samples {
-        let colour = if sample.min_balance < 0 {
-            "#d22"
-        } else {
-            "#999"
-        };
-        let _ = writeln!(
-            svg,
-            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2\" fill=\"{colour}\"/>",
-            x(sample.micros),
-            y(sample.min_balance as f64)
-        );
-    }
-    let _ = writeln!(
-        svg,
-        "</svg>\n<p class=\"note\">run {}: the lowest balance in each sampled audit (y) over time (x); red: below zero, an overdraft (lowest seen in the run: {}); dashed: zero.</p>",
+    format!(
+        "{chart}<p class=\"note\">run {}: the lowest balance in each sampled audit (y) over time in µs (x); red: below zero, an overdraft (lowest seen in the run: {}); dashed: zero.</p>\n",
         run.run, run.min_balance
-    );
-    svg
+    )
 }
 
 fn totals_chart(run: &RunRecord) -> String {
@@ -278,17 +238,33 @@ fn totals_chart(run: &RunRecord) -> String {
         return "<p class=\"note\">No audit finished in this run (see the deadlock below).</p>\n"
             .into();
     }
-    let expected = run.expected_total as f64;
-    let lowest = run
-        .samples
-        .iter()
-        .map(|s| s.total as f64)
-        .fold(expected, f64::min);
-    let highest = run
-        .samples
-        .iter()
-        .map(|s| s.total as f64)
-        .fold(expected, f64::max);
+    let chart = scatter(
+        run,
+        "audited total",
+        run.expected_total,
+        |sample| sample.total,
+        |total| total != run.expected_total,
+    );
+    format!(
+        "{chart}<p class=\"note\">run {}: the total of each sampled audit (y) over time in µs (x); {} audits, {} inconsistent (red), consistent ones grey; {} samples drawn; dashed: the expected total.</p>\n",
+        run.run,
+        run.audits,
+        run.inconsistent_audits,
+        run.samples.len()
+    )
+}
+
+/// One dot per sampled audit: `value` (y) over time (x), against the dashed `reference` line;
+/// red where `bad`, grey elsewhere.
+fn scatter(
+    run: &RunRecord,
+    what: &str,
+    reference: i128,
+    value: impl Fn(&super::report::AuditSample) -> i128,
+    bad: impl Fn(i128) -> bool,
+) -> String {
+    let lowest = run.samples.iter().map(&value).fold(reference, i128::min) as f64;
+    let highest = run.samples.iter().map(&value).fold(reference, i128::max) as f64;
     let span = (highest - lowest).max(1.0);
     let last = run
         .samples
@@ -298,44 +274,35 @@ fn totals_chart(run: &RunRecord) -> String {
         .unwrap_or(1)
         .max(1) as f64;
     let x = |micros: u64| MARGIN + micros as f64 / last * (CHART_WIDTH - MARGIN);
-    let y = |total: f64| 10.0 + (highest - total) / span * (CHART_HEIGHT - 30.0);
+    let y = |v: f64| 10.0 + (highest - v) / span * (CHART_HEIGHT - 30.0);
+    let reference_y = y(reference as f64);
     let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{CHART_WIDTH}\" height=\"{CHART_HEIGHT}\" role=\"img\" aria-label=\"audited total over time, run {run}\">\n\
-<line x1=\"{MARGIN}\" y1=\"{ey:.1}\" x2=\"{CHART_WIDTH}\" y2=\"{ey:.1}\" stroke=\"#2a2\" stroke-dasharray=\"4 3\"/>\n\
-<text x=\"0\" y=\"{ety:.1}\">{expected}</text><text x=\"0\" y=\"14\">{highest}</text><text x=\"0\" y=\"{lty:.1}\">{lowest}</text>\n\
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{CHART_WIDTH}\" height=\"{CHART_HEIGHT}\" role=\"img\" aria-label=\"{what} over time, run {run}\">\n\
+<line x1=\"{MARGIN}\" y1=\"{reference_y:.1}\" x2=\"{CHART_WIDTH}\" y2=\"{reference_y:.1}\" stroke=\"#2a2\" stroke-dasharray=\"4 3\"/>\n\
+<text x=\"0\" y=\"{label_y:.1}\">{reference}</text><text x=\"0\" y=\"14\">{highest}</text><text x=\"0\" y=\"{lowest_y:.1}\">{lowest}</text>\n\
 <text x=\"{MARGIN}\" y=\"{axis}\">0 µs</text><text x=\"{end:.1}\" y=\"{axis}\">{last} µs</text>\n",
         run = run.run,
-        ey = y(expected),
-        ety = y(expected) + 4.0,
-        lty = CHART_HEIGHT - 18.0,
+        label_y = reference_y + 4.0,
+        lowest_y = CHART_HEIGHT - 18.0,
         axis = CHART_HEIGHT - 2.0,
         end = CHART_WIDTH - 60.0,
     );
     for sample in &run.samples {
-        let colour = if sample.total == run.expected_total {
-            "#999"
-        } else {
-            "#d22"
-        };
+        let v = value(sample);
+        let colour = if bad(v) { "#d22" } else { "#999" };
         let _ = writeln!(
             svg,
             "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2\" fill=\"{colour}\"/>",
             x(sample.micros),
-            y(sample.total as f64)
+            y(v as f64)
         );
     }
-    let _ = writeln!(
-        svg,
-        "</svg>\n<p class=\"note\">run {}: the total of each sampled audit (y) over time in µs (x); {} audits, {} inconsistent (red), consistent ones grey; {} samples drawn; dashed: the expected total.</p>",
-        run.run,
-        run.audits,
-        run.inconsistent_audits,
-        run.samples.len()
-    );
+    svg.push_str("</svg>\n");
     svg
 }
 
-fn escape(text: &str) -> String {
+/// `text` made safe inside HTML text and attribute values.
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

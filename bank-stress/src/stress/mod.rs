@@ -16,7 +16,7 @@
 mod campaign;
 mod course_timing;
 mod detection;
-mod html;
+pub(crate) mod html;
 mod preset;
 mod report;
 mod run;
