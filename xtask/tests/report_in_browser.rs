@@ -54,7 +54,7 @@ fn the_stress_report_renders_in_headless_chromium() {
         String::from_utf8_lossy(&output.stdout)
     );
     let screenshot = dir.join("screenshot.png");
-    let rendered = Command::new(browser)
+    let rendered = Command::new(&browser)
         .args([
             "--headless",
             "--no-sandbox",
@@ -79,6 +79,38 @@ fn the_stress_report_renders_in_headless_chromium() {
         String::from_utf8_lossy(&rendered.stderr)
     );
     assert_png_with_content(&screenshot);
+    // The page as the browser parsed it: the answer first (the verdict line), the legend, and
+    // the lowest-balance chart next to the totals.
+    let dom = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--dump-dom",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.join("profile-dom").display()
+        ))
+        .arg(format!("file://{}", dir.join("index.html").display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    let verdict = dom
+        .find("PASS: nothing contradicts the catalog")
+        .expect("the verdict line");
+    let table = dom.find("<table").expect("the verdict table");
+    assert!(verdict < table, "the verdict comes before the table");
+    assert!(dom.contains("Legend:"), "the legend");
+    assert!(
+        dom.contains("aria-label=\"lowest balance over time, run 0\""),
+        "the lowest-balance chart"
+    );
 }
 
 /// A PNG of the window's size, and not one flat colour: the page drew something.
