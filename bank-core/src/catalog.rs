@@ -84,46 +84,95 @@ impl fmt::Display for Verdict {
     }
 }
 
-/// One verdict per invariant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Verdicts {
-    /// See [`Invariant::SnapshotConservation`].
-    pub snapshot_conservation: Verdict,
-    /// See [`Invariant::FinalConservation`].
-    pub final_conservation: Verdict,
-    /// See [`Invariant::NoOverdraft`].
-    pub no_overdraft: Verdict,
-    /// See [`Invariant::DeadlockFree`].
-    pub deadlock_free: Verdict,
-}
+/// One verdict per invariant, indexed by [`Invariant`]: a new invariant needs no new field, and
+/// every catalog entry that does not break it stays as it is. In JSON, an object keyed by
+/// [`Invariant::key`] (`{"snapshot_conservation": "breaks", …}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verdicts([Verdict; Invariant::ALL.len()]);
 
 impl Verdicts {
     /// Every invariant holds.
-    pub const ALL_HOLD: Self = Self {
-        snapshot_conservation: Verdict::Holds,
-        final_conservation: Verdict::Holds,
-        no_overdraft: Verdict::Holds,
-        deadlock_free: Verdict::Holds,
-    };
+    pub const ALL_HOLD: Self = Self([Verdict::Holds; Invariant::ALL.len()]);
+
+    /// These invariants break, every other holds.
+    pub const fn breaking(broken: &[Invariant]) -> Self {
+        let mut verdicts = [Verdict::Holds; Invariant::ALL.len()];
+        let mut index = 0;
+        while index < broken.len() {
+            verdicts[broken[index] as usize] = Verdict::Breaks;
+            index += 1;
+        }
+        Self(verdicts)
+    }
 
     /// The verdict for one invariant.
     pub fn get(&self, invariant: Invariant) -> Verdict {
-        match invariant {
-            Invariant::SnapshotConservation => self.snapshot_conservation,
-            Invariant::FinalConservation => self.final_conservation,
-            Invariant::NoOverdraft => self.no_overdraft,
-            Invariant::DeadlockFree => self.deadlock_free,
-        }
+        self.0[invariant as usize]
     }
 
     /// Sets the verdict for one invariant.
     pub fn set(&mut self, invariant: Invariant, verdict: Verdict) {
-        match invariant {
-            Invariant::SnapshotConservation => self.snapshot_conservation = verdict,
-            Invariant::FinalConservation => self.final_conservation = verdict,
-            Invariant::NoOverdraft => self.no_overdraft = verdict,
-            Invariant::DeadlockFree => self.deadlock_free = verdict,
+        self.0[invariant as usize] = verdict;
+    }
+
+    /// The same verdicts with one changed.
+    pub fn with(mut self, invariant: Invariant, verdict: Verdict) -> Self {
+        self.set(invariant, verdict);
+        self
+    }
+}
+
+#[cfg(test)]
+mod verdicts_tests {
+    use super::{Invariant, Verdict, Verdicts};
+
+    #[test]
+    fn invariants_index_in_report_order_and_verdicts_round_trip_as_a_keyed_object() {
+        for (position, invariant) in Invariant::ALL.into_iter().enumerate() {
+            assert_eq!(invariant as usize, position, "{invariant}");
         }
+        let verdicts = Verdicts::breaking(&[Invariant::NoOverdraft]);
+        assert_eq!(verdicts.get(Invariant::NoOverdraft), Verdict::Breaks);
+        assert_eq!(verdicts.get(Invariant::DeadlockFree), Verdict::Holds);
+        let json = serde_json_like(&verdicts);
+        assert_eq!(
+            json,
+            "snapshot_conservation=holds final_conservation=holds no_overdraft=breaks deadlock_free=holds"
+        );
+    }
+
+    /// The keys and values `Serialize` writes, without a JSON dependency in bank-core.
+    fn serde_json_like(verdicts: &Verdicts) -> String {
+        Invariant::ALL
+            .into_iter()
+            .map(|invariant| format!("{}={}", invariant.key(), verdicts.get(invariant)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+impl serde::Serialize for Verdicts {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(Invariant::ALL.len()))?;
+        for invariant in Invariant::ALL {
+            map.serialize_entry(invariant.key(), &self.get(invariant))?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Verdicts {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let map = std::collections::BTreeMap::<String, Verdict>::deserialize(deserializer)?;
+        let mut verdicts = Self::ALL_HOLD;
+        for invariant in Invariant::ALL {
+            let verdict = map.get(invariant.key()).ok_or_else(|| {
+                serde::de::Error::custom(format!("no verdict for {}", invariant.key()))
+            })?;
+            verdicts.set(invariant, *verdict);
+        }
+        Ok(verdicts)
     }
 }
 
@@ -166,22 +215,6 @@ impl fmt::Debug for VariantInfo {
     }
 }
 
-const fn verdicts(
-    snapshot: Verdict,
-    final_total: Verdict,
-    overdraft: Verdict,
-    deadlock: Verdict,
-) -> Verdicts {
-    Verdicts {
-        snapshot_conservation: snapshot,
-        final_conservation: final_total,
-        no_overdraft: overdraft,
-        deadlock_free: deadlock,
-    }
-}
-
-use Verdict::{Breaks, Holds};
-
 /// Every variant, in the order the course meets them.
 pub static CATALOG: &[VariantInfo] = &[
     VariantInfo {
@@ -189,7 +222,11 @@ pub static CATALOG: &[VariantInfo] = &[
         lesson: "Shared mutable state without locks loses and invents money.",
         from: "the unsafe bank",
         mechanism: "no locking; funds check, debit as a separate load and store, yield, credit",
-        expected: verdicts(Breaks, Breaks, Breaks, Holds),
+        expected: Verdicts::breaking(&[
+            Invariant::SnapshotConservation,
+            Invariant::FinalConservation,
+            Invariant::NoOverdraft,
+        ]),
         open_os: open_boxed::<UnsafeBank<OsThreads>>,
         open_shuttle: open_boxed::<UnsafeBank<ShuttleThreads>>,
     },
@@ -198,7 +235,7 @@ pub static CATALOG: &[VariantInfo] = &[
         lesson: "A lock protects only the code that takes it.",
         from: "lecture \"a missed lock\"",
         mechanism: "one bank lock around transfers; audit reads without it",
-        expected: verdicts(Breaks, Holds, Holds, Holds),
+        expected: Verdicts::breaking(&[Invariant::SnapshotConservation]),
         open_os: open_boxed::<MissedAuditLockBank<OsThreads>>,
         open_shuttle: open_boxed::<MissedAuditLockBank<ShuttleThreads>>,
     },
@@ -207,7 +244,7 @@ pub static CATALOG: &[VariantInfo] = &[
         lesson: "Check-then-act outside the lock lets two transfers spend the same money.",
         from: "the safe bank as published",
         mechanism: "one bank lock, but the funds check runs before the lock is taken",
-        expected: verdicts(Holds, Holds, Breaks, Holds),
+        expected: Verdicts::breaking(&[Invariant::NoOverdraft]),
         open_os: open_boxed::<GlobalLockToctouBank<OsThreads>>,
         open_shuttle: open_boxed::<GlobalLockToctouBank<ShuttleThreads>>,
     },
@@ -225,7 +262,7 @@ pub static CATALOG: &[VariantInfo] = &[
         lesson: "Two locks taken in opposite orders deadlock.",
         from: "lecture \"fine-grained locks\"",
         mechanism: "per-account locks taken from-account then to-account",
-        expected: verdicts(Holds, Holds, Holds, Breaks),
+        expected: Verdicts::breaking(&[Invariant::DeadlockFree]),
         open_os: open_boxed::<NestedLocksBank<OsThreads>>,
         open_shuttle: open_boxed::<NestedLocksBank<ShuttleThreads>>,
     },
@@ -234,7 +271,7 @@ pub static CATALOG: &[VariantInfo] = &[
         lesson: "One code path that ignores the lock order is enough to deadlock.",
         from: "the course's first fine-grained commit",
         mechanism: "transfers lock accounts in one fixed order; audit locks them all in a different order",
-        expected: verdicts(Holds, Holds, Holds, Breaks),
+        expected: Verdicts::breaking(&[Invariant::DeadlockFree]),
         open_os: open_boxed::<UnorderedAuditBank<OsThreads>>,
         open_shuttle: open_boxed::<UnorderedAuditBank<ShuttleThreads>>,
     },
@@ -252,7 +289,7 @@ pub static CATALOG: &[VariantInfo] = &[
         lesson: "Atomic accounts do not make a transfer atomic: audits see money in flight.",
         from: "beyond the course",
         mechanism: "per-account atomics: compare-and-swap withdraw, compare-and-swap deposit",
-        expected: verdicts(Breaks, Holds, Holds, Holds),
+        expected: Verdicts::breaking(&[Invariant::SnapshotConservation]),
         open_os: open_boxed::<AtomicBank<OsThreads>>,
         open_shuttle: open_boxed::<AtomicBank<ShuttleThreads>>,
     },

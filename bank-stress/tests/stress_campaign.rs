@@ -87,10 +87,7 @@ fn test_variant(id: &'static str, open: bank_core::catalog::Opener) -> &'static 
         lesson: "test double",
         from: "this test",
         mechanism: "test double",
-        expected: Verdicts {
-            deadlock_free: Verdict::Breaks,
-            ..Verdicts::ALL_HOLD
-        },
+        expected: Verdicts::breaking(&[bank_core::Invariant::DeadlockFree]),
         open_os: open,
         open_shuttle: open,
     }))
@@ -137,7 +134,10 @@ fn the_watchdog_reports_a_lock_cycle_instead_of_hanging() {
         ["certain-deadlock-worker-0", "certain-deadlock-worker-1"]
     );
     assert_eq!(record.final_total, None, "a deadlocked bank is not read");
-    assert_eq!(record.observed().deadlock_free, Verdict::Breaks);
+    assert_eq!(
+        record.observed().get(bank_core::Invariant::DeadlockFree),
+        Verdict::Breaks
+    );
 }
 
 #[test]
@@ -159,7 +159,10 @@ fn a_hang_without_a_lock_cycle_is_abandoned_at_the_time_bound() {
     );
     assert_eq!(record.threads_finished, 0);
     assert_eq!(record.outcome, RunOutcome::Hung);
-    assert_eq!(record.observed().deadlock_free, Verdict::Breaks);
+    assert_eq!(
+        record.observed().get(bank_core::Invariant::DeadlockFree),
+        Verdict::Breaks
+    );
 }
 
 fn small_campaign(shard: Option<Shard>) -> Campaign {
@@ -413,9 +416,18 @@ fn broken_run(kind: &'static str) -> bank_stress::stress::RunRecord {
 fn real_threads_report_a_bank_that_creates_money_under_both_conservation_invariants() {
     let record = broken_run("creates-money");
     let observed = record.observed();
-    assert_eq!(observed.final_conservation, Verdict::Breaks);
-    assert_eq!(observed.snapshot_conservation, Verdict::Breaks);
-    assert_eq!(observed.no_overdraft, Verdict::Holds);
+    assert_eq!(
+        observed.get(bank_core::Invariant::FinalConservation),
+        Verdict::Breaks
+    );
+    assert_eq!(
+        observed.get(bank_core::Invariant::SnapshotConservation),
+        Verdict::Breaks
+    );
+    assert_eq!(
+        observed.get(bank_core::Invariant::NoOverdraft),
+        Verdict::Holds
+    );
     assert_eq!(record.final_total, Some(10_000 + 150));
     assert_eq!(
         record.inconsistent_audits, 150,
@@ -427,19 +439,37 @@ fn real_threads_report_a_bank_that_creates_money_under_both_conservation_invaria
 #[test]
 fn real_threads_report_a_bank_that_overdraws_as_an_overdraft() {
     let record = broken_run("overdraws");
-    assert_eq!(record.observed().no_overdraft, Verdict::Breaks);
+    assert_eq!(
+        record.observed().get(bank_core::Invariant::NoOverdraft),
+        Verdict::Breaks
+    );
     assert!(record.min_balance < 0);
     assert!(record.first_overdraft_micros.is_some());
-    assert_eq!(record.observed().final_conservation, Verdict::Holds);
+    assert_eq!(
+        record
+            .observed()
+            .get(bank_core::Invariant::FinalConservation),
+        Verdict::Holds
+    );
 }
 
 #[test]
 fn real_threads_report_an_audit_that_always_misreports() {
     let record = broken_run("audits-wrong");
-    assert_eq!(record.observed().snapshot_conservation, Verdict::Breaks);
+    assert_eq!(
+        record
+            .observed()
+            .get(bank_core::Invariant::SnapshotConservation),
+        Verdict::Breaks
+    );
     assert_eq!(record.inconsistent_audits, record.audits);
     assert_eq!(record.audits, 150);
-    assert_eq!(record.observed().final_conservation, Verdict::Holds);
+    assert_eq!(
+        record
+            .observed()
+            .get(bank_core::Invariant::FinalConservation),
+        Verdict::Holds
+    );
 }
 
 #[test]
@@ -452,7 +482,10 @@ fn a_worker_that_panics_is_its_own_outcome_not_a_deadlock_or_a_hang() {
         }
         other => panic!("expected a panic, got {other:?}"),
     }
-    assert_eq!(record.observed().deadlock_free, Verdict::Holds);
+    assert_eq!(
+        record.observed().get(bank_core::Invariant::DeadlockFree),
+        Verdict::Holds
+    );
     assert_eq!(record.deadlock, None);
     // Nothing the threads saw is lost: nine transfers were made before the panic.
     assert!(record.transfers >= 9, "{}", record.transfers);

@@ -126,25 +126,23 @@ pub struct RunRecord {
 impl RunRecord {
     /// The verdict this run shows for each invariant.
     pub fn observed(&self) -> Verdicts {
-        let breaks = |broken: bool| {
-            if broken {
-                Verdict::Breaks
-            } else {
-                Verdict::Holds
-            }
-        };
-        Verdicts {
-            snapshot_conservation: breaks(self.inconsistent_audits > 0),
-            final_conservation: breaks(
-                self.final_total
+        let mut verdicts = Verdicts::ALL_HOLD;
+        for invariant in Invariant::ALL {
+            let broken = match invariant {
+                Invariant::SnapshotConservation => self.inconsistent_audits > 0,
+                Invariant::FinalConservation => self
+                    .final_total
                     .is_some_and(|total| total != self.expected_total),
-            ),
-            no_overdraft: breaks(self.min_balance < 0),
-            deadlock_free: breaks(matches!(
-                self.outcome,
-                RunOutcome::Deadlock | RunOutcome::Hung
-            )),
+                Invariant::NoOverdraft => self.min_balance < 0,
+                Invariant::DeadlockFree => {
+                    matches!(self.outcome, RunOutcome::Deadlock | RunOutcome::Hung)
+                }
+            };
+            if broken {
+                verdicts.set(invariant, Verdict::Breaks);
+            }
         }
+        verdicts
     }
 
     /// When each invariant was first seen broken in this run, in µs since its start.
@@ -581,19 +579,19 @@ mod tests {
         let verdicts = broken.observed();
         assert_eq!(
             (
-                verdicts.snapshot_conservation,
-                verdicts.final_conservation,
-                verdicts.no_overdraft
+                verdicts.get(Invariant::SnapshotConservation),
+                verdicts.get(Invariant::FinalConservation),
+                verdicts.get(Invariant::NoOverdraft)
             ),
             (Verdict::Breaks, Verdict::Breaks, Verdict::Breaks)
         );
-        assert_eq!(verdicts.deadlock_free, Verdict::Holds);
+        assert_eq!(verdicts.get(Invariant::DeadlockFree), Verdict::Holds);
         let zero = RunRecord {
             min_balance: 0,
             ..record("unsafe", 0)
         };
         assert_eq!(
-            zero.observed().no_overdraft,
+            zero.observed().get(Invariant::NoOverdraft),
             Verdict::Holds,
             "an empty account is not an overdraft"
         );
