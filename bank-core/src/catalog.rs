@@ -134,20 +134,19 @@ mod verdicts_tests {
         let verdicts = Verdicts::breaking(&[Invariant::NoOverdraft]);
         assert_eq!(verdicts.get(Invariant::NoOverdraft), Verdict::Breaks);
         assert_eq!(verdicts.get(Invariant::DeadlockFree), Verdict::Holds);
-        let json = serde_json_like(&verdicts);
+        let json = serde_json::to_string(&verdicts).unwrap();
         assert_eq!(
             json,
-            "snapshot_conservation=holds final_conservation=holds no_overdraft=breaks deadlock_free=holds"
+            r#"{"snapshot_conservation":"holds","final_conservation":"holds","no_overdraft":"breaks","deadlock_free":"holds"}"#
         );
-    }
-
-    /// The keys and values `Serialize` writes, without a JSON dependency in bank-core.
-    fn serde_json_like(verdicts: &Verdicts) -> String {
-        Invariant::ALL
-            .into_iter()
-            .map(|invariant| format!("{}={}", invariant.key(), verdicts.get(invariant)))
-            .collect::<Vec<_>>()
-            .join(" ")
+        assert_eq!(serde_json::from_str::<Verdicts>(&json).unwrap(), verdicts);
+        let missing = r#"{"snapshot_conservation":"holds"}"#;
+        assert!(
+            serde_json::from_str::<Verdicts>(missing)
+                .unwrap_err()
+                .to_string()
+                .contains("no verdict for final_conservation")
+        );
     }
 }
 

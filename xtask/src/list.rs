@@ -16,25 +16,20 @@ pub fn run(args: &ListArgs) -> Result<Outcome, String> {
         outln!("{text}");
         return Ok(Outcome::Agrees);
     }
-    outln!(
-        "{:<20} {:<9} {:<9} {:<9} {:<9} lesson",
-        "variant",
-        "snapshot",
-        "final",
-        "overdraft",
-        "deadlock"
-    );
+    let mut header = format!("{:<20}", "variant");
+    for invariant in Invariant::ALL {
+        header.push_str(&format!(" {:<9}", invariant.title()));
+    }
+    outln!("{header} lesson");
     for variant in CATALOG {
-        let verdicts = Invariant::ALL.map(|invariant| variant.expected.get(invariant).to_string());
-        outln!(
-            "{:<20} {:<9} {:<9} {:<9} {:<9} {}",
-            variant.id,
-            verdicts[0],
-            verdicts[1],
-            verdicts[2],
-            verdicts[3],
-            variant.lesson
-        );
+        let mut row = format!("{:<20}", variant.id);
+        for invariant in Invariant::ALL {
+            row.push_str(&format!(
+                " {:<9}",
+                variant.expected.get(invariant).to_string()
+            ));
+        }
+        outln!("{row} {}", variant.lesson);
     }
     outln!(
         "\nsnapshot = every audit sums to the starting total; final = the total after all threads finish;"

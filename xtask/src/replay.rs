@@ -4,7 +4,7 @@
 
 use crate::Outcome;
 use crate::flags::{ReplayArgs, parse_variant};
-use bank_stress::checker::{ReplayOutcome, replay_with_trace, timeline, timeline_html};
+use bank_stress::checker::{ReplayOutcome, replay, replay_with_trace, timeline, timeline_html};
 use bank_stress::matrix::shuttle_opener;
 use bank_stress::persist;
 
@@ -25,13 +25,18 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
         counterexample.workload.op_count()
     );
     let _quiet = gag::Gag::stderr().ok();
-    let (outcome, events) =
-        replay_with_trace(shuttle_opener(variant), counterexample).map_err(|error| {
-            format!(
-                "{} is not a valid replay file: {error}",
-                args.file.display()
-            )
-        })?;
+    let traced = args.trace || args.html.is_some();
+    let (outcome, events) = if traced {
+        replay_with_trace(shuttle_opener(variant), counterexample)
+    } else {
+        replay(shuttle_opener(variant), counterexample).map(|outcome| (outcome, Vec::new()))
+    }
+    .map_err(|error| {
+        format!(
+            "{} is not a valid replay file: {error}",
+            args.file.display()
+        )
+    })?;
     drop(_quiet);
     if args.trace {
         outln!(
@@ -53,12 +58,14 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
             "main-thread opens the bank, starts the workers, joins them and reads the final balances.\n"
         );
         out!("{}", timeline(&events));
-        if matches!(
-            counterexample.finding,
-            bank_stress::checker::Finding::Broke(bank_core::Invariant::DeadlockFree)
-        ) {
+        if outcome.reproduced()
+            && matches!(
+                counterexample.finding,
+                bank_stress::checker::Finding::Broke(bank_core::Invariant::DeadlockFree)
+            )
+        {
             outln!(
-                "       every unfinished thread now waits for a mutex another one holds: DEADLOCK"
+                "       every unfinished thread now waits for something another one holds: DEADLOCK"
             );
         }
         outln!();
@@ -69,10 +76,15 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
             variant.id, counterexample.finding
         );
         let intro = format!(
-            "workload: balances {:?}; {} threads. Columns: the workload's threads, then main-thread, which opens the bank, starts the workers, joins them and reads the final balances. Cells and mutexes are numbered in the order they are first used; the highlighted row is where the invariant broke. Replayed from {}.",
+            "workload: balances {:?}; {} threads. Columns: the workload's threads, then main-thread, which opens the bank, starts the workers, joins them and reads the final balances. Cells and mutexes are numbered in the order they are first used; a highlighted row is where an invariant broke. Replayed from {}: {}.",
             counterexample.workload.balances,
             counterexample.workload.threads.len(),
-            args.file.display()
+            args.file.display(),
+            if outcome.reproduced() {
+                "the finding reproduced"
+            } else {
+                "the finding did NOT reproduce (see the command's output)"
+            }
         );
         crate::outputs::write_report(dir, &timeline_html(&title, &intro, &events))?;
     }

@@ -105,8 +105,11 @@ impl<T> DerefMut for ShuttleMutexGuard<'_, T> {
 
 impl<T> Drop for ShuttleMutexGuard<'_, T> {
     fn drop(&mut self) {
-        if self.inner.take().is_some() {
+        // Noted before the release: releasing is a scheduling point, and another thread's "got"
+        // must not appear in the trace before this one's "released".
+        if let Some(inner) = self.inner.take() {
             note("released", Some(self.mutex), String::new, false);
+            drop(inner);
         }
     }
 }

@@ -106,12 +106,17 @@ pub fn run_workload<B: Bank + 'static>(
     }
     let balances = bank.balances();
     observations.final_total = Some(total(&balances));
-    let lowest = balances.iter().copied().min().unwrap_or(0);
+    let final_alone = Observations {
+        expected_total: observations.expected_total,
+        final_total: Some(total(&balances)),
+        min_balance: balances.iter().copied().min().unwrap_or(0).min(0),
+        ..Observations::default()
+    };
     trace::note(
         "reads the final balances",
         None,
         || describe_balances(&balances, observations.expected_total),
-        total(&balances) != observations.expected_total || lowest < 0,
+        !final_alone.violations().is_empty(),
     );
     observations.min_balance = observations
         .min_balance
@@ -146,12 +151,18 @@ fn perform<B: Bank + ?Sized>(bank: &B, ops: &[Op], expected: i128) -> Vec<Vec<Mo
             Op::Audit => {
                 trace::note("starts audit", None, String::new, false);
                 let seen = bank.audit();
-                let lowest = seen.iter().copied().min().unwrap_or(0);
+                // The step breaks what this audit alone, as the only observation, violates.
+                let audit_alone = Observations {
+                    expected_total: expected,
+                    audit_totals: vec![total(&seen)],
+                    min_balance: seen.iter().copied().min().unwrap_or(0).min(0),
+                    ..Observations::default()
+                };
                 trace::note(
                     "ends audit",
                     None,
                     || format!(": {}", describe_balances(&seen, expected)),
-                    total(&seen) != expected || lowest < 0,
+                    !audit_alone.violations().is_empty(),
                 );
                 audits.push(seen);
             }

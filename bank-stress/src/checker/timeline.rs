@@ -98,7 +98,13 @@ fn columns(events: &[TraceEvent]) -> Vec<&str> {
             threads.push(&event.thread);
         }
     }
-    threads.sort_by_key(|thread| (*thread == "main-thread", *thread));
+    // Workers by number (worker-2 before worker-10), then anything else, main-thread last.
+    threads.sort_by_key(|thread| {
+        let number = thread
+            .strip_prefix("worker-")
+            .and_then(|number| number.parse::<usize>().ok());
+        (*thread == "main-thread", number.is_none(), number, *thread)
+    });
     threads
 }
 

@@ -120,13 +120,22 @@ fn verdict_line(report: &CampaignReport) -> String {
     }
     let contradictions = report.contradictions().len();
     let panics = report.panics().len();
-    let (class, verdict) = if report.agrees() {
-        ("ok", "PASS: nothing contradicts the catalog")
-    } else {
+    let (class, verdict) = if !report.agrees() {
         (
             "fail",
-            "FAIL: a run broke what the catalog says holds, or a bank panicked",
+            "FAIL: a run broke what the catalog says holds, or a bank panicked".to_string(),
         )
+    } else if let Some(shard) = &report.shard {
+        // A shard, or a partial merge: it passes for its own runs only.
+        (
+            "unseen",
+            format!(
+                "PARTIAL ({}): nothing in these runs contradicts the catalog, but they are not the whole campaign",
+                escape(shard)
+            ),
+        )
+    } else {
+        ("ok", "PASS: nothing contradicts the catalog".to_string())
     };
     format!(
         "<p class=\"verdict {class}\"><b>{verdict}.</b> {} variant(s), {} run(s): {shown} of {expected} expected breaks observed, {contradictions} contradiction(s), {panics} panic(s).</p>\n\
@@ -212,8 +221,6 @@ fn throughput_chart(variants: &[VariantSummary]) -> String {
     svg
 }
 
-/// The audited total over time for one run: grey dots for consistent audits, red for
-/// inconsistent ones, a dashed line at the expected total.
 /// The lowest balance in each sampled audit over time, against zero: an overdraft shows as dots
 /// below the line.
 fn lowest_balance_chart(run: &RunRecord) -> String {
@@ -233,6 +240,8 @@ fn lowest_balance_chart(run: &RunRecord) -> String {
     )
 }
 
+/// The audited total over time for one run: grey dots for consistent audits, red for
+/// inconsistent ones, a dashed line at the expected total.
 fn totals_chart(run: &RunRecord) -> String {
     if run.samples.is_empty() {
         return "<p class=\"note\">No audit finished in this run (see the deadlock below).</p>\n"
