@@ -4,6 +4,7 @@
 //! Real-thread races are not reproducible, so the watchdog is tested with banks that deadlock or
 //! hang *deterministically*, and merging is tested on what does not depend on the interleaving.
 
+use bank_core::Invariant;
 use bank_core::catalog::{VariantInfo, Verdicts, find};
 use bank_core::runtime::{Lock, Noise, OsMutex};
 use bank_core::{
@@ -134,10 +135,7 @@ fn the_watchdog_reports_a_lock_cycle_instead_of_hanging() {
         ["certain-deadlock-worker-0", "certain-deadlock-worker-1"]
     );
     assert_eq!(record.final_total, None, "a deadlocked bank is not read");
-    assert_eq!(
-        record.observed().get(bank_core::Invariant::DeadlockFree),
-        Verdict::Breaks
-    );
+    assert_eq!(shown(&record, Invariant::DeadlockFree), Verdict::Breaks);
 }
 
 #[test]
@@ -159,10 +157,7 @@ fn a_hang_without_a_lock_cycle_is_abandoned_at_the_time_bound() {
     );
     assert_eq!(record.threads_finished, 0);
     assert_eq!(record.outcome, RunOutcome::Hung);
-    assert_eq!(
-        record.observed().get(bank_core::Invariant::DeadlockFree),
-        Verdict::Breaks
-    );
+    assert_eq!(shown(&record, Invariant::DeadlockFree), Verdict::Breaks);
 }
 
 fn small_campaign(shard: Option<Shard>) -> Campaign {
@@ -401,6 +396,11 @@ impl AlwaysBroken {
     }
 }
 
+/// What `record` showed for one invariant.
+fn shown(record: &RunRecord, invariant: Invariant) -> Verdict {
+    record.observed().get(invariant)
+}
+
 fn broken_run(kind: &'static str) -> bank_stress::stress::RunRecord {
     let mut spec = spec(
         test_variant(kind, open_always_broken(kind)),
@@ -439,37 +439,22 @@ fn real_threads_report_a_bank_that_creates_money_under_both_conservation_invaria
 #[test]
 fn real_threads_report_a_bank_that_overdraws_as_an_overdraft() {
     let record = broken_run("overdraws");
-    assert_eq!(
-        record.observed().get(bank_core::Invariant::NoOverdraft),
-        Verdict::Breaks
-    );
+    assert_eq!(shown(&record, Invariant::NoOverdraft), Verdict::Breaks);
     assert!(record.min_balance < 0);
     assert!(record.first_overdraft_micros.is_some());
-    assert_eq!(
-        record
-            .observed()
-            .get(bank_core::Invariant::FinalConservation),
-        Verdict::Holds
-    );
+    assert_eq!(shown(&record, Invariant::FinalConservation), Verdict::Holds);
 }
 
 #[test]
 fn real_threads_report_an_audit_that_always_misreports() {
     let record = broken_run("audits-wrong");
     assert_eq!(
-        record
-            .observed()
-            .get(bank_core::Invariant::SnapshotConservation),
+        shown(&record, Invariant::SnapshotConservation),
         Verdict::Breaks
     );
     assert_eq!(record.inconsistent_audits, record.audits);
     assert_eq!(record.audits, 150);
-    assert_eq!(
-        record
-            .observed()
-            .get(bank_core::Invariant::FinalConservation),
-        Verdict::Holds
-    );
+    assert_eq!(shown(&record, Invariant::FinalConservation), Verdict::Holds);
 }
 
 #[test]
@@ -482,10 +467,7 @@ fn a_worker_that_panics_is_its_own_outcome_not_a_deadlock_or_a_hang() {
         }
         other => panic!("expected a panic, got {other:?}"),
     }
-    assert_eq!(
-        record.observed().get(bank_core::Invariant::DeadlockFree),
-        Verdict::Holds
-    );
+    assert_eq!(shown(&record, Invariant::DeadlockFree), Verdict::Holds);
     assert_eq!(record.deadlock, None);
     // Nothing the threads saw is lost: nine transfers were made before the panic.
     assert!(record.transfers >= 9, "{}", record.transfers);

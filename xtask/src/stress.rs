@@ -276,15 +276,7 @@ pub fn print_summary(report: &CampaignReport) {
         }
     }
     let contradictions = report.contradictions();
-    let (mut expected, mut shown) = (0, 0);
-    for variant in &report.variants {
-        for invariant in Invariant::ALL {
-            if variant.expected.get(invariant) == bank_core::Verdict::Breaks {
-                expected += 1;
-                shown += usize::from(variant.comparison(invariant) == Observed::AsExpected);
-            }
-        }
-    }
+    let (shown, expected) = report.expected_breaks_observed();
     outln!(
         "\n{} variant(s), {} run(s): {shown} of {expected} expected breaks observed, {} contradiction(s), {} panic(s)",
         report.variants.len(),

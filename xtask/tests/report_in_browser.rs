@@ -54,21 +54,8 @@ fn the_stress_report_renders_in_headless_chromium() {
         String::from_utf8_lossy(&output.stdout)
     );
     let screenshot = dir.join("screenshot.png");
-    let rendered = Command::new(&browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-        ])
-        .args([
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--window-size=1100,1400",
-        ])
-        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+    let rendered = headless(&browser, &dir.join("profile"))
+        .arg("--window-size=1100,1400")
         .arg(format!("--screenshot={}", screenshot.display()))
         .arg(format!("file://{}", dir.join("index.html").display()))
         .output()
@@ -81,22 +68,8 @@ fn the_stress_report_renders_in_headless_chromium() {
     assert_png_with_content(&screenshot);
     // The page as the browser parsed it: the answer first (the verdict line), the legend, and
     // the lowest-balance chart next to the totals.
-    let dom = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--dump-dom",
-        ])
-        .arg(format!(
-            "--user-data-dir={}",
-            dir.join("profile-dom").display()
-        ))
+    let dom = headless(&browser, &dir.join("profile-dom"))
+        .arg("--dump-dom")
         .arg(format!("file://{}", dir.join("index.html").display()))
         .output()
         .unwrap();
@@ -111,6 +84,25 @@ fn the_stress_report_renders_in_headless_chromium() {
         dom.contains("aria-label=\"lowest balance over time, run 0\""),
         "the lowest-balance chart"
     );
+}
+
+/// Headless Chromium as this machine can run it: no sandbox (root), no GPU, and none of the
+/// background connections a closed network refuses; a profile of its own.
+fn headless(browser: &Path, profile: &Path) -> Command {
+    let mut command = Command::new(browser);
+    command
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()));
+    command
 }
 
 /// A PNG of the window's size, and not one flat colour: the page drew something.

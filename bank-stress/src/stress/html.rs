@@ -109,15 +109,7 @@ fn runs_table(report: &CampaignReport, variant: &str) -> String {
 
 /// "Did it pass, and what broke?" first: the overall verdict and the counts behind it.
 fn verdict_line(report: &CampaignReport) -> String {
-    let (mut expected, mut shown) = (0, 0);
-    for variant in &report.variants {
-        for invariant in Invariant::ALL {
-            if variant.expected.get(invariant) == bank_core::Verdict::Breaks {
-                expected += 1;
-                shown += usize::from(variant.comparison(invariant) == Observed::AsExpected);
-            }
-        }
-    }
+    let (shown, expected) = report.expected_breaks_observed();
     let contradictions = report.contradictions().len();
     let panics = report.panics().len();
     let (class, verdict) = if !report.agrees() {

@@ -282,6 +282,20 @@ impl CampaignReport {
         }
     }
 
+    /// (observed, expected): how many of the breaks the catalog expects some run showed.
+    pub fn expected_breaks_observed(&self) -> (usize, usize) {
+        let (mut observed, mut expected) = (0, 0);
+        for variant in &self.variants {
+            for invariant in Invariant::ALL {
+                if variant.expected.get(invariant) == Verdict::Breaks {
+                    expected += 1;
+                    observed += usize::from(variant.comparison(invariant) == Observed::AsExpected);
+                }
+            }
+        }
+        (observed, expected)
+    }
+
     /// Variants some worker of which panicked: failures whatever the catalog says.
     pub fn panics(&self) -> Vec<&VariantSummary> {
         self.variants
