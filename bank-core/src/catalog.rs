@@ -199,6 +199,14 @@ pub struct VariantInfo {
     pub mechanism: &'static str,
     /// What the checker must find.
     pub expected: Verdicts,
+    /// Whether the bank uses account numbers only as names: renaming the accounts of a workload
+    /// renames the bank's behaviour and changes nothing else. `prove` merges workloads that differ
+    /// by such a renaming only for these banks. It holds when every access that touches more than
+    /// one account is serialised by one lock or one owner thread; it fails as soon as anything
+    /// happens in index order while other threads run (locking in index order, or an audit
+    /// reading account 0, then 1, … without excluding transfers), because the order then differs
+    /// between a workload and its renaming.
+    pub accounts_are_names: bool,
     /// Opens it on real OS threads.
     pub open_os: Opener,
     /// Opens it on shuttle's scheduler (only inside a shuttle execution).
@@ -226,6 +234,7 @@ pub static CATALOG: &[VariantInfo] = &[
             Invariant::FinalConservation,
             Invariant::NoOverdraft,
         ]),
+        accounts_are_names: false,
         open_os: open_boxed::<UnsafeBank<OsThreads>>,
         open_shuttle: open_boxed::<UnsafeBank<ShuttleThreads>>,
     },
@@ -235,6 +244,7 @@ pub static CATALOG: &[VariantInfo] = &[
         from: "lecture \"a missed lock\"",
         mechanism: "one bank lock around transfers; audit reads without it",
         expected: Verdicts::breaking(&[Invariant::SnapshotConservation]),
+        accounts_are_names: false,
         open_os: open_boxed::<MissedAuditLockBank<OsThreads>>,
         open_shuttle: open_boxed::<MissedAuditLockBank<ShuttleThreads>>,
     },
@@ -244,6 +254,7 @@ pub static CATALOG: &[VariantInfo] = &[
         from: "the safe bank as published",
         mechanism: "one bank lock, but the funds check runs before the lock is taken",
         expected: Verdicts::breaking(&[Invariant::NoOverdraft]),
+        accounts_are_names: true,
         open_os: open_boxed::<GlobalLockToctouBank<OsThreads>>,
         open_shuttle: open_boxed::<GlobalLockToctouBank<ShuttleThreads>>,
     },
@@ -253,6 +264,7 @@ pub static CATALOG: &[VariantInfo] = &[
         from: "the safe bank, fixed",
         mechanism: "check, debit, credit and audit all under the one lock",
         expected: Verdicts::ALL_HOLD,
+        accounts_are_names: true,
         open_os: open_boxed::<GlobalLockBank<OsThreads>>,
         open_shuttle: open_boxed::<GlobalLockBank<ShuttleThreads>>,
     },
@@ -262,6 +274,7 @@ pub static CATALOG: &[VariantInfo] = &[
         from: "lecture \"fine-grained locks\"",
         mechanism: "per-account locks taken from-account then to-account",
         expected: Verdicts::breaking(&[Invariant::DeadlockFree]),
+        accounts_are_names: false,
         open_os: open_boxed::<NestedLocksBank<OsThreads>>,
         open_shuttle: open_boxed::<NestedLocksBank<ShuttleThreads>>,
     },
@@ -271,6 +284,7 @@ pub static CATALOG: &[VariantInfo] = &[
         from: "the course's first fine-grained commit",
         mechanism: "transfers lock accounts in one fixed order; audit locks them all in a different order",
         expected: Verdicts::breaking(&[Invariant::DeadlockFree]),
+        accounts_are_names: false,
         open_os: open_boxed::<UnorderedAuditBank<OsThreads>>,
         open_shuttle: open_boxed::<UnorderedAuditBank<ShuttleThreads>>,
     },
@@ -280,6 +294,7 @@ pub static CATALOG: &[VariantInfo] = &[
         from: "the fine-grained bank, fixed",
         mechanism: "per-account locks in one global order; audit takes all in that order; funds check under the locks",
         expected: Verdicts::ALL_HOLD,
+        accounts_are_names: false,
         open_os: open_boxed::<OrderedLocksBank<OsThreads>>,
         open_shuttle: open_boxed::<OrderedLocksBank<ShuttleThreads>>,
     },
@@ -289,6 +304,7 @@ pub static CATALOG: &[VariantInfo] = &[
         from: "beyond the course",
         mechanism: "per-account atomics: compare-and-swap withdraw, compare-and-swap deposit",
         expected: Verdicts::breaking(&[Invariant::SnapshotConservation]),
+        accounts_are_names: false,
         open_os: open_boxed::<AtomicBank<OsThreads>>,
         open_shuttle: open_boxed::<AtomicBank<ShuttleThreads>>,
     },
@@ -298,6 +314,7 @@ pub static CATALOG: &[VariantInfo] = &[
         from: "beyond the course",
         mechanism: "transfers take a shared gate (read side) plus ordered account locks; audit takes the gate's write side",
         expected: Verdicts::ALL_HOLD,
+        accounts_are_names: false,
         open_os: open_boxed::<TwoLevelBank<OsThreads>>,
         open_shuttle: open_boxed::<TwoLevelBank<ShuttleThreads>>,
     },
@@ -307,6 +324,7 @@ pub static CATALOG: &[VariantInfo] = &[
         from: "beyond the course",
         mechanism: "one owner thread applies transfers and audits received on a channel",
         expected: Verdicts::ALL_HOLD,
+        accounts_are_names: true,
         open_os: open_boxed::<ActorBank<OsThreads>>,
         open_shuttle: open_boxed::<ActorBank<ShuttleThreads>>,
     },

@@ -8,7 +8,7 @@ use crate::bank::{AccountId, Money};
 use rand::{RngExt, SeedableRng, rngs::SmallRng};
 
 /// One operation a thread performs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Op {
     /// Move `amount` from `from` to `to`.
@@ -25,7 +25,7 @@ pub enum Op {
 }
 
 /// Opening balances plus each thread's operations.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Workload {
     /// Account `i` opens with `balances[i]`.
     pub balances: Vec<Money>,

@@ -7,6 +7,8 @@
 //! - [`files`]: output files checked before the work and written atomically.
 //! - [`persist`]: counterexamples written to and read from replay files under `target/`.
 //! - [`matrix`]: every catalog variant checked against its expected verdict.
+//! - [`prove`]: every workload of a scope, every schedule (or every schedule with ≤ P
+//!   preemptions), on every core: `proven`, `breaks` or `not found` per invariant.
 //! - [`own_bank`]: any bank checked in one call (`assert_bank`, `BankCheck`), and its replays.
 //! - [`stress`]: real-thread campaigns with a deadlock watchdog, presets and sharding.
 
@@ -15,5 +17,6 @@ pub mod files;
 pub mod matrix;
 pub mod own_bank;
 pub mod persist;
+pub mod prove;
 pub mod stress;
 pub mod workloads;

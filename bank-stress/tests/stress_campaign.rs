@@ -89,6 +89,7 @@ fn test_variant(id: &'static str, open: bank_core::catalog::Opener) -> &'static 
         from: "this test",
         mechanism: "test double",
         expected: Verdicts::breaking(&[bank_core::Invariant::DeadlockFree]),
+        accounts_are_names: false,
         open_os: open,
         open_shuttle: open,
     }))

@@ -5,7 +5,8 @@
 use bank_core::{CATALOG, Invariant, Verdict};
 use bank_stress::checker::{Budget, Strategy};
 use bank_stress::matrix::check_variant;
-use bank_stress::workloads::{default_workload, dfs_proof_workloads, dfs_single_client_workload};
+use bank_stress::prove::{ProofVerdict, ProveOptions, Scope, prove_variant};
+use bank_stress::workloads::{default_workload, dfs_proof_workloads};
 
 const SEED: u64 = 0x0BAD_BA4C;
 const ITERATIONS: usize = 3_000;
@@ -78,79 +79,35 @@ fn every_variant_matches_the_catalog_under_the_portfolio() {
     assert_catalog_agrees(&Budget::portfolio(1_000, SEED));
 }
 
-/// DFS enumerates every schedule of each small bound: for a variant the catalog says is correct,
-/// finding nothing is a proof within that bound, not a sample.
+/// `prove` over the quick scope (every workload of ≤ 2 threads × 1 operation over 2 accounts,
+/// balances 0..=2, amounts 1..=2, audits included; every interleaving) settles every verdict of
+/// every variant: each expected break is shown, each expected hold is proven. A proof that could
+/// not fail would not show the breaks: the same scope shows every bug the catalog lists.
 #[test]
-fn every_correct_variant_is_proven_by_exhaustive_dfs_within_small_bounds() {
-    let correct = CATALOG.iter().filter(|variant| {
-        Invariant::ALL
-            .iter()
-            .all(|&i| variant.expected.get(i) == Verdict::Holds)
-    });
-    let mut proven = Vec::new();
-    for variant in correct {
-        let bounds = if variant.id == "actor" {
-            vec![("single-client", dfs_single_client_workload())]
-        } else {
-            dfs_proof_workloads()
-        };
-        for (bound, workload) in bounds {
-            let report = check_variant(
-                variant,
-                &workload,
-                &Budget::single(Strategy::Dfs, 200_000, 0),
-            )
-            .unwrap()
-            .report;
-            assert!(
-                report.exhaustive(),
-                "{}: DFS did not finish {bound} within 200,000 schedules",
-                variant.id
-            );
-            assert!(
-                report.counterexamples.is_empty(),
-                "{}: {bound}: {:?}",
-                variant.id,
-                report.counterexamples
-            );
-            assert!(
-                report.schedules() > 1,
-                "{}: {bound} had no interleavings to enumerate",
-                variant.id
-            );
-        }
-        proven.push(variant.id);
-    }
-    assert_eq!(
-        proven,
-        ["global-lock", "ordered-locks", "two-level", "actor"]
-    );
-}
-
-/// DFS finds every expected break within the same small bounds, so the proofs above are not
-/// vacuous: the bounds are big enough to show each bug the catalog lists.
-#[test]
-fn exhaustive_dfs_finds_every_expected_break_within_the_same_bounds() {
+fn prove_settles_every_verdict_of_every_variant_on_the_quick_scope() {
+    let scope = Scope::quick();
+    let options = ProveOptions::new();
+    let mut wrong = Vec::new();
     for variant in CATALOG {
-        let mut observed = bank_core::Verdicts::ALL_HOLD;
-        for (_, workload) in dfs_proof_workloads() {
-            let report = check_variant(
-                variant,
-                &workload,
-                &Budget::single(Strategy::Dfs, 200_000, 0),
-            )
-            .unwrap()
-            .report;
-            for found in &report.counterexamples {
-                if let Some(invariant) = found.finding.invariant() {
-                    observed.set(invariant, Verdict::Breaks);
-                }
+        let proof = prove_variant(variant, &scope, &options).expect("a valid scope");
+        for invariant in Invariant::ALL {
+            let verdict = proof.verdict(invariant);
+            let wanted = match variant.expected.get(invariant) {
+                Verdict::Breaks => ProofVerdict::Breaks,
+                Verdict::Holds => ProofVerdict::Proven,
+            };
+            if verdict != wanted {
+                wrong.push(format!("{} / {invariant}: {verdict:?}", variant.id));
             }
         }
-        if variant.id != "actor" {
-            assert_eq!(observed, variant.expected, "{}", variant.id);
-        }
+        assert!(
+            proof.schedules() > proof.parts.iter().map(|p| p.run as u64).sum::<u64>(),
+            "{}: the workloads had interleavings to enumerate",
+            variant.id
+        );
+        assert!(!proof.first.contains_key("livelock") && !proof.first.contains_key("panic"));
     }
+    assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
 #[test]

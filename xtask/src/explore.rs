@@ -43,12 +43,7 @@ pub fn run(args: &ExploreArgs) -> Result<Outcome, String> {
         .replay_dir
         .clone()
         .unwrap_or_else(persist::default_replay_dir);
-    bank_stress::files::check_writable(&replay_dir.join("replay.json")).map_err(|error| {
-        format!(
-            "--replay-dir: cannot write in {}: {error}",
-            replay_dir.display()
-        )
-    })?;
+    crate::outputs::check_replay_dir(&replay_dir)?;
     let workloads = default_exploration();
     outln!(
         "exploring {} variant(s) with {}, {} executions per strategy and workload, seed {}",
@@ -272,41 +267,47 @@ fn print_counterexamples(explored: &[Explored]) {
     outln!("\nminimal counterexamples:");
     for Explored { check, minimal } in explored {
         for (found, path) in minimal {
-            let anomaly = &found.anomaly;
-            outln!(
-                "  {} / {}: balances {:?}; threads {}",
-                check.variant.id,
-                found.finding,
-                found.workload.balances,
-                describe_threads(&found.workload.threads)
-            );
-            let total = |total: Option<i128>| total.map_or("-".to_string(), |t| t.to_string());
-            if let (Some(message), true) = (&anomaly.message, anomaly.blocked_threads.is_empty()) {
-                outln!("    {message}");
-            } else if anomaly.blocked_threads.is_empty() {
-                outln!(
-                    "    expected total {}, seen {} (lowest {}, highest {}); lowest balance {}",
-                    anomaly.expected_total,
-                    total(anomaly.observed_total),
-                    total(anomaly.lowest_total),
-                    total(anomaly.highest_total),
-                    anomaly.min_balance
-                );
-            } else {
-                outln!(
-                    "    deadlock: blocked threads {}",
-                    anomaly.blocked_threads.join(", ")
-                );
-            }
-            outln!(
-                "    found by {} (execution {}); schedule {}",
-                found.strategy.name(),
-                found.iteration,
-                found.schedule
-            );
-            outln!("    replay: cargo xtask replay {}", path.display());
+            print_counterexample(check.variant.id, found, path);
         }
     }
+}
+
+/// One minimal counterexample: its workload, what it showed, how it was found, and its replay
+/// command (shared with `prove`).
+pub fn print_counterexample(variant: &str, found: &Counterexample, path: &std::path::Path) {
+    let anomaly = &found.anomaly;
+    outln!(
+        "  {} / {}: balances {:?}; threads {}",
+        variant,
+        found.finding,
+        found.workload.balances,
+        describe_threads(&found.workload.threads)
+    );
+    let total = |total: Option<i128>| total.map_or("-".to_string(), |t| t.to_string());
+    if let (Some(message), true) = (&anomaly.message, anomaly.blocked_threads.is_empty()) {
+        outln!("    {message}");
+    } else if anomaly.blocked_threads.is_empty() {
+        outln!(
+            "    expected total {}, seen {} (lowest {}, highest {}); lowest balance {}",
+            anomaly.expected_total,
+            total(anomaly.observed_total),
+            total(anomaly.lowest_total),
+            total(anomaly.highest_total),
+            anomaly.min_balance
+        );
+    } else {
+        outln!(
+            "    deadlock: blocked threads {}",
+            anomaly.blocked_threads.join(", ")
+        );
+    }
+    outln!(
+        "    found by {} (execution {}); schedule {}",
+        found.strategy.name(),
+        found.iteration,
+        found.schedule
+    );
+    outln!("    replay: cargo xtask replay {}", path.display());
 }
 
 fn to_json(explored: &[Explored]) -> Value {

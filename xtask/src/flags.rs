@@ -41,9 +41,12 @@ pub enum Command {
     /// Re-run one persisted counterexample on its schedule: exit 1 reproduced, 0 not reproduced,
     /// 3 diverged, 4 failed differently.
     Replay(ReplayArgs),
+    /// Prove every variant on every workload of a scope, every schedule (or every schedule with
+    /// ≤ P preemptions), on every core, and compare with the catalog.
+    Prove(ProveArgs),
     /// Run every variant on real threads (the lecture's experiment) and compare with the catalog.
     Stress(StressArgs),
-    /// Merge shard reports of one stress campaign into the report of the whole campaign.
+    /// Merge shard reports of one stress campaign (or one proof) into the whole one's report.
     Merge(MergeArgs),
     /// Measure detection: every expected break's rate and time to first observation on real
     /// threads, over one campaign per seed 1..=N at each noise level.
@@ -216,8 +219,43 @@ pub struct StressArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ProveArgs {
+    /// A variant id to prove (repeatable); all variants by default.
+    #[arg(long = "variant", value_name = "ID", value_parser = parse_variant)]
+    pub variants: Vec<&'static VariantInfo>,
+    /// The scope: quick, default, nightly, or one part written
+    /// threads=T,ops=O,accounts=A[,balances=L..=H][,amounts=L..=H][,audits=yes|no][,preemptions=P|all].
+    #[arg(long, value_name = "SCOPE", default_value = "default", value_parser = bank_stress::prove::Scope::parse)]
+    pub scope: bank_stress::prove::Scope,
+    /// Replace the preemption bound of every bounded part of the scope.
+    #[arg(long, allow_negative_numbers = true, value_name = "P", value_parser = clap::value_parser!(u64).range(0..=64))]
+    pub preemptions: Option<u64>,
+    /// Worker threads (default: one per core).
+    #[arg(long, allow_negative_numbers = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub jobs: Option<u16>,
+    /// The most schedules explored per workload; a workload with more is reported unfinished
+    /// (its invariants "not found", never "proven").
+    #[arg(long, allow_negative_numbers = true, value_name = "N", default_value_t = 5_000_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    pub schedule_cap: u64,
+    /// Prove only shard I of N of the workloads (1-based: 1/N … N/N); workload k belongs to
+    /// shard k mod N + 1. `cargo xtask merge` puts the shards' --json files together.
+    #[arg(long, value_name = "I/N", value_parser = clap::value_parser!(bank_stress::stress::Shard))]
+    pub shard: Option<bank_stress::stress::Shard>,
+    /// Also write the proof as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Where to write replay files (default: target/bank-stress/replays).
+    #[arg(long, value_name = "DIR")]
+    pub replay_dir: Option<PathBuf>,
+    /// Show shuttle's own messages (one per deadlock caught) instead of silencing them.
+    #[arg(long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct MergeArgs {
-    /// Shard reports written by `cargo xtask stress --shard I/N --json FILE`.
+    /// Shard reports written by `cargo xtask stress --shard I/N --json FILE` or
+    /// `cargo xtask prove --shard I/N --json FILE`.
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
     /// Where to write the merged report.
@@ -226,9 +264,14 @@ pub struct MergeArgs {
     /// Also write the merged HTML report into this directory.
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
-    /// Merge even if some shards are missing; the result then names the shards it has.
+    /// Merge even if some shards are missing; the result then names the shards it has (stress
+    /// campaigns only: a proof needs every shard).
     #[arg(long)]
     pub allow_partial: bool,
+    /// Where a merged proof writes the replay files of its minimal counterexamples (default:
+    /// target/bank-stress/replays).
+    #[arg(long, value_name = "DIR")]
+    pub replay_dir: Option<PathBuf>,
 }
 
 /// The longest `--duration` or `--time-bound` accepted: a week.

@@ -16,6 +16,7 @@ mod list;
 mod merge;
 mod mutants;
 mod outputs;
+mod prove;
 mod replay;
 mod stress;
 
@@ -79,6 +80,7 @@ fn main() -> ExitCode {
         Command::List(args) => list::run(&args),
         Command::Explore(args) => explore::run(&args),
         Command::Replay(args) => replay::run(&args),
+        Command::Prove(args) => prove::run(&args),
         Command::Stress(args) => stress::run(&args),
         Command::Merge(args) => merge::run(&args),
         Command::Detection(args) => detection::run(&args),

@@ -1,18 +1,58 @@
-//! `cargo xtask merge FILE… --json OUT`: shard reports back into one campaign report.
+//! `cargo xtask merge FILE… --json OUT`: shard reports back into one campaign report, or shard
+//! proofs (`prove --shard I/N --json FILE`) back into the whole proof.
 
 use crate::Outcome;
 use crate::flags::MergeArgs;
+use bank_stress::persist;
+use bank_stress::prove::ProofReport;
 use bank_stress::stress::{CampaignReport, merge};
 
 pub fn run(args: &MergeArgs) -> Result<Outcome, String> {
     crate::outputs::check_distinct(Some(&args.json), args.report.as_deref())?;
     crate::outputs::check_json(Some(&args.json))?;
     crate::outputs::check_report(args.report.as_deref())?;
-    let mut reports = Vec::new();
+    let mut texts = Vec::new();
     for path in &args.files {
         let text = std::fs::read_to_string(path)
             .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-        let report: CampaignReport = serde_json::from_str(&text)
+        texts.push((path, text));
+    }
+    let is_proof = |text: &str| {
+        serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .and_then(|value| {
+                value
+                    .get("kind")
+                    .and_then(|kind| kind.as_str().map(String::from))
+            })
+            .is_some_and(|kind| kind == ProofReport::KIND)
+    };
+    let proofs = texts.iter().filter(|(_, text)| is_proof(text)).count();
+    if proofs > 0 {
+        if proofs != texts.len() {
+            return Err("cannot merge proofs with stress reports".into());
+        }
+        if args.report.is_some() {
+            return Err("--report is for stress campaigns; a proof has no HTML report".into());
+        }
+        let mut shards = Vec::new();
+        for (path, text) in &texts {
+            let shard: ProofReport = serde_json::from_str(text)
+                .map_err(|error| format!("{} is not a proof: {error}", path.display()))?;
+            shards.push(shard);
+        }
+        let whole = ProofReport::merge(shards)?;
+        outln!("merged {} proof shard(s)", args.files.len());
+        let replay_dir = args
+            .replay_dir
+            .clone()
+            .unwrap_or_else(persist::default_replay_dir);
+        crate::outputs::check_replay_dir(&replay_dir)?;
+        return crate::prove::finish(whole, &replay_dir, Some(&args.json), true);
+    }
+    let mut reports = Vec::new();
+    for (path, text) in &texts {
+        let report: CampaignReport = serde_json::from_str(text)
             .map_err(|error| format!("{} is not a stress report: {error}", path.display()))?;
         reports.push(report);
     }

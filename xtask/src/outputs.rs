@@ -88,3 +88,9 @@ pub fn write_report(dir: &Path, html: &str) -> Result<(), String> {
     );
     Ok(())
 }
+
+/// Refuses a `--replay-dir` that cannot be written, before any work.
+pub fn check_replay_dir(dir: &Path) -> Result<(), String> {
+    bank_stress::files::check_writable(&dir.join("replay.json"))
+        .map_err(|error| format!("--replay-dir: cannot write in {}: {error}", dir.display()))
+}

@@ -7,6 +7,7 @@
 //! - `recorder.rs`: the scheduler wrapper that records decisions and counts executions.
 //! - `execution.rs`: one execution of a workload, and what it observed.
 //! - `fair.rs`: the fairness wrapper every strategy runs under (a thread that yields gives way).
+//! - `preemption_bounded.rs`: DFS over every schedule with at most P preemptions.
 //! - `strategy.rs`: strategies and budgets, and the one method that builds a scheduler.
 //! - `report.rs`: findings, verdicts and the report.
 //! - `replay.rs`: replaying one counterexample's schedule.
@@ -15,6 +16,7 @@
 
 mod execution;
 mod fair;
+mod preemption_bounded;
 mod quiet_panics;
 mod recorder;
 mod replay;
@@ -25,6 +27,7 @@ mod timeline;
 
 pub use execution::{Observations, thread_name};
 pub use fair::Fair;
+pub use preemption_bounded::PreemptionBounded;
 pub use replay::{ReplayOutcome, replay, replay_with_trace};
 pub use report::{Anomaly, CheckReport, Counterexample, Finding, Shown, StrategyRun};
 pub use schedule::RecordedSchedule;

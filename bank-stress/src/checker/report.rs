@@ -79,13 +79,17 @@ pub enum Shown {
     /// A counterexample that replays.
     Breaks,
     /// Every fair schedule of every workload checked was explored (DFS finished) and none broke it;
-    /// proven for those workloads only. An execution that deadlocks shows no audit and no final
+    /// proven for those workloads only, and, with a `preemption_bound`, only for the schedules
+    /// with at most that many preemptions. An execution that deadlocks shows no audit and no final
     /// total, so the other invariants are proven for every execution that finishes.
     Proven {
         /// Workloads whose every schedule was explored.
         workloads: usize,
         /// Schedules explored in all.
         schedules: usize,
+        /// The most preemptions of the schedules explored, when the enumeration was bounded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        preemption_bound: Option<usize>,
     },
     /// No break in the schedules sampled; not a proof.
     NotFound {
@@ -113,8 +117,13 @@ impl Shown {
             Self::Proven {
                 workloads,
                 schedules,
+                preemption_bound,
             } => format!(
-                "proven for every fair schedule of {workloads} workload(s) ({schedules} schedules)"
+                "proven for every fair schedule{} of {workloads} workload(s) ({schedules} schedules)",
+                preemption_bound.map_or(String::new(), |bound| format!(
+                    " with ≤ {bound} preemption{}",
+                    if bound == 1 { "" } else { "s" }
+                ))
             ),
             Self::NotFound {
                 schedules,
@@ -201,16 +210,16 @@ impl CheckReport {
         if self.breaks(invariant) {
             return Shown::Breaks;
         }
-        let dfs_runs: Vec<&StrategyRun> = self
-            .runs
-            .iter()
-            .filter(|run| run.strategy == Strategy::Dfs)
-            .collect();
+        let dfs_runs: Vec<&StrategyRun> = self.exhaustive_runs().collect();
         let unfinished: usize = self.runs.iter().map(|run| run.unfinished).sum();
         if self.exhaustive() && unfinished == 0 {
             Shown::Proven {
                 workloads: self.workloads,
                 schedules: dfs_runs.iter().map(|run| run.schedules).sum(),
+                preemption_bound: dfs_runs
+                    .iter()
+                    .filter_map(|run| run.strategy.exhaustive_bound().flatten())
+                    .min(),
             }
         } else {
             Shown::NotFound {
@@ -278,22 +287,23 @@ impl CheckReport {
         }
     }
 
-    /// DFS runs that enumerated every fair schedule of their workload.
-    pub fn dfs_completed(&self) -> usize {
+    /// The runs of exhaustive strategies (DFS, bounded or not).
+    fn exhaustive_runs(&self) -> impl Iterator<Item = &StrategyRun> {
         self.runs
             .iter()
-            .filter(|run| run.strategy == Strategy::Dfs && run.completed)
-            .count()
+            .filter(|run| run.strategy.exhaustive_bound().is_some())
     }
 
-    /// Every workload's DFS enumerated every fair schedule: every DFS run finished, and there
-    /// was one per workload at least.
+    /// DFS runs (bounded or not) that enumerated every fair schedule of their workload within
+    /// their bound.
+    pub fn dfs_completed(&self) -> usize {
+        self.exhaustive_runs().filter(|run| run.completed).count()
+    }
+
+    /// Every workload's DFS enumerated every fair schedule (within its bound, if any): every DFS
+    /// run finished, and there was one per workload at least.
     pub fn exhaustive(&self) -> bool {
-        let dfs_runs = self
-            .runs
-            .iter()
-            .filter(|run| run.strategy == Strategy::Dfs)
-            .count();
+        let dfs_runs = self.exhaustive_runs().count();
         self.workloads > 0 && dfs_runs >= self.workloads && self.dfs_completed() == dfs_runs
     }
 }

@@ -4,6 +4,7 @@
 //! strategy means a variant here and its arm there.
 
 use super::fair::Fair;
+use super::preemption_bounded::PreemptionBounded;
 use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler, Scheduler};
 
 /// A way to explore schedules.
@@ -19,6 +20,13 @@ pub enum Strategy {
     },
     /// Exhaustive depth-first enumeration of schedules, up to the iteration budget.
     Dfs,
+    /// Exhaustive depth-first enumeration of every interleaving of the workload's threads with
+    /// at most this many preemptions (iterative context bounding; `None`: no bound), up to the
+    /// iteration budget. See `checker/preemption_bounded.rs`.
+    PreemptionBounded {
+        /// The most preemptions a schedule may have; `None` for every interleaving.
+        preemptions: Option<usize>,
+    },
 }
 
 impl Strategy {
@@ -44,15 +52,34 @@ impl Strategy {
                 budget.iterations,
             ))),
             Self::Dfs => Box::new(Fair::new(DfsScheduler::new(Some(budget.iterations), false))),
+            Self::PreemptionBounded { preemptions } => {
+                Box::new(Fair::new(PreemptionBounded::new(preemptions)))
+            }
         }
     }
 
-    /// The name used in reports and replay files (`random`, `pct-2`, `pct-3`, `dfs`).
+    /// For an exhaustive strategy, the preemption bound of what it enumerates (`Some(None)`:
+    /// every schedule); `None` for a sampling strategy.
+    pub fn exhaustive_bound(self) -> Option<Option<usize>> {
+        match self {
+            Self::Random | Self::Pct { .. } => None,
+            Self::Dfs => Some(None),
+            Self::PreemptionBounded { preemptions } => Some(preemptions),
+        }
+    }
+
+    /// The name used in reports and replay files (`random`, `pct-2`, `pct-3`, `dfs`; `dfs-p2`
+    /// for DFS over the workers' interleavings with at most 2 preemptions, `dfs-workers` for all
+    /// of them).
     pub fn name(self) -> String {
         match self {
             Self::Random => "random".into(),
             Self::Pct { depth } => format!("pct-{depth}"),
             Self::Dfs => "dfs".into(),
+            Self::PreemptionBounded {
+                preemptions: Some(preemptions),
+            } => format!("dfs-p{preemptions}"),
+            Self::PreemptionBounded { preemptions: None } => "dfs-workers".into(),
         }
     }
 }

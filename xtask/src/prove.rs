@@ -1,0 +1,301 @@
+//! `cargo xtask prove`: every workload of a scope, every schedule (or every schedule with ≤ P
+//! preemptions), for every variant, on every core; the verdicts with their evidence, the minimal
+//! counterexample of each break with its replay file, and exit 0 when everything agrees with the
+//! catalog. `merge` puts `--shard` runs back together (see `finish`).
+
+use crate::Outcome;
+use crate::flags::ProveArgs;
+use bank_core::{CATALOG, Invariant, VariantInfo, Verdict};
+use bank_stress::persist;
+use bank_stress::prove::{ProofReport, ProofVerdict, ProveOptions, VariantProof, prove_variant};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub fn run(args: &ProveArgs) -> Result<Outcome, String> {
+    crate::outputs::check_json(args.json.as_deref())?;
+    let replay_dir = args
+        .replay_dir
+        .clone()
+        .unwrap_or_else(persist::default_replay_dir);
+    crate::outputs::check_replay_dir(&replay_dir)?;
+    let variants: Vec<&'static VariantInfo> = if args.variants.is_empty() {
+        CATALOG.iter().collect()
+    } else {
+        args.variants.clone()
+    };
+    let mut scope = args.scope.clone();
+    if let Some(bound) = args.preemptions {
+        scope = scope.with_preemptions(bound as usize);
+    }
+    let jobs = args
+        .jobs
+        .map_or_else(|| ProveOptions::new().jobs, usize::from);
+    outln!(
+        "prove: scope '{}' with {jobs} worker thread(s){}, at most {} schedules per workload",
+        scope.name,
+        args.shard
+            .map(|shard| format!(", shard {shard}"))
+            .unwrap_or_default(),
+        args.schedule_cap
+    );
+    for (number, part) in scope.parts.iter().enumerate() {
+        outln!("  part {}: {part}", number + 1);
+    }
+    for (variant, parts) in &scope.smaller_for {
+        if variants.iter().any(|v| v.id == variant) {
+            outln!("  {variant} gets a smaller scope (every part would take too long):");
+            for (number, part) in parts.iter().enumerate() {
+                outln!("    part {}: {part}", number + 1);
+            }
+        }
+    }
+    let started = Instant::now();
+    let show_progress = std::io::stderr().is_terminal();
+    // Shuttle prints two lines for every deadlock it reports; the checker records them.
+    let quiet = if args.verbose {
+        None
+    } else {
+        gag::Gag::stderr().ok()
+    };
+    print_header();
+    let mut proofs = Vec::new();
+    for variant in &variants {
+        let progress = |done: usize, total: usize| {
+            if show_progress && (done % 64 == 0 || done == total) {
+                // stderr is gagged while exploring; the progress line goes to the terminal.
+                if let Ok(mut tty) = std::fs::OpenOptions::new().write(true).open("/dev/tty") {
+                    use std::io::Write;
+                    let _ = write!(tty, "\r  {:<20} {done}/{total} workloads", variant.id);
+                    let _ = tty.flush();
+                }
+            }
+        };
+        let options = ProveOptions {
+            jobs,
+            shard: args.shard,
+            schedule_cap: args.schedule_cap as usize,
+            progress: Some(&progress),
+        };
+        let proof = prove_variant(variant, &scope, &options).map_err(|error| error.to_string())?;
+        if show_progress
+            && let Ok(mut tty) = std::fs::OpenOptions::new().write(true).open("/dev/tty")
+        {
+            use std::io::Write;
+            let _ = write!(tty, "\r{:60}\r", "");
+        }
+        print_row(&proof);
+        proofs.push(proof);
+    }
+    drop(quiet);
+    let report = ProofReport {
+        kind: ProofReport::KIND.into(),
+        scope,
+        shard: args.shard.map(|shard| [shard.index + 1, shard.count]),
+        jobs,
+        schedule_cap: args.schedule_cap as usize,
+        wall_seconds: started.elapsed().as_secs_f64(),
+        variants: proofs,
+    };
+    finish(report, &replay_dir, args.json.as_deref(), false)
+}
+
+/// Minimises and saves every break, prints the report, writes the JSON, and decides the exit
+/// code; shared by `prove` and `merge`.
+pub fn finish(
+    mut report: ProofReport,
+    replay_dir: &Path,
+    json: Option<&Path>,
+    print_verdicts: bool,
+) -> Result<Outcome, String> {
+    let mut saved: Vec<(String, bank_stress::checker::Counterexample, PathBuf)> = Vec::new();
+    if report.shard.is_none() {
+        let quiet = gag::Gag::stderr().ok();
+        for proof in &mut report.variants {
+            let variant = bank_core::catalog::find(&proof.variant)
+                .ok_or_else(|| format!("unknown variant '{}' in the proof", proof.variant))?;
+            bank_stress::prove::minimise(variant, proof);
+            for found in proof.minimal.values() {
+                let path = persist::save(replay_dir, variant.id, found).map_err(|error| {
+                    format!(
+                        "cannot write a replay file in {}: {error}",
+                        replay_dir.display()
+                    )
+                })?;
+                saved.push((variant.id.to_string(), found.clone(), path));
+            }
+        }
+        drop(quiet);
+    }
+    if print_verdicts {
+        print_header();
+        for proof in &report.variants {
+            print_row(proof);
+        }
+    }
+    print_evidence(&report);
+    if !saved.is_empty() {
+        outln!(
+            "\nminimal counterexamples (the first workload in enumeration order that shows each, shrunk):"
+        );
+        for (variant, found, path) in &saved {
+            crate::explore::print_counterexample(variant, found, path);
+        }
+    }
+    let summary = summarise(&report);
+    outln!("\n{}", summary.line);
+    if let Some(path) = json {
+        crate::outputs::write_json(path, &report)?;
+        outln!("wrote {}", path.display());
+    }
+    Ok(if summary.agrees {
+        Outcome::Agrees
+    } else {
+        Outcome::Finding
+    })
+}
+
+/// The closing line and whether the proof agrees with the catalog.
+struct Summary {
+    line: String,
+    agrees: bool,
+}
+
+fn summarise(report: &ProofReport) -> Summary {
+    let (mut expected_breaks, mut shown, mut proven, mut holds, mut contradictions) =
+        (0, 0, 0, 0, 0);
+    let mut unproven = 0;
+    for proof in &report.variants {
+        let expected = expected_of(proof);
+        for invariant in Invariant::ALL {
+            let verdict = proof.verdict(invariant);
+            match expected.get(invariant) {
+                Verdict::Breaks => {
+                    expected_breaks += 1;
+                    if verdict == ProofVerdict::Breaks {
+                        shown += 1;
+                    }
+                }
+                Verdict::Holds => {
+                    holds += 1;
+                    match verdict {
+                        ProofVerdict::Proven => proven += 1,
+                        ProofVerdict::NotFound => unproven += 1,
+                        ProofVerdict::Breaks => {}
+                    }
+                }
+            }
+            if !verdict.agrees_with(expected.get(invariant)) {
+                contradictions += 1;
+            }
+        }
+        if proof.first.contains_key("livelock") || proof.first.contains_key("panic") {
+            contradictions += 1;
+        }
+    }
+    let whole = report.shard.is_none();
+    let agrees = contradictions == 0 && (!whole || unproven == 0);
+    let line = format!(
+        "{} variant(s): {shown} of {expected_breaks} expected breaks shown, {proven} of {holds} expected holds proven{}, {contradictions} contradiction(s){} — {:.0} s",
+        report.variants.len(),
+        if whole {
+            String::new()
+        } else {
+            " (a shard proves nothing alone: merge the shards)".to_string()
+        },
+        if agrees { "" } else { " — FAIL" },
+        report.wall_seconds
+    );
+    Summary { line, agrees }
+}
+
+/// The catalog's expectation for a proof's variant.
+fn expected_of(proof: &VariantProof) -> bank_core::Verdicts {
+    bank_core::catalog::find(&proof.variant).map_or(bank_core::Verdicts::ALL_HOLD, |v| v.expected)
+}
+
+/// The verdict table's header.
+fn print_header() {
+    outln!();
+    out!("{:<20}", "variant");
+    for invariant in Invariant::ALL {
+        out!(" {:<23}", invariant.key());
+    }
+    outln!(
+        " {:>12} {:>9} {:>12}",
+        "schedules",
+        "seconds",
+        "sched/s/core"
+    );
+}
+
+/// One variant's verdicts, printed as soon as its proof is done.
+fn print_row(proof: &VariantProof) {
+    let expected = expected_of(proof);
+    out!("{:<20}", proof.variant);
+    for invariant in Invariant::ALL {
+        let verdict = proof.verdict(invariant);
+        let mark = if verdict.agrees_with(expected.get(invariant)) {
+            if verdict == ProofVerdict::NotFound {
+                "unproven"
+            } else {
+                "ok"
+            }
+        } else {
+            "CONTRADICTS"
+        };
+        out!(" {:<23}", format!("{} {mark}", verdict.word()));
+    }
+    let seconds = proof.seconds();
+    let rate = if seconds > 0.0 {
+        proof.schedules() as f64 / seconds
+    } else {
+        0.0
+    };
+    outln!(" {:>12} {:>9.1} {:>12.0}", proof.schedules(), seconds, rate);
+    for (key, found) in [("livelock", "a livelock"), ("panic", "a panic")] {
+        if proof.first.contains_key(key) {
+            outln!(
+                "{:<20} also {found}: nothing is proven for the executions it cut off",
+                ""
+            );
+        }
+    }
+}
+
+/// Per variant and part: workloads before and after the reduction, explored, schedules, time.
+fn print_evidence(report: &ProofReport) {
+    outln!("\nevidence per part (workloads: before reduction → kept; explored here; schedules):");
+    for proof in &report.variants {
+        outln!(
+            "  {}{}",
+            proof.variant,
+            if proof.accounts_are_names {
+                " (threads and accounts renamed)"
+            } else {
+                " (threads permuted; accounts not renamed: the bank orders them)"
+            }
+        );
+        for (number, part) in proof.parts.iter().enumerate() {
+            let finished = if part.exhausted == part.run {
+                String::new()
+            } else {
+                format!(
+                    ", {} NOT enumerated to the end (schedule cap)",
+                    part.run - part.exhausted
+                )
+            };
+            outln!(
+                "    part {}: {}\n      {} → {} workloads ({} covered by an earlier part), {} explored{finished}, {} schedules, {:.1} s",
+                number + 1,
+                part.part,
+                part.raw_workloads,
+                part.workloads,
+                part.covered_by_earlier_part,
+                part.run,
+                part.schedules,
+                part.seconds
+            );
+        }
+    }
+}
