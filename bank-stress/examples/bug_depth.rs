@@ -20,7 +20,10 @@ use bank_stress::matrix::shuttle_opener;
 use bank_stress::persist;
 
 const SEEDS: u64 = 20;
+/// Schedules per bounded search (each enumerates its bound completely well within this).
 const BUDGET: usize = 200_000;
+/// Schedules per random or PCT run: each stops here whether or not it found the break.
+const SAMPLED: usize = 2_000;
 const DEEPEST: usize = 4;
 
 /// The iteration at which `strategy` first shows `finding`, if it does within the budget, and the
@@ -31,18 +34,23 @@ fn first_detection(
     finding: Finding,
     strategy: Strategy,
     seed: u64,
-) -> (Option<usize>, usize) {
+) -> (Option<usize>, usize, bool) {
+    let budget = if strategy.exhaustive_bound().is_some() {
+        BUDGET
+    } else {
+        SAMPLED
+    };
     let report = check(
         shuttle_opener(variant),
         workload,
-        &Budget::single(strategy, BUDGET, seed),
+        &Budget::single(strategy, budget, seed),
     )
     .expect("a committed counterexample's workload is valid");
     let found = report
         .findings()
         .find(|found| found.finding == finding)
         .map(|found| found.iteration);
-    (found, report.schedules())
+    (found, report.schedules(), report.exhaustive())
 }
 
 /// `median (min–max)` of the seeds that found it, and how many did.
@@ -89,7 +97,14 @@ fn main() {
             let strategy = Strategy::PreemptionBounded {
                 preemptions: Some(bound),
             };
-            let (first, all) = first_detection(variant, workload, found.finding, strategy, 0);
+            let (first, all, exhausted) =
+                first_detection(variant, workload, found.finding, strategy, 0);
+            // A bound is only "too small" if its every schedule was explored.
+            assert!(
+                first.is_some() || exhausted,
+                "{}: ≤ {bound} preemptions not exhausted within {BUDGET} schedules",
+                variant.id
+            );
             first.map(|first| (bound, first, all))
         });
         let sampled = |strategy| -> Vec<Option<usize>> {

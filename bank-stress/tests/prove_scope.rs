@@ -6,7 +6,9 @@
 use bank_core::{CATALOG, Invariant, Op, Workload};
 use bank_stress::checker::{Budget, Shown, Strategy, check};
 use bank_stress::matrix::{check_variant, shuttle_opener};
-use bank_stress::prove::symmetry::{is_representative, permutations, representative};
+use bank_stress::prove::symmetry::{
+    is_representative, permutations, rename_accounts, representative, sort_threads,
+};
 use bank_stress::prove::{Scope, ScopePart};
 use bank_stress::workloads::{dfs_proof_workloads, transfer};
 use std::collections::{HashMap, HashSet};
@@ -50,6 +52,18 @@ fn the_raw_count_is_the_number_of_ordered_workloads_and_each_class_is_kept_once(
         let mut classes: HashMap<Workload, usize> = HashMap::new();
         for workload in &every {
             let chosen = representative(workload, accounts_are_names);
+            // …a renaming of the workload itself, not some other workload…
+            let renamings: Vec<Vec<usize>> = if accounts_are_names {
+                permutations(workload.balances.len())
+            } else {
+                vec![(0..workload.balances.len()).collect()]
+            };
+            assert!(
+                renamings
+                    .iter()
+                    .any(|renaming| sort_threads(rename_accounts(workload, renaming)) == chosen),
+                "{chosen:?} is not {workload:?} with threads permuted and accounts renamed"
+            );
             assert!(
                 kept_set.contains(&chosen),
                 "{workload:?}'s representative {chosen:?} is not kept"
@@ -69,9 +83,9 @@ fn the_default_scope_has_the_parts_the_readme_states() {
     assert_eq!(
         described,
         [
-            "≤ 2 threads × ≤ 1 op, 2–3 accounts, balances 0..=2, amounts 1..=2, audits, every interleaving",
-            "≤ 2 threads × ≤ 2 ops, 2 accounts, balances 0..=2, amounts 1..=2, audits, every interleaving with ≤ 2 preemptions",
-            "≤ 3 threads × ≤ 1 op, 2–3 accounts, balances 0..=2, amounts 1..=2, audits, every interleaving with ≤ 2 preemptions",
+            "≤ 2 threads × ≤ 1 op, 2–3 accounts, balances 0..=2, amounts 1..=2, audits, every fair interleaving",
+            "≤ 2 threads × ≤ 2 ops, 2 accounts, balances 0..=2, amounts 1..=2, audits, every fair interleaving with ≤ 2 preemptions",
+            "≤ 3 threads × ≤ 1 op, 2–3 accounts, balances 0..=2, amounts 1..=2, audits, every fair interleaving with ≤ 2 preemptions",
         ]
     );
 }
@@ -152,6 +166,33 @@ fn every_workload_has_the_verdicts_of_the_workload_kept_for_its_class_on_every_v
             }
         }
     }
+}
+
+/// Renaming three accounts, on the one catalog variant with a break whose accounts are names.
+#[test]
+fn renamed_three_account_workloads_have_the_verdicts_of_their_class_on_global_lock_toctou() {
+    let variant = bank_core::catalog::find("global-lock-toctou").unwrap();
+    assert!(variant.accounts_are_names);
+    let part = ScopePart {
+        accounts: 3,
+        ..small_part(None)
+    };
+    let mut verdicts: HashMap<Workload, Vec<bool>> = HashMap::new();
+    let mut broken = 0;
+    for workload in part.workloads(true) {
+        let kept = representative(&workload, true);
+        let kept_verdicts = verdicts
+            .entry(kept.clone())
+            .or_insert_with(|| breaks_on(variant, &kept, Strategy::Dfs))
+            .clone();
+        let own = breaks_on(variant, &workload, Strategy::Dfs);
+        assert_eq!(own, kept_verdicts, "{workload:?} and {kept:?} disagree");
+        broken += usize::from(own.contains(&true));
+    }
+    assert!(
+        broken > 0,
+        "the scope shows the overdraft, so the comparison could fail"
+    );
 }
 
 #[test]

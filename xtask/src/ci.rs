@@ -55,6 +55,17 @@ const STAGES: &[Stage] = &[
         args: &["explore", "--json", "target/ci/explore.json"],
     },
     Stage {
+        name: "prove",
+        program: Program::Xtask,
+        args: &[
+            "prove",
+            "--scope",
+            "quick",
+            "--json",
+            "target/ci/prove.json",
+        ],
+    },
+    Stage {
         name: "stress",
         program: Program::Xtask,
         args: &[

@@ -178,7 +178,15 @@ fn print_table(explored: &[Explored]) {
             } else {
                 "EXPECTED HOLD"
             };
-            out!(" {:<26}", format!("{}{first} {mark}", shown.word()));
+            let cell = format!("{:<26}", format!("{}{first} {mark}", shown.word()));
+            out!(
+                " {}",
+                if mark == "ok" {
+                    crate::style::good(&cell)
+                } else {
+                    crate::style::bad(&cell)
+                }
+            );
         }
         let dfs_done = check.report.dfs_completed();
         outln!(

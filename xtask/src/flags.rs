@@ -9,7 +9,8 @@ use std::path::PathBuf;
 pub const GLOSSARY: &str = "\
 Words in the output:
   breaks        a counterexample was found; it has a replay file that reproduces it
-  proven        every fair schedule of every workload explored was checked: a proof for those workloads
+  proven        every fair schedule of every workload explored was checked (with `prove`: every workload
+                of the stated scope, and only the schedules with ≤ P preemptions where a bound is stated)
   not found     no break in the schedules sampled (or a DFS that ran out of budget): not a proof
   ok            the result agrees with the catalog's expected verdict
   not observed  real threads did not happen to show a break the catalog expects (not a failure)
@@ -30,6 +31,9 @@ Words in the output:
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Colour: auto (on a terminal, unless NO_COLOR is set), always, or never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = clap::ColorChoice::Auto)]
+    pub color: clap::ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]
@@ -51,7 +55,8 @@ pub enum Command {
     /// Measure detection: every expected break's rate and time to first observation on real
     /// threads, over one campaign per seed 1..=N at each noise level.
     Detection(DetectionArgs),
-    /// Run the pull-request tier of the pipeline locally: fmt, clippy, nextest, explore, stress.
+    /// Run the pull-request tier of the pipeline locally: fmt, clippy, nextest, explore,
+    /// prove (quick scope), stress.
     Ci(CiArgs),
     /// Mutation testing with cargo-mutants (installed if missing); prints caught / viable.
     Mutants(MutantsArgs),

@@ -19,6 +19,7 @@ mod outputs;
 mod prove;
 mod replay;
 mod stress;
+mod style;
 
 use clap::Parser;
 use flags::{Cli, Command};
@@ -76,6 +77,11 @@ fn main() -> ExitCode {
             };
         }
     };
+    match cli.color {
+        clap::ColorChoice::Always => anstream::ColorChoice::Always.write_global(),
+        clap::ColorChoice::Never => anstream::ColorChoice::Never.write_global(),
+        clap::ColorChoice::Auto => {}
+    }
     let result = match cli.command {
         Command::List(args) => list::run(&args),
         Command::Explore(args) => explore::run(&args),
@@ -93,7 +99,7 @@ fn main() -> ExitCode {
         Ok(Outcome::Diverged) => ExitCode::from(EXIT_DIVERGED),
         Ok(Outcome::FailedDifferently) => ExitCode::from(EXIT_FAILED_DIFFERENTLY),
         Err(message) => {
-            eprintln!("error: {message}");
+            anstream::eprintln!("{}: {message}", style::bad("error"));
             ExitCode::from(EXIT_USAGE)
         }
     }

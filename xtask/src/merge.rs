@@ -35,6 +35,11 @@ pub fn run(args: &MergeArgs) -> Result<Outcome, String> {
         if args.report.is_some() {
             return Err("--report is for stress campaigns; a proof has no HTML report".into());
         }
+        if args.allow_partial {
+            return Err(
+                "--allow-partial is for stress campaigns: a proof needs every shard".into(),
+            );
+        }
         let mut shards = Vec::new();
         for (path, text) in &texts {
             let shard: ProofReport = serde_json::from_str(text)

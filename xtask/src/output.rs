@@ -1,6 +1,10 @@
 //! Printing that survives a closed pipe. `cargo xtask stress | head -2` closes stdout after two
 //! lines; `println!` would then panic and the campaign's `--json` would never be written. These
 //! macros stop printing quietly once stdout is gone, and the command carries on to the end.
+//!
+//! They print through `anstream`, which keeps the colours of `style.rs` on a terminal and strips
+//! them when stdout is a pipe or a file, when `NO_COLOR` is set, or under `--color never`
+//! (`--color always` keeps them everywhere; `main.rs` sets the choice once).
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,7 +17,7 @@ pub fn write(text: std::fmt::Arguments<'_>, newline: bool) {
     if CLOSED.load(Ordering::Relaxed) {
         return;
     }
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = anstream::stdout().lock();
     let written = stdout
         .write_fmt(text)
         .and_then(|()| {

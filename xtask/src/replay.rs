@@ -64,6 +64,9 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
                 bank_stress::checker::Finding::Broke(bank_core::Invariant::DeadlockFree)
             )
         {
+            for wait in bank_stress::checker::waits_for(&events) {
+                outln!("       {wait}");
+            }
             outln!(
                 "       every unfinished thread now waits for something another one holds: DEADLOCK"
             );
@@ -86,29 +89,40 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
                 "the finding did NOT reproduce (see the command's output)"
             }
         );
+        let waits = bank_stress::checker::waits_for(&events);
+        let intro = if waits.is_empty() {
+            intro
+        } else {
+            format!("{intro} At the end: {}.", waits.join("; "))
+        };
         crate::outputs::write_report(dir, &timeline_html(&title, &intro, &events))?;
     }
     match outcome {
         ReplayOutcome::Reproduced { seen, .. } => {
             outln!(
-                "REPRODUCED: {} shows {} again ({seen})",
+                "{}: {} shows {} again ({seen})",
+                crate::style::bad("REPRODUCED"),
                 variant.id,
                 counterexample.finding
             );
             Ok(Outcome::Finding)
         }
         ReplayOutcome::NotReproduced(why) => {
-            outln!("not reproduced: the whole schedule ran and {why}");
+            outln!(
+                "{}: the whole schedule ran and {why}",
+                crate::style::good("not reproduced")
+            );
             Ok(Outcome::Agrees)
         }
         ReplayOutcome::Diverged { step, detail } => {
             outln!(
-                "DIVERGED at step {step}: {detail}; the bank takes another path now, so this schedule says nothing about it (explore it again)"
+                "{} at step {step}: {detail}; the bank takes another path now, so this schedule says nothing about it (explore it again)",
+                crate::style::unsure("DIVERGED")
             );
             Ok(Outcome::Diverged)
         }
         ReplayOutcome::FailedDifferently(message) => {
-            outln!("FAILED DIFFERENTLY: {message}");
+            outln!("{}: {message}", crate::style::bad("FAILED DIFFERENTLY"));
             Ok(Outcome::FailedDifferently)
         }
     }

@@ -45,11 +45,13 @@ pub fn run(args: &StressArgs) -> Result<Outcome, String> {
     );
     let terminal = std::io::stderr().is_terminal();
     let mut bar: Option<ProgressBar> = None;
+    let mut eta = CampaignEta::new(campaign.my_runs().len());
     let report = campaign
         .run(|spec, record, progress| match record {
-            None if terminal => bar = Some(start_bar(spec, progress)),
+            None if terminal => bar = Some(start_bar(spec, progress, &eta.progress())),
             None => outln!(
-                "stress: {} run {} (seed {}) started",
+                "stress: {} {} run {} (seed {}) started",
+                eta.progress(),
                 spec.variant.id,
                 spec.run,
                 spec.seed
@@ -58,6 +60,7 @@ pub fn run(args: &StressArgs) -> Result<Outcome, String> {
                 if let Some(bar) = bar.take() {
                     bar.finish_and_clear();
                 }
+                eta.finished_one();
                 outln!("stress: {}", describe_run(record));
             }
         })
@@ -128,7 +131,41 @@ pub fn campaign_from(args: &StressArgs) -> Result<Campaign, String> {
     })
 }
 
-fn start_bar(spec: &RunSpec, progress: &Arc<AtomicU64>) -> ProgressBar {
+/// The campaign-level progress: which run of how many, and when the campaign should end, from
+/// the mean time of the runs so far.
+struct CampaignEta {
+    total: usize,
+    done: usize,
+    started: std::time::Instant,
+}
+
+impl CampaignEta {
+    fn new(total: usize) -> Self {
+        Self {
+            total,
+            done: 0,
+            started: std::time::Instant::now(),
+        }
+    }
+
+    fn finished_one(&mut self) {
+        self.done += 1;
+    }
+
+    /// `[run 4 of 40, about 1m 12s left]` (no estimate before the first run ends).
+    fn progress(&self) -> String {
+        let run = format!("run {} of {}", self.done + 1, self.total);
+        if self.done == 0 {
+            return format!("[{run}]");
+        }
+        let mean = self.started.elapsed() / self.done as u32;
+        let left = mean * (self.total - self.done) as u32;
+        let left = Duration::from_secs(left.as_secs());
+        format!("[{run}, about {} left]", humantime::format_duration(left))
+    }
+}
+
+fn start_bar(spec: &RunSpec, progress: &Arc<AtomicU64>, campaign: &str) -> ProgressBar {
     let planned =
         (spec.shape.threads as u64).saturating_mul(spec.shape.transfers_per_thread as u64);
     let bar = if spec.duration.is_some() {
@@ -138,11 +175,12 @@ fn start_bar(spec: &RunSpec, progress: &Arc<AtomicU64>) -> ProgressBar {
     };
     bar.set_style(
         ProgressStyle::with_template(
-            "{prefix:>20} [{elapsed_precise}] {wide_bar} {pos}/{len} transfers",
+            "{msg} {prefix:>20} [{elapsed_precise}] {wide_bar} {pos}/{len} transfers",
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.set_prefix(format!("{} #{}", spec.variant.id, spec.run));
+    bar.set_message(campaign.to_string());
     let (ticker, progress) = (bar.clone(), Arc::clone(progress));
     std::thread::spawn(move || {
         while !ticker.is_finished() {
@@ -207,11 +245,17 @@ pub fn print_summary(report: &CampaignReport) {
         out!("{:<20}", variant.id);
         for invariant in Invariant::ALL {
             let cell = match variant.comparison(invariant) {
-                Observed::AsExpected => format!("{} ok", variant.observed.get(invariant)),
-                Observed::NotObserved => "not observed".to_string(),
-                Observed::Contradicts => format!("{} FAIL", variant.observed.get(invariant)),
+                Observed::AsExpected => crate::style::good(&format!(
+                    "{:<21}",
+                    format!("{} ok", variant.observed.get(invariant))
+                )),
+                Observed::NotObserved => crate::style::unsure(&format!("{:<21}", "not observed")),
+                Observed::Contradicts => crate::style::bad(&format!(
+                    "{:<21}",
+                    format!("{} FAIL", variant.observed.get(invariant))
+                )),
             };
-            out!(" {cell:<21}");
+            out!(" {cell}");
         }
         let range = match (variant.lowest_total, variant.highest_total) {
             (Some(low), Some(high)) => format!("{low}..{high}"),
@@ -272,7 +316,11 @@ pub fn print_summary(report: &CampaignReport) {
             );
         }
         if let Some((thread, message)) = &variant.panic {
-            outln!("FAIL: {}: {thread} panicked: {message}", variant.id);
+            outln!(
+                "{}: {}: {thread} panicked: {message}",
+                crate::style::bad("FAIL"),
+                variant.id
+            );
         }
     }
     let contradictions = report.contradictions();
@@ -293,7 +341,10 @@ pub fn print_summary(report: &CampaignReport) {
         }
     } else {
         for (variant, invariant) in contradictions {
-            outln!("FAIL: {variant} broke {invariant}, which the catalog says holds");
+            outln!(
+                "{}: {variant} broke {invariant}, which the catalog says holds",
+                crate::style::bad("FAIL")
+            );
         }
     }
 }

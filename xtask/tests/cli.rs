@@ -292,3 +292,48 @@ fn replay_trace_shows_the_unsafe_banks_lost_update_step_by_step() {
     assert_eq!(page.matches("<tr class=\"broken\">").count(), 1, "{page}");
     assert!(page.contains("<th>worker-0</th><th>worker-1</th><th>main-thread</th>"));
 }
+
+#[test]
+fn a_deadlock_trace_says_who_waits_for_which_lock_held_by_whom() {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../bank-stress/tests/regressions/nested-locks-deadlock_free-f41ae447.json");
+    let output = xtask(&["replay", file.to_str().unwrap(), "--trace"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("worker-0 waits for mutex 2, held by worker-1")
+            && stdout.contains("worker-1 waits for mutex 1, held by worker-0"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal_and_never_under_no_color() {
+    let ansi = |output: &Output| String::from_utf8_lossy(&output.stdout).contains("\u{1b}[");
+    let piped = xtask(&["prove", "--scope", "quick", "--variant", "global-lock"]);
+    assert!(
+        piped.status.success() && !ansi(&piped),
+        "a pipe gets no colour"
+    );
+    let always = xtask(&[
+        "--color",
+        "always",
+        "prove",
+        "--scope",
+        "quick",
+        "--variant",
+        "global-lock",
+    ]);
+    assert!(
+        always.status.success() && ansi(&always),
+        "--color always colours a pipe"
+    );
+    let never = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["replay", "--color", "never", "no-such-file.json"])
+        .env("CLICOLOR_FORCE", "1")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&never.stderr).contains("\u{1b}["));
+    let bad = xtask(&["--color", "sometimes", "list"]);
+    assert_eq!(bad.status.code(), Some(2));
+}

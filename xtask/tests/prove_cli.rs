@@ -46,7 +46,7 @@ fn a_proof_that_agrees_exits_0_and_states_its_scope_and_evidence() {
     ]);
     let all = text(&output);
     assert_eq!(output.status.code(), Some(0), "{all}");
-    assert!(all.contains("≤ 2 threads × ≤ 1 op, 2 accounts, balances 0..=2, amounts 1..=2, audits, every interleaving"), "{all}");
+    assert!(all.contains("≤ 2 threads × ≤ 1 op, 2 accounts, balances 0..=2, amounts 1..=2, audits, every fair interleaving"), "{all}");
     assert!(all.contains("2 variant(s): 3 of 3 expected breaks shown, 5 of 5 expected holds proven, 0 contradiction(s)"), "{all}");
     assert!(
         all.contains("270 → 96 workloads"),
@@ -101,7 +101,7 @@ fn a_search_cut_off_by_the_schedule_cap_is_not_found_never_proven_and_fails() {
     ]);
     let all = text(&output);
     assert_eq!(output.status.code(), Some(1), "{all}");
-    assert!(all.contains("not found unproven"), "{all}");
+    assert!(all.contains("not found (no proof)"), "{all}");
     assert!(!all.contains("proven ok"), "{all}");
     assert!(all.contains("NOT enumerated to the end"), "{all}");
 }

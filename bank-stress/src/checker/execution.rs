@@ -8,14 +8,25 @@
 use bank_core::bank::total;
 use bank_core::runtime::{Runtime, trace};
 use bank_core::{Bank, Invariant, Money, Op, ShuttleThreads, Workload};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+/// Where an execution leaves what it observes, as it observes it. A deadlock or a panic ends a
+/// shuttle execution without returning, and what the audits saw before that must still be
+/// checked. (A std mutex is safe here: shuttle switches tasks only at its own scheduling points,
+/// and there are none while it is held.)
+pub type ObservationSink = Arc<Mutex<Observations>>;
+
+/// The sink's observations.
+pub fn observed(sink: &ObservationSink) -> MutexGuard<'_, Observations> {
+    sink.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// What one execution observed about the bank's totals and balances.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Observations {
     /// The total every audit should see.
     pub expected_total: i128,
-    /// Every audit's total, in the order threads finished (per thread, in order).
+    /// Every audit's total, in the order the audits returned.
     pub audit_totals: Vec<i128>,
     /// The total after every thread finished, if they all did.
     pub final_total: Option<i128>,
@@ -70,44 +81,38 @@ pub fn thread_name(index: usize) -> String {
     format!("worker-{index}")
 }
 
-/// Runs `workload` on a bank opened by `open`; must be called inside a shuttle execution.
+/// Runs `workload` on a bank opened by `open`, leaving what it observes in `sink` as it goes;
+/// must be called inside a shuttle execution.
 pub fn run_workload<B: Bank + 'static>(
     open: &(impl Fn(&[Money]) -> B + ?Sized),
     workload: &Workload,
-) -> Observations {
+    sink: &ObservationSink,
+) {
+    let expected = total(&workload.balances);
+    *observed(sink) = Observations {
+        expected_total: expected,
+        ..Observations::default()
+    };
     let bank = Arc::new(open(&workload.balances));
     let handles: Vec<_> = workload
         .threads
         .iter()
         .enumerate()
         .map(|(index, ops)| {
-            let bank = Arc::clone(&bank);
+            let (bank, sink) = (Arc::clone(&bank), Arc::clone(sink));
             let ops = ops.clone();
-            let expected = total(&workload.balances);
             ShuttleThreads::spawn(thread_name(index), move || {
-                perform(bank.as_ref(), &ops, expected)
+                perform(bank.as_ref(), &ops, expected, &sink);
             })
         })
         .collect();
-    let mut observations = Observations {
-        expected_total: total(&workload.balances),
-        ..Observations::default()
-    };
     for handle in handles {
-        // A worker that panicked has already failed the shuttle execution; its audits are lost.
-        if let Ok(audits) = handle.join() {
-            for audit in audits {
-                observations.audit_totals.push(total(&audit));
-                observations.min_balance = observations
-                    .min_balance
-                    .min(audit.iter().copied().min().unwrap_or(0));
-            }
-        }
+        // A worker that panicked has already failed the shuttle execution.
+        let _ = handle.join();
     }
     let balances = bank.balances();
-    observations.final_total = Some(total(&balances));
     let final_alone = Observations {
-        expected_total: observations.expected_total,
+        expected_total: expected,
         final_total: Some(total(&balances)),
         min_balance: balances.iter().copied().min().unwrap_or(0).min(0),
         ..Observations::default()
@@ -115,19 +120,17 @@ pub fn run_workload<B: Bank + 'static>(
     trace::note(
         "reads the final balances",
         None,
-        || describe_balances(&balances, observations.expected_total),
+        || describe_balances(&balances, expected),
         !final_alone.violations().is_empty(),
     );
-    observations.min_balance = observations
-        .min_balance
-        .min(balances.iter().copied().min().unwrap_or(0));
-    observations
+    let mut observations = observed(sink);
+    observations.final_total = final_alone.final_total;
+    observations.min_balance = observations.min_balance.min(final_alone.min_balance);
 }
 
-/// One thread's operations; returns what its audits saw. Refused transfers are part of the
-/// workload (the invariants hold or break regardless of them).
-fn perform<B: Bank + ?Sized>(bank: &B, ops: &[Op], expected: i128) -> Vec<Vec<Money>> {
-    let mut audits = Vec::new();
+/// One thread's operations; each audit's result goes to `sink` as soon as it returns. Refused
+/// transfers are part of the workload (the invariants hold or break regardless of them).
+fn perform<B: Bank + ?Sized>(bank: &B, ops: &[Op], expected: i128, sink: &ObservationSink) {
     for op in ops {
         match *op {
             Op::Transfer { from, to, amount } => {
@@ -164,11 +167,12 @@ fn perform<B: Bank + ?Sized>(bank: &B, ops: &[Op], expected: i128) -> Vec<Vec<Mo
                     || format!(": {}", describe_balances(&seen, expected)),
                     !audit_alone.violations().is_empty(),
                 );
-                audits.push(seen);
+                let mut observations = observed(sink);
+                observations.audit_totals.push(total(&seen));
+                observations.min_balance = observations.min_balance.min(audit_alone.min_balance);
             }
         }
     }
-    audits
 }
 
 /// `[1, 0], total 1` or, when wrong, `[0, 0], total 0 ≠ 1` / `[-1, 2], a negative balance`.

@@ -25,14 +25,14 @@ mod schedule;
 mod strategy;
 mod timeline;
 
-pub use execution::{Observations, thread_name};
+pub use execution::{ObservationSink, Observations, thread_name};
 pub use fair::Fair;
 pub use preemption_bounded::PreemptionBounded;
 pub use replay::{ReplayOutcome, replay, replay_with_trace};
 pub use report::{Anomaly, CheckReport, Counterexample, Finding, Shown, StrategyRun};
 pub use schedule::RecordedSchedule;
 pub use strategy::{Budget, Strategy};
-pub use timeline::{timeline, timeline_html};
+pub use timeline::{timeline, timeline_html, waits_for};
 
 use bank_core::bank::validate_initial;
 use bank_core::{Bank, Invariant, Money, Verdict, Verdicts, Workload};
@@ -44,7 +44,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Why a check could not run at all.
@@ -211,9 +211,6 @@ impl Findings {
     }
 }
 
-/// Where the body leaves one execution's observations for the recorder's callback.
-type ObservationSlot = Arc<Mutex<Option<Observations>>>;
-
 /// Runs one strategy until its budget is spent, it runs out of schedules, or nothing is left to
 /// find; records counterexamples into `findings`.
 fn explore<B, F>(
@@ -234,7 +231,7 @@ where
         limit: budget.iterations,
         ..RecorderState::default()
     }));
-    let slot: ObservationSlot = Arc::default();
+    let slot: ObservationSink = Arc::default();
     let new_counterexample = {
         let (workload, seed) = (Arc::clone(workload), budget.seed);
         move |finding, iteration, schedule: &RecordedSchedule, anomaly| Counterexample {
@@ -255,30 +252,23 @@ where
             new_counterexample.clone(),
         );
         Box::new(move |iteration, schedule| {
-            let observed = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+            let observed = std::mem::take(&mut *execution::observed(&slot));
             let mut findings = findings.borrow_mut();
-            if let Some(observed) = observed {
-                for invariant in observed.violations() {
-                    findings.first.entry(invariant).or_insert_with(|| {
-                        new_counterexample(
-                            Finding::Broke(invariant),
-                            iteration,
-                            schedule,
-                            anomaly_of(&observed, invariant),
-                        )
-                    });
-                }
-            }
+            record_violations(&mut findings, &observed, |invariant| {
+                new_counterexample(
+                    Finding::Broke(invariant),
+                    iteration,
+                    schedule,
+                    anomaly_of(&observed, invariant),
+                )
+            });
             findings.complete(stop_at_first_break)
         })
     };
     let on_finished = Rc::new(RefCell::new(on_finished));
     let body = {
         let (open, workload, slot) = (Arc::clone(open), Arc::clone(workload), Arc::clone(&slot));
-        move || {
-            let observed = execution::run_workload(open.as_ref(), &workload);
-            *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(observed);
-        }
+        move || execution::run_workload(open.as_ref(), &workload, &slot)
     };
     let mut unfinished = 0;
     loop {
@@ -302,9 +292,18 @@ where
             break;
         }
         state.pending = false;
-        slot.lock().unwrap_or_else(PoisonError::into_inner).take();
         let (iteration, schedule) = (state.executions, state.current.clone());
         let mut found = findings.borrow_mut();
+        // What the audits saw before the execution was cut off still counts.
+        let partial = std::mem::take(&mut *execution::observed(&slot));
+        record_violations(&mut found, &partial, |invariant| {
+            new_counterexample(
+                Finding::Broke(invariant),
+                iteration,
+                &schedule,
+                anomaly_of(&partial, invariant),
+            )
+        });
         let anomaly = |blocked_threads| Anomaly {
             expected_total: bank_core::bank::total(&workload.balances),
             blocked_threads,
@@ -349,6 +348,20 @@ where
         completed: state.exhausted,
         unfinished,
         elapsed: started.elapsed(),
+    }
+}
+
+/// Records the first counterexample of each invariant `observed` violates.
+fn record_violations(
+    findings: &mut Findings,
+    observed: &Observations,
+    counterexample: impl Fn(Invariant) -> Counterexample,
+) {
+    for invariant in observed.violations() {
+        findings
+            .first
+            .entry(invariant)
+            .or_insert_with(|| counterexample(invariant));
     }
 }
 

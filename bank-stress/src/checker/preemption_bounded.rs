@@ -187,7 +187,8 @@ impl Scheduler for PreemptionBounded {
     }
 
     fn next_u64(&mut self) -> u64 {
-        // splitmix64: the same sequence in every execution, as shuttle's DFS does.
+        // splitmix64, the same sequence in every execution. No bank draws random data; one that
+        // did would not replay, since replay feeds it another sequence.
         self.data = self.data.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.data;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

@@ -11,12 +11,12 @@
 //!   schedule says nothing about this bank any more;
 //! - **failed differently**: it stopped with another failure than the recorded one (a new bug).
 
-use super::execution::run_workload;
+use super::execution::{ObservationSink, observed, run_workload};
 use super::quiet_panics::quietly;
 use super::recorder::{OnFinished, Recorder, RecorderState};
 use super::{
-    Abort, CheckError, Counterexample, Finding, Observations, RecordedSchedule, abort_kind,
-    panic_message, shuttle_config, validate_workload,
+    Abort, CheckError, Counterexample, Finding, RecordedSchedule, abort_kind, panic_message,
+    shuttle_config, validate_workload,
 };
 use bank_core::runtime::trace::{self, TraceEvent};
 use bank_core::{Bank, Invariant, Money};
@@ -25,7 +25,7 @@ use shuttle::scheduler::{ReplayScheduler, Schedule, Scheduler, Task, TaskId};
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 /// What a replay showed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,13 +199,10 @@ where
         state: Rc::clone(&state),
         on_finished: Rc::new(RefCell::new(on_finished)),
     };
-    let slot: Arc<Mutex<Option<Observations>>> = Arc::default();
+    let slot: ObservationSink = Arc::default();
     let body = {
         let (workload, slot) = (counterexample.workload.clone(), Arc::clone(&slot));
-        move || {
-            *slot.lock().unwrap_or_else(PoisonError::into_inner) =
-                Some(run_workload(&open, &workload))
-        }
+        move || run_workload(&open, &workload, &slot)
     };
     let runner = Runner::new(recorder, shuttle_config());
     let aborted = quietly(|| catch_unwind(AssertUnwindSafe(move || runner.run(body)))).err();
@@ -226,6 +223,18 @@ where
                     progress.position,
                     schedule.steps.len()
                 ),
+            });
+        }
+        let partial = std::mem::take(&mut *observed(&slot));
+        if let Finding::Broke(invariant) = finding
+            && partial.violations().contains(&invariant)
+        {
+            // An audit showed it before the execution was cut off, as when it was found.
+            return Ok(ReplayOutcome::Reproduced {
+                seen: format!(
+                    "{invariant} broke again, before the execution ended ({message}): {partial}"
+                ),
+                schedule: rerecorded.to_string(),
             });
         }
         let same = match (abort_kind(&message), finding) {
@@ -255,17 +264,15 @@ where
             ),
         });
     }
-    let observed = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+    let observed = std::mem::take(&mut *observed(&slot));
     Ok(match (observed, finding) {
-        (Some(observed), Finding::Broke(invariant))
-            if observed.violations().contains(&invariant) =>
-        {
+        (observed, Finding::Broke(invariant)) if observed.violations().contains(&invariant) => {
             ReplayOutcome::Reproduced {
                 seen: format!("{invariant} broke again: {observed}"),
                 schedule: rerecorded.to_string(),
             }
         }
-        (Some(observed), _) if !observed.violations().is_empty() => {
+        (observed, _) if !observed.violations().is_empty() => {
             ReplayOutcome::FailedDifferently(format!(
                 "{finding} did not show, but {} did: {observed}",
                 observed
@@ -276,9 +283,8 @@ where
                     .join(", ")
             ))
         }
-        (Some(observed), _) => {
+        (observed, _) => {
             ReplayOutcome::NotReproduced(format!("{finding} did not show: {observed}"))
         }
-        (None, _) => ReplayOutcome::NotReproduced("the workload did not finish".into()),
     })
 }

@@ -51,6 +51,43 @@ pub fn timeline(events: &[TraceEvent]) -> String {
     table
 }
 
+/// Who waits for whom at the end of the trace: for each thread still waiting for a mutex it
+/// asked for, the mutex and the thread holding it (`worker-0 waits for mutex 2, held by
+/// worker-1`). For a deadlock, this is the cycle.
+pub fn waits_for(events: &[TraceEvent]) -> Vec<String> {
+    let mut wants: Vec<(String, String)> = Vec::new();
+    let mut holder: Vec<(String, String)> = Vec::new();
+    for event in events {
+        let (verb, object) = match event.text.split_once(" mutex ") {
+            Some((verb, number)) => (verb, format!("mutex {number}")),
+            None => continue,
+        };
+        match verb {
+            "wants" => {
+                wants.retain(|(thread, _)| *thread != event.thread);
+                wants.push((event.thread.clone(), object));
+            }
+            "got" | "woke, holding" => {
+                wants.retain(|(thread, _)| *thread != event.thread);
+                holder.retain(|(_, held)| *held != object);
+                holder.push((event.thread.clone(), object));
+            }
+            "released" => holder.retain(|(_, held)| *held != object),
+            _ => {}
+        }
+    }
+    wants
+        .into_iter()
+        .map(|(thread, object)| {
+            let by = holder
+                .iter()
+                .find(|(_, held)| *held == object)
+                .map_or("no thread of the trace".to_string(), |(t, _)| t.clone());
+            format!("{thread} waits for {object}, held by {by}")
+        })
+        .collect()
+}
+
 /// The same timeline as a self-contained HTML page (no script, no external file), titled
 /// `title`, the breaking step's row highlighted. Carries the stress report's generator mark, so
 /// `--html` may replace an earlier page of ours and nothing else.

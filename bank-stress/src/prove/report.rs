@@ -52,13 +52,13 @@ impl PartEvidence {
 }
 
 /// What a proof shows about one invariant of one variant.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "verdict")]
 pub enum ProofVerdict {
     /// A counterexample that replays.
     Breaks,
-    /// Every schedule (within each part's bound) of every workload of the scope explored, and
-    /// none broke it.
+    /// Every fair interleaving (within each part's bound) of every workload of the variant's
+    /// parts explored, and none broke it.
     Proven,
     /// Not every schedule was explored (a shard, a schedule cap, a livelock or a panic), and none
     /// of those explored broke it.
@@ -184,11 +184,12 @@ impl ProofReport {
             if shard.schedule_cap != first.schedule_cap {
                 return Err(format!("shard {index}/{of} has another schedule cap"));
             }
-            let ids = |report: &ProofReport| -> Vec<String> {
-                report.variants.iter().map(|v| v.variant.clone()).collect()
-            };
-            if ids(shard) != ids(first) {
-                return Err(format!("shard {index}/{of} proves other variants"));
+            // The same variants, each over the same parts with the same task list.
+            if plan(shard) != plan(first) {
+                return Err(format!(
+                    "shard {index}/{of} proves other variants, parts or workloads than shard {}/{count} (another scope, catalog or build?)",
+                    first.shard.map_or(1, |[i, _]| i)
+                ));
             }
             if index == 0 || index > count || std::mem::replace(&mut seen[index - 1], true) {
                 return Err(format!(
@@ -229,6 +230,32 @@ impl ProofReport {
         }
         Ok(whole)
     }
+}
+
+/// What must be equal between the shards of one proof: per variant, its id, whether accounts
+/// were renamed, and each part with its workload counts (the task list they share).
+type Plan = Vec<(String, bool, Vec<(ScopePart, u128, usize, usize)>)>;
+
+fn plan(report: &ProofReport) -> Plan {
+    report
+        .variants
+        .iter()
+        .map(|variant| {
+            let parts = variant
+                .parts
+                .iter()
+                .map(|p| {
+                    (
+                        p.part.clone(),
+                        p.raw_workloads,
+                        p.workloads,
+                        p.covered_by_earlier_part,
+                    )
+                })
+                .collect();
+            (variant.variant.clone(), variant.accounts_are_names, parts)
+        })
+        .collect()
 }
 
 /// Adds a counterexample to a variant's proof (lowest index wins).

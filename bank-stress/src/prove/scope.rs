@@ -324,9 +324,12 @@ impl ScopePart {
     /// count, (opening balance vectors) × (thread programs)^(threads), with the threads ordered.
     pub fn raw_count(&self) -> u128 {
         let mut total: u128 = 0;
+        let width = |range: &RangeInclusive<Money>| {
+            (i128::from(*range.end()) - i128::from(*range.start()) + 1).max(0) as u128
+        };
         for accounts in 2..=self.accounts {
-            let balance_values = (self.balances.end() - self.balances.start() + 1) as u128;
-            let amounts = (self.amounts.end() - self.amounts.start() + 1) as u128;
+            let balance_values = width(&self.balances);
+            let amounts = width(&self.amounts);
             let letters = (accounts * (accounts - 1)) as u128 * amounts + u128::from(self.audits);
             let programs: u128 = (1..=self.ops_per_thread as u32)
                 .map(|length| letters.saturating_pow(length))
@@ -401,9 +404,9 @@ impl fmt::Display for ScopePart {
             self.amounts.end(),
             if self.audits { "audits" } else { "no audits" },
             match self.preemptions {
-                None => "every interleaving".to_string(),
-                Some(1) => "every interleaving with ≤ 1 preemption".to_string(),
-                Some(bound) => format!("every interleaving with ≤ {bound} preemptions"),
+                None => "every fair interleaving".to_string(),
+                Some(1) => "every fair interleaving with ≤ 1 preemption".to_string(),
+                Some(bound) => format!("every fair interleaving with ≤ {bound} preemptions"),
             }
         )
     }

@@ -32,8 +32,13 @@
 
 use bank_core::{Money, Op, Workload};
 
+/// An operation's sort key.
+type OpKey = (u8, usize, usize, Money);
+/// A thread program's sort key.
+type ProgramKey = (usize, Vec<OpKey>);
+
 /// A sort key for one operation, in the order the scope's alphabet lists operations.
-fn op_key(op: &Op) -> (u8, usize, usize, Money) {
+fn op_key(op: &Op) -> OpKey {
     match *op {
         Op::Transfer { from, to, amount } => (0, from, to, amount),
         Op::Audit => (1, 0, 0, 0),
@@ -41,7 +46,7 @@ fn op_key(op: &Op) -> (u8, usize, usize, Money) {
 }
 
 /// A sort key for one thread's program: shorter first, then operation by operation.
-fn program_key(program: &[Op]) -> (usize, Vec<(u8, usize, usize, Money)>) {
+fn program_key(program: &[Op]) -> ProgramKey {
     (program.len(), program.iter().map(op_key).collect())
 }
 
@@ -102,7 +107,7 @@ pub fn permutations(n: usize) -> Vec<Vec<usize>> {
 }
 
 /// A total order on workloads of the same shape, for choosing one per class.
-fn workload_key(workload: &Workload) -> (Vec<Money>, Vec<(usize, Vec<(u8, usize, usize, Money)>)>) {
+fn workload_key(workload: &Workload) -> (Vec<Money>, Vec<ProgramKey>) {
     (
         workload.balances.clone(),
         workload.threads.iter().map(|p| program_key(p)).collect(),
