@@ -217,6 +217,11 @@ pub struct StressArgs {
     /// Also write a self-contained HTML report (index.html, SVG charts) into this directory.
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
+    /// With --report: add a section with every counterexample in this folder of replay files
+    /// (as `explore` and `prove` write them, e.g. target/bank-stress/replays), each replayed step
+    /// by step.
+    #[arg(long, value_name = "DIR", requires = "report")]
+    pub counterexamples: Option<PathBuf>,
     /// Run only shard I of N of the campaign's runs (1-based, as cargo-nextest's --partition:
     /// 1/N … N/N); run k of the campaign belongs to shard k mod N + 1.
     #[arg(long, value_name = "I/N", value_parser = clap::value_parser!(bank_stress::stress::Shard))]
@@ -269,6 +274,10 @@ pub struct MergeArgs {
     /// Also write the merged HTML report into this directory.
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
+    /// With --report: add a section with every counterexample in this folder of replay files,
+    /// each replayed step by step.
+    #[arg(long, value_name = "DIR", requires = "report")]
+    pub counterexamples: Option<PathBuf>,
     /// Merge even if some shards are missing; the result then names the shards it has (stress
     /// campaigns only: a proof needs every shard).
     #[arg(long)]

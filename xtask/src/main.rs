@@ -23,7 +23,6 @@ mod style;
 
 use clap::Parser;
 use flags::{Cli, Command};
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
 /// Everything agrees with the catalog.
@@ -49,7 +48,28 @@ pub enum Outcome {
     FailedDifferently,
 }
 
+/// The `--color` choice, read before clap parses anything, so that help and usage errors follow
+/// it too (anstream strips or keeps the styles of everything printed after this).
+fn apply_color_choice() {
+    let args: Vec<String> = std::env::args().collect();
+    let value = args.iter().enumerate().find_map(|(index, arg)| {
+        arg.strip_prefix("--color=")
+            .map(str::to_string)
+            .or_else(|| {
+                (arg == "--color")
+                    .then(|| args.get(index + 1).cloned())
+                    .flatten()
+            })
+    });
+    match value.as_deref() {
+        Some("always") => anstream::ColorChoice::Always.write_global(),
+        Some("never") => anstream::ColorChoice::Never.write_global(),
+        _ => {}
+    }
+}
+
 fn main() -> ExitCode {
+    apply_color_choice();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
@@ -59,29 +79,18 @@ fn main() -> ExitCode {
                 ErrorKind::DisplayHelp
                 | ErrorKind::DisplayVersion
                 | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-                    let styled = std::io::stdout().is_terminal()
-                        && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
-                    if styled {
-                        outln!("{}", error.render().ansi());
-                    } else {
-                        outln!("{}", error.render());
-                    }
+                    outln!("{}", error.render().ansi());
                     ExitCode::from(EXIT_OK)
                 }
                 // Bad usage: clap's whole message (the flag, the valid values, a "did you mean",
-                // the usage line).
+                // the usage line), styled as the colour choice allows.
                 _ => {
-                    let _ = error.print();
+                    anstream::eprint!("{}", error.render().ansi());
                     ExitCode::from(EXIT_USAGE)
                 }
             };
         }
     };
-    match cli.color {
-        clap::ColorChoice::Always => anstream::ColorChoice::Always.write_global(),
-        clap::ColorChoice::Never => anstream::ColorChoice::Never.write_global(),
-        clap::ColorChoice::Auto => {}
-    }
     let result = match cli.command {
         Command::List(args) => list::run(&args),
         Command::Explore(args) => explore::run(&args),

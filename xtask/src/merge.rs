@@ -76,7 +76,7 @@ pub fn run(args: &MergeArgs) -> Result<Outcome, String> {
     );
     crate::stress::print_summary(&merged);
     if let Some(dir) = &args.report {
-        crate::stress::write_html(&merged, dir)?;
+        crate::stress::write_html(&merged, dir, args.counterexamples.as_deref())?;
     }
     Ok(if merged.agrees() {
         Outcome::Agrees

@@ -137,9 +137,11 @@ pub fn finish(
             print_row(proof, whole);
         }
     }
-    outln!(
-        "\n(proven: no fair interleaving of any workload of the variant's parts breaks it, within each part's preemption bound; the parts are listed below)"
-    );
+    if whole {
+        outln!(
+            "\n(proven: no fair interleaving of any workload of the variant's parts breaks it, within each part's preemption bound; the parts are listed below)"
+        );
+    }
     print_evidence(&report);
     if !saved.is_empty() {
         outln!(
@@ -212,12 +214,17 @@ fn summarise(report: &ProofReport) -> Summary {
     }
     let agrees = contradictions == 0 && (!whole || unproven == 0);
     let line = format!(
-        "{} variant(s): {shown} of {expected_breaks} expected breaks shown, {proven} of {holds} expected holds proven{}, {contradictions} contradiction(s){} — {:.0} s",
+        "{} variant(s): {shown} of {expected_breaks} expected breaks shown, {proven} of {holds} expected holds proven{}, {contradictions} contradiction(s){}{} — {:.0} s",
         report.variants.len(),
         if whole {
             String::new()
         } else {
             " (a shard proves nothing alone: merge the shards)".to_string()
+        },
+        if whole && unproven > 0 {
+            format!(", {unproven} hold(s) unproven")
+        } else {
+            String::new()
         },
         if agrees {
             String::new()

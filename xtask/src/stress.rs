@@ -73,7 +73,7 @@ pub fn run(args: &StressArgs) -> Result<Outcome, String> {
         crate::outputs::write_json(path, &report)?;
     }
     if let Some(dir) = &args.report {
-        write_html(&report, dir)?;
+        write_html(&report, dir, args.counterexamples.as_deref())?;
     }
     Ok(if report.agrees() {
         Outcome::Agrees
@@ -350,8 +350,64 @@ pub fn print_summary(report: &CampaignReport) {
 }
 
 /// Writes `DIR/index.html`.
-pub fn write_html(report: &CampaignReport, dir: &std::path::Path) -> Result<(), String> {
-    crate::outputs::write_report(dir, &bank_stress::stress::render_html(report))
+pub fn write_html(
+    report: &CampaignReport,
+    dir: &std::path::Path,
+    counterexamples: Option<&std::path::Path>,
+) -> Result<(), String> {
+    let sections = match counterexamples {
+        Some(replays) => counterexample_sections(replays)?,
+        None => Vec::new(),
+    };
+    crate::outputs::write_report(
+        dir,
+        &bank_stress::stress::render_html_with(report, &sections),
+    )
+}
+
+/// Every replay file in `dir` (as `explore` and `prove` write them), replayed with its trace, as
+/// a section of the HTML report.
+pub fn counterexample_sections(
+    dir: &std::path::Path,
+) -> Result<Vec<bank_stress::stress::CounterexampleSection>, String> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|error| format!("--counterexamples: cannot read {}: {error}", dir.display()))?;
+    let mut files: Vec<std::path::PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.sort();
+    let _quiet = gag::Gag::stderr().ok();
+    let mut sections = Vec::new();
+    for path in files {
+        let file = bank_stress::persist::load(&path)?;
+        let variant = bank_core::catalog::find(&file.variant)
+            .ok_or_else(|| format!("{}: unknown variant '{}'", path.display(), file.variant))?;
+        let found = &file.counterexample;
+        let (outcome, events) = bank_stress::checker::replay_with_trace(
+            bank_stress::matrix::shuttle_opener(variant),
+            found,
+        )
+        .map_err(|error| format!("{}: {error}", path.display()))?;
+        sections.push(bank_stress::stress::CounterexampleSection {
+            heading: format!("{} / {}", variant.id, found.finding),
+            summary: format!(
+                "balances {:?}; threads {}; found by {}; replayed now: {}. Replay: cargo xtask replay {} --trace",
+                found.workload.balances,
+                bank_stress::own_bank::describe_threads(&found.workload.threads),
+                found.strategy.name(),
+                if outcome.reproduced() {
+                    "it reproduces"
+                } else {
+                    "it does NOT reproduce (the bank changed?)"
+                },
+                path.display()
+            ),
+            table_html: bank_stress::checker::timeline_table_html(&events),
+        });
+    }
+    Ok(sections)
 }
 
 /// The lecture's workload, timed: each variant's median wall time against the course's CPython.

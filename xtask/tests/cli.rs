@@ -310,7 +310,12 @@ fn a_deadlock_trace_says_who_waits_for_which_lock_held_by_whom() {
 #[test]
 fn colour_only_when_asked_or_on_a_terminal_and_never_under_no_color() {
     let ansi = |output: &Output| String::from_utf8_lossy(&output.stdout).contains("\u{1b}[");
-    let piped = xtask(&["prove", "--scope", "quick", "--variant", "global-lock"]);
+    let piped = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["prove", "--scope", "quick", "--variant", "global-lock"])
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CLICOLOR")
+        .output()
+        .unwrap();
     assert!(
         piped.status.success() && !ansi(&piped),
         "a pipe gets no colour"
@@ -336,4 +341,9 @@ fn colour_only_when_asked_or_on_a_terminal_and_never_under_no_color() {
     assert!(!String::from_utf8_lossy(&never.stderr).contains("\u{1b}["));
     let bad = xtask(&["--color", "sometimes", "list"]);
     assert_eq!(bad.status.code(), Some(2));
+    let styled_error = xtask(&["--color", "always", "prove", "--scope", "huge"]);
+    assert!(
+        String::from_utf8_lossy(&styled_error.stderr).contains("\u{1b}["),
+        "--color always styles clap's usage errors too"
+    );
 }

@@ -156,3 +156,50 @@ fn the_seed_preset_times_each_variant_against_cpython_and_other_shapes_do_not() 
     assert_eq!(smaller.status.code(), Some(0));
     assert!(!String::from_utf8_lossy(&smaller.stdout).contains("CPython"));
 }
+
+#[test]
+fn the_report_adds_the_shuttle_counterexamples_step_by_step_when_given_their_replay_files() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-counterexamples");
+    let _ = std::fs::remove_dir_all(&dir);
+    let replays =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../bank-stress/tests/regressions");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args([
+            "stress",
+            "--preset",
+            "quick",
+            "--variant",
+            "global-lock",
+            "--report",
+        ])
+        .arg(&dir)
+        .arg("--counterexamples")
+        .arg(&replays)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let page = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(page.contains("<h2 id=\"counterexamples\">Shuttle counterexamples</h2>"));
+    assert!(page.contains("<h3>unsafe / final_conservation</h3>"));
+    assert!(page.contains("it reproduces"));
+    assert_eq!(
+        page.matches("<table class=\"timeline\">").count(),
+        8,
+        "one trace per committed counterexample"
+    );
+    assert!(
+        page.contains("class=\"broken\""),
+        "the breaking step is marked"
+    );
+    // Without --report, --counterexamples is a usage error.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["stress", "--preset", "quick", "--counterexamples"])
+        .arg(&replays)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}

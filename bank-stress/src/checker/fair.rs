@@ -66,6 +66,11 @@ impl<S: Scheduler> Scheduler for Fair<S> {
                 .filter(|&id| id != yielder)
                 .collect();
         }
+        if self.gives_way_to.iter().all(Vec::is_empty) {
+            // Nobody is giving way (the common case): no list to build.
+            let choice = self.inner.next_task(runnable, current, is_yielding)?;
+            return Some(choice);
+        }
         let must_wait = |task: &&&Task| {
             self.gives_way_to
                 .get(usize::from(task.id()))

@@ -32,7 +32,7 @@ pub use replay::{ReplayOutcome, replay, replay_with_trace};
 pub use report::{Anomaly, CheckReport, Counterexample, Finding, Shown, StrategyRun};
 pub use schedule::RecordedSchedule;
 pub use strategy::{Budget, Strategy};
-pub use timeline::{timeline, timeline_html, waits_for};
+pub use timeline::{TIMELINE_CSS, timeline, timeline_html, timeline_table_html, waits_for};
 
 use bank_core::bank::validate_initial;
 use bank_core::{Bank, Invariant, Money, Verdict, Verdicts, Workload};
@@ -301,7 +301,12 @@ where
                 Finding::Broke(invariant),
                 iteration,
                 &schedule,
-                anomaly_of(&partial, invariant),
+                // The abort message says the execution was cut off after the break (replay
+                // accepts such a break only if its execution is cut off the same way).
+                Anomaly {
+                    message: Some(message.clone()),
+                    ..anomaly_of(&partial, invariant)
+                },
             )
         });
         let anomaly = |blocked_threads| Anomaly {

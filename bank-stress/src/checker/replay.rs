@@ -226,10 +226,16 @@ where
             });
         }
         let partial = std::mem::take(&mut *observed(&slot));
+        let cut_off_alike = counterexample
+            .anomaly
+            .message
+            .as_deref()
+            .is_some_and(|recorded| abort_kind(recorded) == abort_kind(&message));
         if let Finding::Broke(invariant) = finding
+            && cut_off_alike
             && partial.violations().contains(&invariant)
         {
-            // An audit showed it before the execution was cut off, as when it was found.
+            // An audit showed it before the execution was cut off, as it was when found.
             return Ok(ReplayOutcome::Reproduced {
                 seen: format!(
                     "{invariant} broke again, before the execution ended ({message}): {partial}"

@@ -58,9 +58,17 @@ pub fn waits_for(events: &[TraceEvent]) -> Vec<String> {
     let mut wants: Vec<(String, String)> = Vec::new();
     let mut holder: Vec<(String, String)> = Vec::new();
     for event in events {
-        let (verb, object) = match event.text.split_once(" mutex ") {
-            Some((verb, number)) => (verb, format!("mutex {number}")),
+        let (verb, rest) = match event.text.split_once(" mutex ") {
+            Some(split) => split,
             None => continue,
+        };
+        // `tries mutex 2: got it`, `waits on a condition, releasing mutex 1`.
+        let (number, result) = rest.split_once(':').unwrap_or((rest, ""));
+        let object = format!("mutex {}", number.trim());
+        let verb = match verb {
+            "tries" if result.contains("got it") => "got",
+            "waits on a condition, releasing" => "released",
+            other => other,
         };
         match verb {
             "wants" => {
@@ -72,13 +80,24 @@ pub fn waits_for(events: &[TraceEvent]) -> Vec<String> {
                 holder.retain(|(_, held)| *held != object);
                 holder.push((event.thread.clone(), object));
             }
-            "released" => holder.retain(|(_, held)| *held != object),
+            "released" => {
+                holder.retain(|(_, held)| *held != object);
+                if event.text.starts_with("waits on a condition") {
+                    wants.retain(|(thread, _)| *thread != event.thread);
+                    wants.push((event.thread.clone(), format!("notify:{object}")));
+                }
+            }
             _ => {}
         }
     }
     wants
         .into_iter()
         .map(|(thread, object)| {
+            if let Some(mutex) = object.strip_prefix("notify:") {
+                return format!(
+                    "{thread} waits to be notified (a condition on {mutex}); nobody notifies it"
+                );
+            }
             let by = holder
                 .iter()
                 .find(|(_, held)| *held == object)
@@ -92,39 +111,49 @@ pub fn waits_for(events: &[TraceEvent]) -> Vec<String> {
 /// `title`, the breaking step's row highlighted. Carries the stress report's generator mark, so
 /// `--html` may replace an earlier page of ours and nothing else.
 pub fn timeline_html(title: &str, intro: &str, events: &[TraceEvent]) -> String {
-    let threads = columns(events);
-    let mut page = format!(
+    format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">{mark}<title>{title}</title>\n<style>\
-body{{font-family:system-ui,sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse}}\
-td,th{{border:1px solid #ccc;padding:2px 8px;font-family:ui-monospace,monospace;font-size:90%;text-align:left;vertical-align:top}}\
-tr.broken td{{background:#fcc;font-weight:bold}}</style></head><body>\n<h1>{title}</h1>\n<p>{intro}</p>\n<table><tr><th>step</th>",
+body{{font-family:system-ui,sans-serif;margin:2em;color:#222}}{TIMELINE_CSS}</style></head><body>\n<h1>{title}</h1>\n<p>{intro}</p>\n{table}</body></html>\n",
         mark = crate::stress::GENERATOR_MARK,
         title = escape(title),
         intro = escape(intro),
-    );
+        table = timeline_table_html(events),
+    )
+}
+
+/// The CSS a [`timeline_table_html`] table needs.
+pub const TIMELINE_CSS: &str = "table.timeline{border-collapse:collapse}\
+table.timeline td,table.timeline th{border:1px solid #ccc;padding:2px 8px;font-family:ui-monospace,monospace;font-size:90%;text-align:left;vertical-align:top}\
+table.timeline tr.broken td{background:#fcc;font-weight:bold}";
+
+/// The timeline as an HTML table (one column per thread, the breaking row highlighted), for
+/// a page of its own or a section of the stress report.
+pub fn timeline_table_html(events: &[TraceEvent]) -> String {
+    let threads = columns(events);
+    let mut table = String::from("<table class=\"timeline\"><tr><th>step</th>");
     for thread in &threads {
-        let _ = write!(page, "<th>{}</th>", escape(thread));
+        let _ = write!(table, "<th>{}</th>", escape(thread));
     }
-    page.push_str("</tr>\n");
+    table.push_str("</tr>\n");
     for (step, event) in events.iter().enumerate() {
         let class = if event.breaks {
             " class=\"broken\""
         } else {
             ""
         };
-        let _ = write!(page, "<tr{class}><td>{}</td>", step + 1);
+        let _ = write!(table, "<tr{class}><td>{}</td>", step + 1);
         for thread in &threads {
             let cell = if event.thread == *thread {
                 escape(&event.text)
             } else {
                 String::new()
             };
-            let _ = write!(page, "<td>{cell}</td>");
+            let _ = write!(table, "<td>{cell}</td>");
         }
-        page.push_str("</tr>\n");
+        table.push_str("</tr>\n");
     }
-    page.push_str("</table>\n</body></html>\n");
-    page
+    table.push_str("</table>\n");
+    table
 }
 
 /// The threads, one column each: the workload's workers in order, then `main-thread`.

@@ -91,6 +91,10 @@ pub struct VariantProof {
     pub accounts_are_names: bool,
     /// The evidence, part by part.
     pub parts: Vec<PartEvidence>,
+    /// A hash of the whole task list (every workload and its bound, in order): shards of one
+    /// proof must share it, or their workload numbers mean different workloads.
+    #[serde(default)]
+    pub tasks_fingerprint: u64,
     /// The first counterexample of each finding, by finding key (`final_conservation`,
     /// `livelock`, `panic`, …), lowest workload index first.
     pub first: BTreeMap<String, Indexed>,
@@ -234,7 +238,7 @@ impl ProofReport {
 
 /// What must be equal between the shards of one proof: per variant, its id, whether accounts
 /// were renamed, and each part with its workload counts (the task list they share).
-type Plan = Vec<(String, bool, Vec<(ScopePart, u128, usize, usize)>)>;
+type Plan = Vec<(String, bool, u64, Vec<(ScopePart, u128, usize, usize)>)>;
 
 fn plan(report: &ProofReport) -> Plan {
     report
@@ -253,7 +257,12 @@ fn plan(report: &ProofReport) -> Plan {
                     )
                 })
                 .collect();
-            (variant.variant.clone(), variant.accounts_are_names, parts)
+            (
+                variant.variant.clone(),
+                variant.accounts_are_names,
+                variant.tasks_fingerprint,
+                parts,
+            )
         })
         .collect()
 }

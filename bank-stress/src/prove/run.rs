@@ -181,6 +181,7 @@ where
         variant: name.to_string(),
         accounts_are_names,
         parts: Vec::new(),
+        tasks_fingerprint: crate::workloads::fnv1a(format!("{tasks:?}").as_bytes()),
         first: Default::default(),
         minimal: Default::default(),
     };

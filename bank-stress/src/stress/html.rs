@@ -14,8 +14,27 @@ const CHART_WIDTH: f64 = 640.0;
 const CHART_HEIGHT: f64 = 180.0;
 const MARGIN: f64 = 48.0;
 
+/// One shuttle counterexample for the report's last section: a heading (variant / finding), a
+/// line on what it is and how to replay it, and its step-by-step table
+/// (`checker::timeline_table_html`).
+#[derive(Debug, Clone)]
+pub struct CounterexampleSection {
+    /// `unsafe / final_conservation`.
+    pub heading: String,
+    /// The workload, what the replay showed, and the replay command.
+    pub summary: String,
+    /// The timeline table, already HTML.
+    pub table_html: String,
+}
+
 /// Renders the report as one HTML page.
 pub fn render(report: &CampaignReport) -> String {
+    render_with(report, &[])
+}
+
+/// Renders the report as one HTML page, ending with a section of shuttle counterexamples and
+/// their traces (from `explore` or `prove` replay files) when any are given.
+pub fn render_with(report: &CampaignReport, counterexamples: &[CounterexampleSection]) -> String {
     let mut page = String::new();
     let _ = writeln!(
         page,
@@ -25,8 +44,9 @@ table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;paddi
 td:first-child,th:first-child{{text-align:left}}.fail{{background:#fcc}}.ok{{background:#dfd}}.unseen{{background:#eee}}\
 .verdict{{font-size:120%;padding:.4em .6em}}\
 section{{margin:2em 0}}h2{{margin-bottom:.2em}}.note{{color:#666;font-size:90%}}svg text{{font-size:11px}}\
-</style></head><body>\n<h1>Bank stress report</h1>\n<p>preset <b>{preset}</b>, seed {seed}{shard}, {runs} run(s).</p>",
+{timeline_css}</style></head><body>\n<h1>Bank stress report</h1>\n<p>preset <b>{preset}</b>, seed {seed}{shard}, {runs} run(s).</p>",
         preset = escape(&report.preset),
+        timeline_css = crate::checker::TIMELINE_CSS,
         seed = report.seed,
         shard = report
             .shard
@@ -46,9 +66,14 @@ section{{margin:2em 0}}h2{{margin-bottom:.2em}}.note{{color:#666;font-size:90%}}
             "<section><h2 id=\"{id}\">{id}</h2>",
             id = escape(&variant.id)
         );
-        if let Some(run) = report.runs.iter().find(|run| run.variant == variant.id) {
-            page.push_str(&totals_chart(run));
-            page.push_str(&lowest_balance_chart(run));
+        let runs: Vec<&RunRecord> = report
+            .runs
+            .iter()
+            .filter(|run| run.variant == variant.id)
+            .collect();
+        if !runs.is_empty() {
+            page.push_str(&totals_chart(&runs));
+            page.push_str(&lowest_balance_chart(&runs));
         }
         page.push_str(&runs_table(report, &variant.id));
         if let Some((thread, message)) = &variant.panic {
@@ -65,6 +90,21 @@ section{{margin:2em 0}}h2{{margin-bottom:.2em}}.note{{color:#666;font-size:90%}}
                 "<p><b>Deadlock</b> ({}):</p><pre>{}</pre>",
                 escape(&deadlock.threads.join(", ")),
                 escape(&deadlock.detail)
+            );
+        }
+        page.push_str("</section>\n");
+    }
+    if !counterexamples.is_empty() {
+        page.push_str(
+            "<section><h2 id=\"counterexamples\">Shuttle counterexamples</h2>\n<p class=\"note\">Each minimal counterexample the schedule explorer found, replayed step by step: one column per thread (main-thread opens the bank, starts the workers, joins them and reads the final balances); the highlighted row is where the invariant broke.</p>\n",
+        );
+        for found in counterexamples {
+            let _ = writeln!(
+                page,
+                "<h3>{}</h3>\n<p>{}</p>\n{}",
+                escape(&found.heading),
+                escape(&found.summary),
+                found.table_html
             );
         }
         page.push_str("</section>\n");
@@ -214,81 +254,104 @@ fn throughput_chart(variants: &[VariantSummary]) -> String {
 }
 
 /// The lowest balance in each sampled audit over time, against zero: an overdraft shows as dots
-/// below the line.
-fn lowest_balance_chart(run: &RunRecord) -> String {
-    if run.samples.is_empty() {
+/// Which runs a chart overlays: `run 0` or `runs 0–8 (9 runs overlaid)`.
+fn which_runs(runs: &[&RunRecord]) -> String {
+    match runs {
+        [one] => format!("run {}", one.run),
+        _ => format!(
+            "runs {}–{} ({} runs overlaid)",
+            runs.iter().map(|run| run.run).min().unwrap_or(0),
+            runs.iter().map(|run| run.run).max().unwrap_or(0),
+            runs.len()
+        ),
+    }
+}
+
+/// The lowest balance of each sampled audit over time, every run of the variant overlaid: red
+/// below zero (an overdraft), grey elsewhere, a dashed line at zero.
+fn lowest_balance_chart(runs: &[&RunRecord]) -> String {
+    if runs.iter().all(|run| run.samples.is_empty()) {
         return String::new();
     }
     let chart = scatter(
-        run,
+        runs,
         "lowest balance",
         0,
         |sample| i128::from(sample.min_balance),
         |balance| balance < 0,
     );
     format!(
-        "{chart}<p class=\"note\">run {}: the lowest balance in each sampled audit (y) over time in µs (x); red: below zero, an overdraft (lowest seen in the run: {}); dashed: zero.</p>\n",
-        run.run, run.min_balance
+        "{chart}<p class=\"note\">{}: the lowest balance in each sampled audit; red: below zero, an overdraft (lowest seen: {}); dashed: zero.</p>\n",
+        which_runs(runs),
+        runs.iter().map(|run| run.min_balance).min().unwrap_or(0)
     )
 }
 
-/// The audited total over time for one run: grey dots for consistent audits, red for
-/// inconsistent ones, a dashed line at the expected total.
-fn totals_chart(run: &RunRecord) -> String {
-    if run.samples.is_empty() {
-        return "<p class=\"note\">No audit finished in this run (see the deadlock below).</p>\n"
+/// The audited total over time, every run of the variant overlaid: grey dots for consistent
+/// audits, red for inconsistent ones, a dashed line at the expected total.
+fn totals_chart(runs: &[&RunRecord]) -> String {
+    if runs.iter().all(|run| run.samples.is_empty()) {
+        return "<p class=\"note\">No audit finished in any run (see the deadlock below).</p>\n"
             .into();
     }
+    let expected = runs[0].expected_total;
     let chart = scatter(
-        run,
+        runs,
         "audited total",
-        run.expected_total,
+        expected,
         |sample| sample.total,
-        |total| total != run.expected_total,
+        |total| total != expected,
     );
     format!(
-        "{chart}<p class=\"note\">run {}: the total of each sampled audit (y) over time in µs (x); {} audits, {} inconsistent (red), consistent ones grey; {} samples drawn; dashed: the expected total.</p>\n",
-        run.run,
-        run.audits,
-        run.inconsistent_audits,
-        run.samples.len()
+        "{chart}<p class=\"note\">{}: the total of each sampled audit; {} audits, {} inconsistent (red), consistent ones grey; {} samples drawn; dashed: the expected total.</p>\n",
+        which_runs(runs),
+        runs.iter().map(|run| run.audits).sum::<u64>(),
+        runs.iter().map(|run| run.inconsistent_audits).sum::<u64>(),
+        runs.iter().map(|run| run.samples.len()).sum::<usize>()
     )
 }
 
-/// One dot per sampled audit: `value` (y) over time (x), against the dashed `reference` line;
-/// red where `bad`, grey elsewhere.
+/// One dot per sampled audit of every run: `value` (y) over time since its run started (x),
+/// against the dashed `reference` line; red where `bad`, grey elsewhere. Both axes are titled.
 fn scatter(
-    run: &RunRecord,
+    runs: &[&RunRecord],
     what: &str,
     reference: i128,
     value: impl Fn(&super::report::AuditSample) -> i128,
     bad: impl Fn(i128) -> bool,
 ) -> String {
-    let lowest = run.samples.iter().map(&value).fold(reference, i128::min) as f64;
-    let highest = run.samples.iter().map(&value).fold(reference, i128::max) as f64;
+    let samples = || runs.iter().flat_map(|run| run.samples.iter());
+    let lowest = samples().map(&value).fold(reference, i128::min) as f64;
+    let highest = samples().map(&value).fold(reference, i128::max) as f64;
     let span = (highest - lowest).max(1.0);
-    let last = run
-        .samples
-        .iter()
-        .map(|s| s.micros)
-        .max()
-        .unwrap_or(1)
-        .max(1) as f64;
-    let x = |micros: u64| MARGIN + micros as f64 / last * (CHART_WIDTH - MARGIN);
-    let y = |v: f64| 10.0 + (highest - v) / span * (CHART_HEIGHT - 30.0);
+    let last = samples().map(|s| s.micros).max().unwrap_or(1).max(1) as f64;
+    let left = MARGIN + 16.0;
+    let x = |micros: u64| left + micros as f64 / last * (CHART_WIDTH - left);
+    let y = |v: f64| 10.0 + (highest - v) / span * (CHART_HEIGHT - 42.0);
     let reference_y = y(reference as f64);
     let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{CHART_WIDTH}\" height=\"{CHART_HEIGHT}\" role=\"img\" aria-label=\"{what} over time, run {run}\">\n\
-<line x1=\"{MARGIN}\" y1=\"{reference_y:.1}\" x2=\"{CHART_WIDTH}\" y2=\"{reference_y:.1}\" stroke=\"#2a2\" stroke-dasharray=\"4 3\"/>\n\
-<text x=\"0\" y=\"{label_y:.1}\">{reference}</text><text x=\"0\" y=\"14\">{highest}</text><text x=\"0\" y=\"{lowest_y:.1}\">{lowest}</text>\n\
-<text x=\"{MARGIN}\" y=\"{axis}\">0 µs</text><text x=\"{end:.1}\" y=\"{axis}\">{last} µs</text>\n",
-        run = run.run,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{CHART_WIDTH}\" height=\"{CHART_HEIGHT}\" role=\"img\" aria-label=\"{what} over time, {runs_label}\">\n\
+<line x1=\"{left}\" y1=\"{reference_y:.1}\" x2=\"{CHART_WIDTH}\" y2=\"{reference_y:.1}\" stroke=\"#2a2\" stroke-dasharray=\"4 3\"/>\n\
+<text x=\"16\" y=\"{label_y:.1}\">{reference}</text>{extremes}\n\
+<text x=\"11\" y=\"{middle:.1}\" transform=\"rotate(-90 11 {middle:.1})\" text-anchor=\"middle\">{what}</text>\n\
+<text x=\"{left}\" y=\"{ticks}\">0</text><text x=\"{end:.1}\" y=\"{ticks}\" text-anchor=\"end\">{last}</text>\n\
+<text x=\"{centre:.1}\" y=\"{axis}\" text-anchor=\"middle\">time since the run started (µs)</text>\n",
+        runs_label = which_runs(runs),
+        // The highest and lowest values, each labelled only where it is not the reference (a
+        // flat chart gets one label, not three copies of it).
+        extremes = [(highest, 14.0), (lowest, CHART_HEIGHT - 30.0)]
+            .iter()
+            .filter(|(value, _)| *value != reference as f64)
+            .map(|(value, y)| format!("<text x=\"16\" y=\"{y:.1}\">{value}</text>"))
+            .collect::<String>(),
         label_y = reference_y + 4.0,
-        lowest_y = CHART_HEIGHT - 18.0,
+        middle = (CHART_HEIGHT - 32.0) / 2.0,
+        ticks = CHART_HEIGHT - 16.0,
         axis = CHART_HEIGHT - 2.0,
-        end = CHART_WIDTH - 60.0,
+        end = CHART_WIDTH - 2.0,
+        centre = (left + CHART_WIDTH) / 2.0,
     );
-    for sample in &run.samples {
+    for sample in samples() {
         let v = value(sample);
         let colour = if bad(v) { "#d22" } else { "#999" };
         let _ = writeln!(
@@ -394,6 +457,31 @@ mod tests {
             "self-contained"
         );
         assert!(!page.contains("<&>"), "names are escaped");
+        assert!(
+            page.contains("time since the run started (µs)"),
+            "an x-axis title"
+        );
+    }
+
+    #[test]
+    fn every_run_of_a_variant_is_charted_not_only_the_first() {
+        let mut second = run("unsafe", &[100, 90], None);
+        second.run = 1;
+        let report = CampaignReport::from_runs(
+            vec![run("unsafe", &[100, 100, 100], None), second],
+            7,
+            "default",
+            None,
+            serde_json::json!({}),
+        );
+        let page = render(&report);
+        assert!(
+            page.contains("aria-label=\"audited total over time, runs 0–1 (2 runs overlaid)\""),
+            "{page}"
+        );
+        // Run 1's inconsistent audit (90) is drawn, in red, with run 0's five consistent dots.
+        assert_eq!(page.matches("fill=\"#d22\"").count(), 1);
+        assert!(page.contains("3 inconsistent") || page.contains("1 inconsistent"));
     }
 
     #[test]

@@ -27,7 +27,9 @@ pub use course_timing::{
     CPYTHON_UNSAFE_INCONSISTENT_PER_SECOND, SeedTiming, cpython_seconds, seed_timings,
 };
 pub use detection::{DetectionRow, detection_rows};
-pub use html::{GENERATOR_MARK, render as render_html};
+pub use html::{
+    CounterexampleSection, GENERATOR_MARK, render as render_html, render_with as render_html_with,
+};
 pub use preset::Preset;
 pub use report::{
     AuditSample, CampaignReport, DeadlockReport, Observed, RunOutcome, RunRecord, VariantSummary,
