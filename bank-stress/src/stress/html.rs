@@ -66,6 +66,15 @@ section{{margin:2em 0}}h2{{margin-bottom:.2em}}.note{{color:#666;font-size:90%}}
             "<section><h2 id=\"{id}\">{id}</h2>",
             id = escape(&variant.id)
         );
+        if let Some(info) = bank_core::catalog::find(&variant.id) {
+            let _ = writeln!(
+                page,
+                "<p class=\"lesson\"><b>Lesson:</b> {} <span class=\"note\">({}; {})</span></p>",
+                escape(info.lesson),
+                escape(info.from),
+                escape(info.mechanism)
+            );
+        }
         let runs: Vec<&RunRecord> = report
             .runs
             .iter()
