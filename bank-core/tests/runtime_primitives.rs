@@ -239,3 +239,42 @@ fn shuttle_gives_the_whole_runtime_under_every_schedule_of_a_dfs() {
         Some(20_000),
     );
 }
+
+/// The trace a replay prints shows read-write locks (wanted, got, released) and channels (sent,
+/// received), not only mutexes and cells.
+#[test]
+fn the_trace_shows_read_write_locks_and_channels() {
+    use bank_core::Bank;
+    use bank_core::runtime::trace;
+    let texts = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = std::sync::Arc::clone(&texts);
+    shuttle::check_random(
+        move || {
+            trace::start();
+            let gated = TwoLevelBank::<ShuttleThreads>::open(&[1, 1], BankOptions::default())
+                .expect("valid balances");
+            gated.transfer(0, 1, 1).expect("funds");
+            gated.audit();
+            let actor = ActorBank::<ShuttleThreads>::open(&[1, 1], BankOptions::default())
+                .expect("valid balances");
+            actor.transfer(0, 1, 1).expect("funds");
+            drop(actor);
+            *sink.lock().unwrap() = trace::finish().into_iter().map(|e| e.text).collect();
+        },
+        1,
+    );
+    let texts = texts.lock().unwrap();
+    for expected in [
+        "wants to read rwlock",
+        "got to read rwlock",
+        "got to write rwlock",
+        "released rwlock",
+        "sends on a channel",
+        "received",
+    ] {
+        assert!(
+            texts.iter().any(|text| text.starts_with(expected)),
+            "no '{expected}' in {texts:#?}"
+        );
+    }
+}

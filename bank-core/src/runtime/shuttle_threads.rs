@@ -158,13 +158,58 @@ impl<T: Send> Lock<T> for ShuttleMutex<T> {
     }
 }
 
+/// The shared or exclusive guard of a shuttle read-write lock; notes the release when dropped
+/// (before it, as [`ShuttleMutexGuard`] does).
+#[derive(Debug)]
+pub struct ShuttleRwLockGuard<G> {
+    inner: Option<G>,
+    lock: Object,
+}
+
+impl<G: Deref> Deref for ShuttleRwLockGuard<G> {
+    type Target = G::Target;
+    fn deref(&self) -> &G::Target {
+        self.inner
+            .as_ref()
+            .expect("a guard holds its lock until dropped")
+    }
+}
+
+impl<G: DerefMut> DerefMut for ShuttleRwLockGuard<G> {
+    fn deref_mut(&mut self) -> &mut G::Target {
+        self.inner
+            .as_mut()
+            .expect("a guard holds its lock until dropped")
+    }
+}
+
+impl<G> Drop for ShuttleRwLockGuard<G> {
+    fn drop(&mut self) {
+        if let Some(inner) = self.inner.take() {
+            note("released", Some(self.lock), String::new, false);
+            drop(inner);
+        }
+    }
+}
+
+impl<G> ShuttleRwLockGuard<G> {
+    /// Notes `verb` (`got to read`, `got to write`) and wraps the guard.
+    fn got(verb: &str, lock: Object, inner: G) -> Self {
+        note(verb, Some(lock), String::new, false);
+        Self {
+            inner: Some(inner),
+            lock,
+        }
+    }
+}
+
 impl<T: Send + Sync> ReadWriteLock<T> for shuttle::sync::RwLock<T> {
     type ReadGuard<'a>
-        = shuttle::sync::RwLockReadGuard<'a, T>
+        = ShuttleRwLockGuard<shuttle::sync::RwLockReadGuard<'a, T>>
     where
         T: 'a;
     type WriteGuard<'a>
-        = shuttle::sync::RwLockWriteGuard<'a, T>
+        = ShuttleRwLockGuard<shuttle::sync::RwLockWriteGuard<'a, T>>
     where
         T: 'a;
 
@@ -172,28 +217,48 @@ impl<T: Send + Sync> ReadWriteLock<T> for shuttle::sync::RwLock<T> {
         shuttle::sync::RwLock::new(value)
     }
     fn read(&self) -> Self::ReadGuard<'_> {
-        note(
-            "wants to read",
-            Some(Object::at("rwlock", self)),
-            String::new,
-            false,
-        );
-        shuttle::sync::RwLock::read(self).unwrap_or_else(PoisonError::into_inner)
+        let lock = Object::at("rwlock", self);
+        note("wants to read", Some(lock), String::new, false);
+        let inner = shuttle::sync::RwLock::read(self).unwrap_or_else(PoisonError::into_inner);
+        ShuttleRwLockGuard::got("got to read", lock, inner)
     }
     fn write(&self) -> Self::WriteGuard<'_> {
-        note(
-            "wants to write",
-            Some(Object::at("rwlock", self)),
-            String::new,
-            false,
-        );
-        shuttle::sync::RwLock::write(self).unwrap_or_else(PoisonError::into_inner)
+        let lock = Object::at("rwlock", self);
+        note("wants to write", Some(lock), String::new, false);
+        let inner = shuttle::sync::RwLock::write(self).unwrap_or_else(PoisonError::into_inner);
+        ShuttleRwLockGuard::got("got to write", lock, inner)
     }
     fn try_read(&self) -> Option<Self::ReadGuard<'_>> {
-        shuttle::sync::RwLock::try_read(self).ok()
+        let lock = Object::at("rwlock", self);
+        let inner = shuttle::sync::RwLock::try_read(self).ok();
+        let verb = if inner.is_some() {
+            "tried and got to read"
+        } else {
+            "tried to read: busy"
+        };
+        match inner {
+            Some(inner) => Some(ShuttleRwLockGuard::got(verb, lock, inner)),
+            None => {
+                note(verb, Some(lock), String::new, false);
+                None
+            }
+        }
     }
     fn try_write(&self) -> Option<Self::WriteGuard<'_>> {
-        shuttle::sync::RwLock::try_write(self).ok()
+        let lock = Object::at("rwlock", self);
+        let inner = shuttle::sync::RwLock::try_write(self).ok();
+        let verb = if inner.is_some() {
+            "tried and got to write"
+        } else {
+            "tried to write: busy"
+        };
+        match inner {
+            Some(inner) => Some(ShuttleRwLockGuard::got(verb, lock, inner)),
+            None => {
+                note(verb, Some(lock), String::new, false);
+                None
+            }
+        }
     }
 }
 
@@ -202,9 +267,11 @@ impl ConditionVariable for shuttle::sync::Condvar {
         shuttle::sync::Condvar::new()
     }
     fn notify_one(&self) {
+        note("notifies one waiter", None, String::new, false);
         shuttle::sync::Condvar::notify_one(self);
     }
     fn notify_all(&self) {
+        note("notifies every waiter", None, String::new, false);
         shuttle::sync::Condvar::notify_all(self);
     }
 }
@@ -280,19 +347,33 @@ impl AtomicMoney for AtomicI64 {
 
 impl<T: Send> ChannelSender<T> for shuttle::sync::mpsc::Sender<T> {
     fn send(&self, value: T) -> Result<(), T> {
+        note("sends on a channel", None, String::new, false);
         shuttle::sync::mpsc::Sender::send(self, value).map_err(|error| error.0)
     }
 }
 
 impl<T: Send> ChannelSender<T> for shuttle::sync::mpsc::SyncSender<T> {
     fn send(&self, value: T) -> Result<(), T> {
+        note("sends on a bounded channel", None, String::new, false);
         shuttle::sync::mpsc::SyncSender::send(self, value).map_err(|error| error.0)
     }
 }
 
 impl<T: Send> ChannelReceiver<T> for shuttle::sync::mpsc::Receiver<T> {
     fn recv(&self) -> Option<T> {
-        shuttle::sync::mpsc::Receiver::recv(self).ok()
+        note("waits to receive", None, String::new, false);
+        let received = shuttle::sync::mpsc::Receiver::recv(self).ok();
+        note(
+            if received.is_some() {
+                "received"
+            } else {
+                "found the channel closed"
+            },
+            None,
+            String::new,
+            false,
+        );
+        received
     }
 }
 
