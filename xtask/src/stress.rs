@@ -181,10 +181,23 @@ fn start_bar(spec: &RunSpec, progress: &Arc<AtomicU64>, campaign: &str) -> Progr
     );
     bar.set_prefix(format!("{} #{}", spec.variant.id, spec.run));
     bar.set_message(campaign.to_string());
-    let (ticker, progress) = (bar.clone(), Arc::clone(progress));
+    let (ticker, progress, campaign) = (bar.clone(), Arc::clone(progress), campaign.to_string());
     std::thread::spawn(move || {
+        // A run whose transfers stop moving is either blocked (the watchdog will tell within
+        // its grace period) or slow; say so instead of showing a frozen bar.
+        let (mut last, mut since) = (u64::MAX, std::time::Instant::now());
         while !ticker.is_finished() {
-            ticker.set_position(progress.load(Ordering::Relaxed));
+            let position = progress.load(Ordering::Relaxed);
+            if position != last {
+                (last, since) = (position, std::time::Instant::now());
+                ticker.set_message(campaign.clone());
+            } else if since.elapsed() >= Duration::from_secs(1) {
+                ticker.set_message(format!(
+                    "{campaign} no transfer for {}s: waiting for the deadlock watchdog or the time bound",
+                    since.elapsed().as_secs()
+                ));
+            }
+            ticker.set_position(position);
             std::thread::sleep(Duration::from_millis(100));
         }
     });
