@@ -43,10 +43,9 @@ const DATA_SEED: u64 = 0x1234_5678;
 /// One scheduling decision of the last execution.
 #[derive(Debug, Clone)]
 struct Level {
-    /// The threads that may be chosen here, in exploration order.
-    options: Vec<TaskId>,
-    /// Whether choosing `options[i]` is a preemption.
-    preempts: Vec<bool>,
+    /// The threads that may be chosen here, in exploration order, each with whether choosing it
+    /// is a preemption.
+    options: Vec<(TaskId, bool)>,
     /// Which option the last execution took.
     chosen: usize,
 }
@@ -141,7 +140,6 @@ impl Scheduler for PreemptionBounded {
                 .find(|&id| usize::from(id) == HARNESS);
             let first = harness.or(current.filter(|&id| !is_yielding && is_runnable(id)));
             let mut options = Vec::with_capacity(runnable.len());
-            let mut preempts = Vec::with_capacity(runnable.len());
             let candidates = first.into_iter().chain(
                 runnable
                     .iter()
@@ -158,25 +156,20 @@ impl Scheduler for PreemptionBounded {
                 if preemption && !self.may_preempt() {
                     continue;
                 }
-                options.push(id);
-                preempts.push(preemption);
+                options.push((id, preemption));
             }
             if options.is_empty() {
                 return None;
             }
-            self.levels.push(Level {
-                options,
-                preempts,
-                chosen: 0,
-            });
+            self.levels.push(Level { options, chosen: 0 });
         }
         let level = &self.levels[self.step];
-        let choice = level.options[level.chosen];
+        let (choice, preempts) = level.options[level.chosen];
         debug_assert!(
             runnable.iter().any(|task| task.id() == choice),
             "the program under test is not deterministic: a replayed choice is not runnable"
         );
-        if level.preempts[level.chosen] {
+        if preempts {
             self.preemptions += 1;
         }
         if usize::from(choice) != HARNESS {

@@ -61,9 +61,11 @@ impl Scheduler for Recorder {
         };
         state.executions += 1;
         state.pending = true;
+        // The last execution's length is a good guess for this one's: no regrowing on the way.
+        let capacity = state.current.steps.len();
         state.current = RecordedSchedule {
             seed: schedule.seed,
-            steps: Vec::new(),
+            steps: Vec::with_capacity(capacity),
         };
         Some(schedule)
     }
