@@ -278,6 +278,16 @@ fn replay_trace_shows_the_unsafe_banks_lost_update_step_by_step() {
         "{stdout}"
     );
     assert!(stdout.contains("writes cell 1: -1"), "{stdout}");
+    // The balances after each step: the lost credit writes 1 over 1.
+    assert!(stdout.contains("values after the step"), "{stdout}");
+    let lost = stdout
+        .lines()
+        .find(|line| line.trim_start().starts_with("17 "))
+        .expect("step 17");
+    assert!(
+        lost.contains("writes cell 2: 1") && lost.trim_end().ends_with("cell 1 = -1 · cell 2 = 1"),
+        "{lost}"
+    );
     assert!(
         stdout.contains(
             "reads the final balances [-1, 1], total 0 ≠ 1, a negative balance   ← BROKEN HERE"
@@ -290,7 +300,9 @@ fn replay_trace_shows_the_unsafe_banks_lost_update_step_by_step() {
     assert_eq!(html.status.code(), Some(1));
     let page = std::fs::read_to_string(page_dir.join("index.html")).unwrap();
     assert_eq!(page.matches("<tr class=\"broken\">").count(), 1, "{page}");
-    assert!(page.contains("<th>worker-0</th><th>worker-1</th><th>main-thread</th>"));
+    assert!(page.contains(
+        "<th>worker-0</th><th>worker-1</th><th>main-thread</th><th>values after the step</th>"
+    ));
 }
 
 #[test]

@@ -5,7 +5,7 @@
 //! Each primitive also notes what it does in the [`trace`](super::trace) when one is kept (for
 //! `cargo xtask replay --trace`); otherwise that is one thread-local read.
 
-use super::trace::{Object, note};
+use super::trace::{Object, describe_value, note, note_value};
 use super::{
     AtomicMoney, ChannelReceiver, ChannelSender, ConditionVariable, Joinable, Lock, MutexGuard,
     ReadWriteLock, Runtime,
@@ -81,12 +81,12 @@ pub struct ShuttleMutex<T>(shuttle::sync::Mutex<T>);
 
 /// The guard of a [`ShuttleMutex`]; notes the unlock when dropped.
 #[derive(Debug)]
-pub struct ShuttleMutexGuard<'a, T> {
+pub struct ShuttleMutexGuard<'a, T: 'static> {
     inner: Option<shuttle::sync::MutexGuard<'a, T>>,
     mutex: Object,
 }
 
-impl<T> Deref for ShuttleMutexGuard<'_, T> {
+impl<T: 'static> Deref for ShuttleMutexGuard<'_, T> {
     type Target = T;
     fn deref(&self) -> &T {
         self.inner
@@ -95,7 +95,7 @@ impl<T> Deref for ShuttleMutexGuard<'_, T> {
     }
 }
 
-impl<T> DerefMut for ShuttleMutexGuard<'_, T> {
+impl<T: 'static> DerefMut for ShuttleMutexGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
         self.inner
             .as_mut()
@@ -103,12 +103,14 @@ impl<T> DerefMut for ShuttleMutexGuard<'_, T> {
     }
 }
 
-impl<T> Drop for ShuttleMutexGuard<'_, T> {
+impl<T: 'static> Drop for ShuttleMutexGuard<'_, T> {
     fn drop(&mut self) {
         // Noted before the release: releasing is a scheduling point, and another thread's "got"
         // must not appear in the trace before this one's "released".
         if let Some(inner) = self.inner.take() {
-            note("released", Some(self.mutex), String::new, false);
+            note_value("released", self.mutex, String::new, || {
+                describe_value(&*inner)
+            });
             drop(inner);
         }
     }
@@ -116,7 +118,7 @@ impl<T> Drop for ShuttleMutexGuard<'_, T> {
 
 // A poisoned lock means another shuttle task panicked, which already fails the execution; the
 // value is still readable, so poisoning is ignored rather than turned into a second panic.
-impl<T: Send> Lock<T> for ShuttleMutex<T> {
+impl<T: Send + 'static> Lock<T> for ShuttleMutex<T> {
     type Guard<'a>
         = ShuttleMutexGuard<'a, T>
     where
@@ -282,64 +284,64 @@ impl AtomicMoney for AtomicI64 {
     }
     fn load(&self) -> Money {
         let value = AtomicI64::load(self, Ordering::SeqCst);
-        note(
+        note_value(
             "reads",
-            Some(Object::at("cell", self)),
+            Object::at("cell", self),
             || format!(": {value}"),
-            false,
+            || Some(value.to_string()),
         );
         value
     }
     fn store(&self, value: Money) {
         AtomicI64::store(self, value, Ordering::SeqCst);
-        note(
+        note_value(
             "writes",
-            Some(Object::at("cell", self)),
+            Object::at("cell", self),
             || format!(": {value}"),
-            false,
+            || Some(value.to_string()),
         );
     }
     fn compare_exchange(&self, current: Money, new: Money) -> Result<Money, Money> {
         let result =
             AtomicI64::compare_exchange(self, current, new, Ordering::SeqCst, Ordering::SeqCst);
-        note(
+        note_value(
             "compare-and-swaps",
-            Some(Object::at("cell", self)),
+            Object::at("cell", self),
             || match result {
                 Ok(_) => format!(": {current} → {new}"),
                 Err(seen) => format!(": expected {current}, found {seen}, unchanged"),
             },
-            false,
+            || Some(result.map_or_else(|seen| seen, |_| new).to_string()),
         );
         result
     }
     fn fetch_add(&self, amount: Money) -> Money {
         let before = AtomicI64::fetch_add(self, amount, Ordering::SeqCst);
-        note(
+        note_value(
             "adds to",
-            Some(Object::at("cell", self)),
+            Object::at("cell", self),
             || format!(": {before} + {amount}"),
-            false,
+            || Some(before.wrapping_add(amount).to_string()),
         );
         before
     }
     fn fetch_sub(&self, amount: Money) -> Money {
         let before = AtomicI64::fetch_sub(self, amount, Ordering::SeqCst);
-        note(
+        note_value(
             "subtracts from",
-            Some(Object::at("cell", self)),
+            Object::at("cell", self),
             || format!(": {before} − {amount}"),
-            false,
+            || Some(before.wrapping_sub(amount).to_string()),
         );
         before
     }
     fn swap(&self, value: Money) -> Money {
         let before = AtomicI64::swap(self, value, Ordering::SeqCst);
-        note(
+        note_value(
             "swaps",
-            Some(Object::at("cell", self)),
+            Object::at("cell", self),
             || format!(": {before} → {value}"),
-            false,
+            || Some(value.to_string()),
         );
         before
     }

@@ -37,6 +37,11 @@ pub struct TraceEvent {
     pub text: String,
     /// This step is where an invariant was seen broken.
     pub breaks: bool,
+    /// The object the step acted on, named (`mutex 1`, `cell 2`), if any.
+    pub object: Option<String>,
+    /// That object's value after the step, when the step shows it (a cell read or written, a
+    /// mutex or write lock released with a balance or the balances in it).
+    pub value: Option<String>,
 }
 
 struct Raw {
@@ -45,6 +50,7 @@ struct Raw {
     object: Option<Object>,
     detail: String,
     breaks: bool,
+    value: Option<String>,
 }
 
 thread_local! {
@@ -65,6 +71,38 @@ pub fn is_on() -> bool {
 /// (`"reads"`, cell 0x…, `" → 1"`). `breaks` marks the step where an invariant broke. Cheap when
 /// no log is kept.
 pub fn note(verb: &str, object: Option<Object>, detail: impl FnOnce() -> String, breaks: bool) {
+    record(verb, object, detail, breaks, || None);
+}
+
+/// Notes a step that leaves `object` holding `value` (`writes`, cell 0x…, `": 1"`, `"1"`).
+pub fn note_value(
+    verb: &str,
+    object: Object,
+    detail: impl FnOnce() -> String,
+    value: impl FnOnce() -> Option<String>,
+) {
+    record(verb, Some(object), detail, false, value);
+}
+
+/// A money value or a list of them, as the trace shows it; `None` for anything else (the trace
+/// then shows the step without a value).
+pub fn describe_value<T: 'static>(value: &T) -> Option<String> {
+    let any = value as &dyn std::any::Any;
+    any.downcast_ref::<crate::Money>()
+        .map(ToString::to_string)
+        .or_else(|| {
+            any.downcast_ref::<Vec<crate::Money>>()
+                .map(|balances| format!("{balances:?}"))
+        })
+}
+
+fn record(
+    verb: &str,
+    object: Option<Object>,
+    detail: impl FnOnce() -> String,
+    breaks: bool,
+    value: impl FnOnce() -> Option<String>,
+) {
     if !is_on() {
         return;
     }
@@ -73,6 +111,7 @@ pub fn note(verb: &str, object: Option<Object>, detail: impl FnOnce() -> String,
         .unwrap_or("unnamed")
         .to_string();
     let detail = detail();
+    let value = value();
     LOG.with(|log| {
         if let Some(log) = log.borrow_mut().as_mut() {
             log.push(Raw {
@@ -81,6 +120,7 @@ pub fn note(verb: &str, object: Option<Object>, detail: impl FnOnce() -> String,
                 object,
                 detail,
                 breaks,
+                value,
             });
         }
     });
@@ -102,12 +142,17 @@ pub fn finish() -> Vec<TraceEvent> {
                     .filter(|known| known.kind == object.kind)
                     .position(|known| *known == object)
                     .map_or(0, |position| position + 1);
-                format!(" {} {number}", object.kind)
+                format!("{} {number}", object.kind)
             });
             TraceEvent {
                 thread: step.thread,
-                text: format!("{}{}{}", step.verb, object.unwrap_or_default(), step.detail),
+                text: match &object {
+                    Some(name) => format!("{} {name}{}", step.verb, step.detail),
+                    None => format!("{}{}", step.verb, step.detail),
+                },
                 breaks: step.breaks,
+                object,
+                value: step.value,
             }
         })
         .collect()

@@ -8,6 +8,37 @@ use std::fmt::Write;
 /// The widest a column gets; longer steps are cut with `…`.
 const MAX_COLUMN: usize = 72;
 
+/// For each step that reads, writes or releases a value, the values of every object known so far
+/// (`cell 1 = 0 · cell 2 = 1`); `None` for the other steps. A write that leaves a value as it was
+/// is shown too: that is what a lost update looks like. This
+/// is the "balances after the step" column: a cell, or a mutex around one account, holds a balance;
+/// a mutex around the whole bank holds the list of balances.
+pub fn values_after(events: &[TraceEvent]) -> Vec<Option<String>> {
+    let mut known: Vec<(String, String)> = Vec::new();
+    events
+        .iter()
+        .map(|event| {
+            let (Some(object), Some(value)) = (&event.object, &event.value) else {
+                return None;
+            };
+            match known.iter_mut().find(|(name, _)| name == object) {
+                Some((_, old)) => *old = value.clone(),
+                None => known.push((object.clone(), value.clone())),
+            }
+            Some(
+                known
+                    .iter()
+                    .map(|(name, value)| format!("{name} = {value}"))
+                    .collect::<Vec<_>>()
+                    .join(" · "),
+            )
+        })
+        .collect()
+}
+
+/// The heading of the values column.
+const VALUES: &str = "values after the step";
+
 /// Renders `events` as a text table: `worker-0`, `worker-1`, … (the workload's threads), then
 /// `main-thread` (which spawns the workers, joins them and reads the final balances).
 pub fn timeline(events: &[TraceEvent]) -> String {
@@ -28,6 +59,11 @@ pub fn timeline(events: &[TraceEvent]) -> String {
     for (thread, width) in threads.iter().zip(&widths) {
         let _ = write!(table, "{thread:<width$}  ");
     }
+    let values = values_after(events);
+    let with_values = values.iter().any(Option::is_some);
+    if with_values {
+        let _ = write!(table, "{VALUES}");
+    }
     table = table.trim_end().to_string();
     table.push('\n');
     for (step, event) in events.iter().enumerate() {
@@ -39,6 +75,9 @@ pub fn timeline(events: &[TraceEvent]) -> String {
                 String::new()
             };
             let _ = write!(table, "{cell:<width$}  ");
+        }
+        if let Some(Some(state)) = values.get(step) {
+            let _ = write!(table, "{state}");
         }
         let mut row = table.split_off(table.rfind('\n').map_or(0, |i| i + 1));
         row = row.trim_end().to_string();
@@ -130,9 +169,14 @@ table.timeline tr.broken td{background:#fcc;font-weight:bold}";
 /// a page of its own or a section of the stress report.
 pub fn timeline_table_html(events: &[TraceEvent]) -> String {
     let threads = columns(events);
+    let values = values_after(events);
+    let with_values = values.iter().any(Option::is_some);
     let mut table = String::from("<table class=\"timeline\"><tr><th>step</th>");
     for thread in &threads {
         let _ = write!(table, "<th>{}</th>", escape(thread));
+    }
+    if with_values {
+        let _ = write!(table, "<th>{VALUES}</th>");
     }
     table.push_str("</tr>\n");
     for (step, event) in events.iter().enumerate() {
@@ -149,6 +193,10 @@ pub fn timeline_table_html(events: &[TraceEvent]) -> String {
                 String::new()
             };
             let _ = write!(table, "<td>{cell}</td>");
+        }
+        if with_values {
+            let state = values.get(step).cloned().flatten().unwrap_or_default();
+            let _ = write!(table, "<td>{}</td>", escape(&state));
         }
         table.push_str("</tr>\n");
     }
@@ -193,6 +241,8 @@ mod tests {
             thread: thread.into(),
             text: text.into(),
             breaks,
+            object: None,
+            value: None,
         }
     }
 
