@@ -1,22 +1,10 @@
 //! The xtask binary as a user meets it: exit codes, one-line errors, the list, explore and
 //! replay round trip.
 
-use std::path::PathBuf;
+mod support;
+
 use std::process::{Command, Output};
-
-fn xtask(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(args)
-        .output()
-        .expect("the xtask binary runs")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use support::*;
 
 #[test]
 fn list_json_has_the_ten_ids_with_their_expectations() {

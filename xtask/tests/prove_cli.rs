@@ -2,30 +2,10 @@
 //! bad scope exits 2 naming the field, a schedule cap too small to finish is "not found" (never
 //! "proven") and fails, and shards merge back into the whole proof with the same verdicts.
 
+mod support;
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn xtask(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(args)
-        .output()
-        .expect("the xtask binary runs")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
+use support::*;
 
 #[test]
 fn a_proof_that_agrees_exits_0_and_states_its_scope_and_evidence() {

@@ -1,15 +1,10 @@
 //! `cargo xtask stress` and `merge` as a user meets them: bad input exits 2 with one line naming
 //! the flag, nothing panics, and shard reports merge.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod support;
 
-fn xtask(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(args)
-        .output()
-        .expect("the xtask binary runs")
-}
+use std::path::PathBuf;
+use support::*;
 
 #[test]
 fn every_bad_stress_input_exits_2_naming_the_flag() {
