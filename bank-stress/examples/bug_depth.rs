@@ -14,7 +14,6 @@
 //! Run: `cargo run -p bank-stress --example bug_depth` (BENCHMARKS.md §6; the dev profile
 //! optimises this crate and its dependencies).
 
-use bank_core::Invariant;
 use bank_stress::checker::{Budget, Finding, Strategy, check};
 use bank_stress::matrix::shuttle_opener;
 use bank_stress::persist;
@@ -133,12 +132,8 @@ fn main() {
         println!(
             "| `{}` | {} | {} | {bound} | {at} | {random} | {pct2} | {pct3} | {pct_bound} |",
             variant.id,
-            invariant_key(invariant),
+            invariant.key(),
             bank_stress::own_bank::describe_threads(&workload.threads),
         );
     }
-}
-
-fn invariant_key(invariant: Invariant) -> &'static str {
-    invariant.key()
 }
