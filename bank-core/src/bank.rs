@@ -14,7 +14,7 @@ pub type Money = i64;
 pub type AccountId = usize;
 
 /// Why a transfer was refused. A refused transfer changes no balance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum TransferError {
     /// The account does not exist in this bank.
     UnknownAccount(AccountId),

@@ -9,7 +9,7 @@ use crate::bank::{
 };
 
 /// A single-threaded bank: a plain vector of balances.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SequentialBank {
     // invariant: every balance is non-negative, and their total never changes.
     balances: Vec<Money>,

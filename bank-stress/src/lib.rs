@@ -6,6 +6,8 @@
 //!   small workloads to explore and shrink.
 //! - [`files`]: output files checked before the work and written atomically.
 //! - [`persist`]: counterexamples written to and read from replay files under `target/`.
+//! - [`linearizability`]: histories of calls and results, and whether one is linearizable
+//!   against the sequential bank (with the minimal prefix that is not).
 //! - [`matrix`]: every catalog variant checked against its expected verdict.
 //! - [`prove`]: every workload of a scope, every schedule (or every schedule with ≤ P
 //!   preemptions), on every core: `proven`, `breaks` or `not found` per invariant.
@@ -14,6 +16,7 @@
 
 pub mod checker;
 pub mod files;
+pub mod linearizability;
 pub mod matrix;
 pub mod own_bank;
 pub mod persist;

@@ -1,0 +1,347 @@
+//! The search: is a history linearizable against [`SequentialBank`]?
+//!
+//! Wing & Gong's question, answered the way Lowe's "just-in-time" linearisation does (Lowe,
+//! "Testing for linearizability", 2017) with Porcupine's memoisation: walk the events in order,
+//! keeping every *configuration* the history so far allows — the sequential bank's state plus
+//! the calls already placed in the order but not yet returned. A call's return forces it into
+//! the order: each configuration is extended by placing pending calls (each must give the result
+//! it really gave) until that call is placed, and configurations that agree on (state, calls
+//! placed early) are merged. If none survives, no order exists.
+//!
+//! Only calls pending at the same time are ever reordered, so memory stays bounded by the
+//! configurations of one window of overlapping calls, and a long real-thread history streams
+//! through. A budget of configuration expansions bounds the work: exhausting it yields
+//! [`Linearizability::Unknown`], never a guess.
+//!
+//! For a violation the search returns the *minimal* non-linearizable prefix (every shorter prefix
+//! has an order; in a prefix, calls that have not returned yet may take effect or not, with any
+//! result), the call that cannot be placed at its end, and the longest order found before it.
+
+use super::history::{Call, History, MalformedHistory, Operation, Outcome};
+use bank_core::Money;
+use bank_core::model::SequentialBank;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+/// How much work a check may do before it answers "unknown".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SearchBound {
+    /// Configurations the search may create, over the whole history.
+    pub expansions: u64,
+}
+
+impl Default for SearchBound {
+    /// Ten million configurations: far beyond any shuttle history (a few calls), and enough for
+    /// real-thread histories of hundreds of thousands of calls from a handful of threads.
+    fn default() -> Self {
+        Self {
+            expansions: 10_000_000,
+        }
+    }
+}
+
+/// The answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Linearizability {
+    /// Some order of the calls respects real time and gives every result the bank gave. `order`
+    /// lists one such order (indices into [`History::operations`]; calls that never returned and
+    /// never took effect are left out).
+    Linearizable {
+        /// The order found.
+        order: Vec<usize>,
+    },
+    /// No order exists.
+    NotLinearizable(Violation),
+    /// The budget ran out first.
+    Unknown {
+        /// Configurations created before stopping.
+        expansions: u64,
+        /// Events processed before stopping.
+        events_checked: usize,
+    },
+}
+
+/// Why a history is not linearizable, as briefly as it can be said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// Events in the minimal non-linearizable prefix; its last event is the return of the call
+    /// that cannot be placed.
+    pub prefix_len: usize,
+    /// The calls of that prefix (a call returning after the prefix shows as pending).
+    pub operations: Vec<Operation>,
+    /// The call that cannot be placed (an index into `operations`).
+    pub unplaceable: usize,
+    /// The longest order of the prefix's calls the search found, respecting real time and every
+    /// result, before it had to place the unplaceable call.
+    pub closest_order: Vec<usize>,
+    /// What the sequential bank would have answered to the unplaceable call at the end of
+    /// `closest_order`.
+    pub sequential_outcome: Outcome,
+}
+
+/// Checks `history` of a bank that opened with `initial` balances.
+///
+/// # Errors
+/// A history that one-call-at-a-time threads could not have produced.
+pub fn check(
+    initial: &[Money],
+    history: &History,
+    bound: SearchBound,
+) -> Result<Linearizability, MalformedHistory> {
+    let operations = history.operations()?;
+    let Ok(start) = SequentialBank::open(initial) else {
+        // A bank that cannot open has no calls to order.
+        return Ok(Linearizability::Linearizable { order: Vec::new() });
+    };
+    if let Some(order) = order_of_returns(&start, &operations) {
+        return Ok(Linearizability::Linearizable { order });
+    }
+    Ok(match search(&start, history, &operations, bound) {
+        Walk::Survived(order) => Linearizability::Linearizable { order },
+        Walk::OutOfBudget {
+            expansions,
+            events_checked,
+        } => Linearizability::Unknown {
+            expansions,
+            events_checked,
+        },
+        Walk::Died {
+            at_event,
+            unplaceable,
+            closest_order,
+            sequential_outcome,
+        } => {
+            let prefix_len = at_event + 1;
+            let operations = history.prefix(prefix_len).operations()?;
+            Linearizability::NotLinearizable(Violation {
+                prefix_len,
+                operations,
+                unplaceable,
+                closest_order,
+                sequential_outcome,
+            })
+        }
+    })
+}
+
+/// The cheap witness tried first: the calls in the order they returned. It respects real time
+/// (a call that returned before another was invoked also returned first), so if every result
+/// matches, the history is linearizable; most are.
+fn order_of_returns(start: &SequentialBank, operations: &[Operation]) -> Option<Vec<usize>> {
+    let mut returned: Vec<usize> = (0..operations.len())
+        .filter(|&index| operations[index].returned_at.is_some())
+        .collect();
+    returned.sort_by_key(|&index| operations[index].returned_at);
+    let mut bank = start.clone();
+    for &index in &returned {
+        let operation = &operations[index];
+        if Some(apply(&mut bank, operation.call)) != operation.outcome {
+            return None;
+        }
+    }
+    Some(returned)
+}
+
+/// The sequential bank's answer to one call, applied to `bank`.
+pub(super) fn apply(bank: &mut SequentialBank, call: Call) -> Outcome {
+    match call {
+        Call::Transfer { from, to, amount } => Outcome::Transfer(bank.transfer(from, to, amount)),
+        Call::Audit => Outcome::Audit(bank.balances().to_vec()),
+    }
+}
+
+/// One step of an order, shared between the configurations that extend it.
+struct Placed {
+    operation: usize,
+    before: Option<Rc<Placed>>,
+}
+
+fn order_of(mut last: Option<&Rc<Placed>>) -> Vec<usize> {
+    let mut order = Vec::new();
+    while let Some(step) = last {
+        order.push(step.operation);
+        last = step.before.as_ref();
+    }
+    order.reverse();
+    order
+}
+
+/// A call placed in the order before it returned, with the result the sequential bank gave it
+/// there; its real result must match when it returns.
+type PlacedEarly = Vec<(usize, Outcome)>;
+
+/// A configuration: the sequential state and the calls placed but not yet returned (sorted by
+/// call), with their results.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Key {
+    balances: Vec<Money>,
+    placed_early: PlacedEarly,
+}
+
+struct Configuration {
+    bank: SequentialBank,
+    placed_early: PlacedEarly,
+    order: Option<Rc<Placed>>,
+}
+
+enum Walk {
+    Survived(Vec<usize>),
+    Died {
+        at_event: usize,
+        unplaceable: usize,
+        closest_order: Vec<usize>,
+        sequential_outcome: Outcome,
+    },
+    OutOfBudget {
+        expansions: u64,
+        events_checked: usize,
+    },
+}
+
+/// The just-in-time walk over `history`'s events.
+fn search(
+    start: &SequentialBank,
+    history: &History,
+    operations: &[Operation],
+    bound: SearchBound,
+) -> Walk {
+    // Per event: the call it invokes or returns, and whether it is an invocation.
+    let mut of_event: Vec<(usize, bool)> = vec![(0, true); history.events.len()];
+    for (index, operation) in operations.iter().enumerate() {
+        of_event[operation.invoked_at] = (index, true);
+        if let Some(at) = operation.returned_at {
+            of_event[at] = (index, false);
+        }
+    }
+    let mut configurations = vec![Configuration {
+        bank: start.clone(),
+        placed_early: Vec::new(),
+        order: None,
+    }];
+    let mut pending: Vec<usize> = Vec::new();
+    let mut expansions: u64 = 0;
+    for (at_event, &(operation, is_invocation)) in of_event.iter().enumerate() {
+        if is_invocation {
+            pending.push(operation);
+            continue;
+        }
+        let returning = operation;
+        let mut survivors: HashMap<Key, Configuration> = HashMap::new();
+        let mut seen: HashSet<Key> = HashSet::new();
+        // The longest order found before the returning call, and the result it gets there.
+        let mut deepest: Option<(usize, Option<Rc<Placed>>, Outcome)> = None;
+        let mut consider = |before: Option<Rc<Placed>>, outcome: Outcome| {
+            let depth = order_depth(before.as_ref());
+            if deepest.as_ref().is_none_or(|(best, _, _)| depth > *best) {
+                deepest = Some((depth, before, outcome));
+            }
+        };
+        let mut stack = configurations;
+        let real = operations[returning].outcome.as_ref();
+        while let Some(configuration) = stack.pop() {
+            if let Some(position) = configuration
+                .placed_early
+                .iter()
+                .position(|(placed, _)| *placed == returning)
+            {
+                // Placed before it returned: it survives if the result it was given there is the
+                // one it returned.
+                let mut placed_early = configuration.placed_early;
+                let (_, given) = placed_early.remove(position);
+                if Some(&given) != real {
+                    consider(order_before(configuration.order.as_ref(), returning), given);
+                } else {
+                    let key = Key {
+                        balances: configuration.bank.balances().to_vec(),
+                        placed_early: placed_early.clone(),
+                    };
+                    survivors.entry(key).or_insert(Configuration {
+                        placed_early,
+                        ..configuration
+                    });
+                }
+                continue;
+            }
+            for &candidate in &pending {
+                if configuration
+                    .placed_early
+                    .iter()
+                    .any(|(placed, _)| *placed == candidate)
+                {
+                    continue;
+                }
+                let mut bank = configuration.bank.clone();
+                let outcome = apply(&mut bank, operations[candidate].call);
+                if candidate == returning && Some(&outcome) != real {
+                    continue;
+                }
+                let mut placed_early = configuration.placed_early.clone();
+                let slot = placed_early.partition_point(|(placed, _)| *placed < candidate);
+                placed_early.insert(slot, (candidate, outcome));
+                let key = Key {
+                    balances: bank.balances().to_vec(),
+                    placed_early: placed_early.clone(),
+                };
+                if !seen.insert(key) {
+                    continue;
+                }
+                expansions += 1;
+                if expansions > bound.expansions {
+                    return Walk::OutOfBudget {
+                        expansions,
+                        events_checked: at_event,
+                    };
+                }
+                stack.push(Configuration {
+                    bank,
+                    placed_early,
+                    order: Some(Rc::new(Placed {
+                        operation: candidate,
+                        before: configuration.order.clone(),
+                    })),
+                });
+            }
+            let mut bank = configuration.bank.clone();
+            consider(
+                configuration.order,
+                apply(&mut bank, operations[returning].call),
+            );
+        }
+        pending.retain(|&operation| operation != returning);
+        if survivors.is_empty() {
+            let (_, closest, sequential_outcome) =
+                deepest.expect("every configuration is considered before it is dropped");
+            return Walk::Died {
+                at_event,
+                unplaceable: returning,
+                closest_order: order_of(closest.as_ref()),
+                sequential_outcome,
+            };
+        }
+        configurations = survivors.into_values().collect();
+    }
+    let any = configurations
+        .first()
+        .expect("a walk that never died keeps a configuration");
+    Walk::Survived(order_of(any.order.as_ref()))
+}
+
+/// The order up to (not including) `operation`'s place in it.
+fn order_before(mut last: Option<&Rc<Placed>>, operation: usize) -> Option<Rc<Placed>> {
+    while let Some(step) = last {
+        if step.operation == operation {
+            return step.before.clone();
+        }
+        last = step.before.as_ref();
+    }
+    None
+}
+
+fn order_depth(mut last: Option<&Rc<Placed>>) -> usize {
+    let mut depth = 0;
+    while let Some(step) = last {
+        depth += 1;
+        last = step.before.as_ref();
+    }
+    depth
+}

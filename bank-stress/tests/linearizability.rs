@@ -1,0 +1,391 @@
+//! The linearizability search against hand-built histories whose answer is known, and against a
+//! brute-force oracle (every order of every subset of calls) on thousands of small random
+//! histories from a fixed seed.
+
+use bank_core::TransferError;
+use bank_core::model::SequentialBank;
+use bank_stress::linearizability::history::Operation;
+use bank_stress::linearizability::{
+    Call, History, Linearizability, Outcome, SearchBound, check, table,
+};
+use rand::{RngExt, SeedableRng, rngs::SmallRng};
+
+fn transfer(from: usize, to: usize, amount: i64) -> Call {
+    Call::Transfer { from, to, amount }
+}
+
+const DONE: Outcome = Outcome::Transfer(Ok(()));
+
+fn verdict(initial: &[i64], history: &History) -> Linearizability {
+    check(initial, history, SearchBound::default()).expect("well-formed")
+}
+
+#[test]
+fn calls_one_after_another_are_linearizable_in_their_order() {
+    let mut history = History::default();
+    history.invoke(0, transfer(0, 1, 1));
+    history.answer(0, DONE);
+    history.invoke(1, Call::Audit);
+    history.answer(1, Outcome::Audit(vec![0, 2]));
+    assert_eq!(
+        verdict(&[1, 1], &history),
+        Linearizability::Linearizable { order: vec![0, 1] }
+    );
+}
+
+#[test]
+fn an_audit_overlapping_a_transfer_may_see_before_or_after_but_nothing_else() {
+    for (seen, linearizable) in [([1, 1], true), ([0, 2], true), ([0, 1], false)] {
+        let mut history = History::default();
+        history.invoke(0, transfer(0, 1, 1));
+        history.invoke(1, Call::Audit);
+        history.answer(1, Outcome::Audit(seen.to_vec()));
+        history.answer(0, DONE);
+        let answer = verdict(&[1, 1], &history);
+        assert_eq!(
+            matches!(answer, Linearizability::Linearizable { .. }),
+            linearizable,
+            "{seen:?}: {answer:?}"
+        );
+    }
+}
+
+/// Two transfers both done, both taking the only dollar: the lost update the unsafe bank shows.
+#[test]
+fn a_lost_update_seen_by_a_later_audit_is_not_linearizable_and_the_prefix_ends_at_the_audit() {
+    let mut history = History::default();
+    history.invoke(0, transfer(0, 1, 1));
+    history.invoke(1, transfer(0, 1, 1));
+    history.answer(0, DONE);
+    history.answer(1, DONE);
+    let Linearizability::NotLinearizable(violation) = verdict(&[1, 0], &history) else {
+        panic!("two transfers of the only dollar cannot both succeed");
+    };
+    assert_eq!(
+        violation.prefix_len, 4,
+        "the second return is the first that cannot fit"
+    );
+    assert_eq!(violation.unplaceable, 1);
+    assert_eq!(violation.closest_order, vec![0]);
+    assert_eq!(
+        violation.sequential_outcome,
+        Outcome::Transfer(Err(TransferError::InsufficientFunds {
+            account: 0,
+            amount: 1
+        }))
+    );
+    let text = table::render_text(&violation);
+    assert!(text.contains("worker-1's 0→1 $1 answered done"), "{text}");
+    assert!(
+        text.contains("closest sequential order: worker-0's 0→1 $1"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_refusal_while_the_money_is_there_is_not_linearizable() {
+    let mut history = History::default();
+    history.invoke(0, transfer(0, 1, 1));
+    history.invoke(1, transfer(1, 0, 1));
+    history.answer(1, DONE);
+    history.answer(
+        0,
+        Outcome::Transfer(Err(TransferError::InsufficientFunds {
+            account: 0,
+            amount: 1,
+        })),
+    );
+    assert!(matches!(
+        verdict(&[1, 1], &history),
+        Linearizability::NotLinearizable(_)
+    ));
+}
+
+/// A call still pending at the end of a prefix may take effect or not, with any result: the
+/// minimal prefix is found even when the full history's results would cut it shorter.
+#[test]
+fn the_minimal_prefix_leaves_results_of_calls_still_pending_open() {
+    let mut history = History::default();
+    // worker-0's transfer is pending while worker-1 audits a state only it explains; its own
+    // result (refused) comes later and contradicts that audit.
+    history.invoke(0, transfer(0, 1, 1));
+    history.invoke(1, Call::Audit);
+    history.answer(1, Outcome::Audit(vec![0, 2]));
+    history.answer(
+        0,
+        Outcome::Transfer(Err(TransferError::InsufficientFunds {
+            account: 0,
+            amount: 1,
+        })),
+    );
+    let Linearizability::NotLinearizable(violation) = verdict(&[1, 1], &history) else {
+        panic!("the audit saw a transfer that then said it was refused");
+    };
+    assert_eq!(violation.prefix_len, 4);
+    assert_eq!(violation.unplaceable, 0);
+    assert!(matches!(
+        verdict(&[1, 1], &history.prefix(3)),
+        Linearizability::Linearizable { .. }
+    ));
+}
+
+#[test]
+fn a_call_that_never_returns_may_have_taken_effect() {
+    let mut history = History::default();
+    history.invoke(0, transfer(0, 1, 1));
+    history.invoke(1, Call::Audit);
+    history.answer(1, Outcome::Audit(vec![0, 2]));
+    assert_eq!(
+        verdict(&[1, 1], &history),
+        Linearizability::Linearizable { order: vec![0, 1] }
+    );
+}
+
+#[test]
+fn a_search_over_its_budget_says_unknown() {
+    let mut history = History::default();
+    for thread in 0..4 {
+        history.invoke(thread, transfer(thread % 2, 1 - thread % 2, 1));
+    }
+    history.invoke(4, Call::Audit);
+    history.answer(4, Outcome::Audit(vec![9, 9]));
+    let answer = check(&[2, 2], &history, SearchBound { expansions: 3 }).unwrap();
+    assert!(
+        matches!(answer, Linearizability::Unknown { .. }),
+        "{answer:?}"
+    );
+    let unbounded = check(&[2, 2], &history, SearchBound::default()).unwrap();
+    assert!(matches!(unbounded, Linearizability::NotLinearizable(_)));
+}
+
+#[test]
+fn a_history_threads_could_not_produce_is_an_error() {
+    let mut history = History::default();
+    history.answer(0, DONE);
+    assert_eq!(
+        check(&[1], &history, SearchBound::default())
+            .unwrap_err()
+            .event,
+        0
+    );
+    let mut twice = History::default();
+    twice.invoke(0, Call::Audit);
+    twice.invoke(0, Call::Audit);
+    assert_eq!(
+        check(&[1], &twice, SearchBound::default())
+            .unwrap_err()
+            .event,
+        1
+    );
+}
+
+// ---- the brute-force oracle -------------------------------------------------------------------
+
+/// Whether some order of some of the calls (every returned call, any of the pending ones)
+/// respects real time and gives every returned call its result.
+fn brute_force(initial: &[i64], operations: &[Operation]) -> bool {
+    fn extend(bank: &SequentialBank, operations: &[Operation], placed: &mut Vec<bool>) -> bool {
+        if operations
+            .iter()
+            .zip(placed.iter())
+            .all(|(operation, &done)| done || operation.returned_at.is_none())
+        {
+            return true;
+        }
+        for candidate in 0..operations.len() {
+            if placed[candidate] {
+                continue;
+            }
+            // Real time: every call that returned before this one was invoked is placed.
+            let ready = operations.iter().zip(placed.iter()).all(|(other, &done)| {
+                done || other
+                    .returned_at
+                    .is_none_or(|returned| returned > operations[candidate].invoked_at)
+            });
+            if !ready {
+                continue;
+            }
+            let mut next = bank.clone();
+            let outcome = match operations[candidate].call {
+                Call::Transfer { from, to, amount } => {
+                    Outcome::Transfer(next.transfer(from, to, amount))
+                }
+                Call::Audit => Outcome::Audit(next.balances().to_vec()),
+            };
+            if operations[candidate]
+                .outcome
+                .as_ref()
+                .is_some_and(|real| *real != outcome)
+            {
+                continue;
+            }
+            placed[candidate] = true;
+            if extend(&next, operations, placed) {
+                placed[candidate] = false;
+                return true;
+            }
+            placed[candidate] = false;
+        }
+        false
+    }
+    let bank = SequentialBank::open(initial).unwrap();
+    let mut placed = vec![false; operations.len()];
+    extend(&bank, operations, &mut placed)
+}
+
+/// A random history of 2–3 threads × 1–3 calls over 2–3 accounts: each call takes effect at a
+/// random point of its interval (so the results are those of a linearizable bank), then, half
+/// the time, one result is corrupted.
+fn random_history(rng: &mut SmallRng) -> (Vec<i64>, History) {
+    let accounts = rng.random_range(2..=3);
+    let initial: Vec<i64> = (0..accounts).map(|_| rng.random_range(0..=2)).collect();
+    let threads = rng.random_range(2..=3);
+    let calls: Vec<Vec<Call>> = (0..threads)
+        .map(|_| {
+            (0..rng.random_range(1..=3))
+                .map(|_| {
+                    if rng.random_bool(0.3) {
+                        Call::Audit
+                    } else {
+                        let from = rng.random_range(0..accounts);
+                        let to = (from + rng.random_range(1..accounts)) % accounts;
+                        transfer(from, to, rng.random_range(1..=2))
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    // Interleave: each thread's next step is invoke, take effect, or return.
+    let mut bank = SequentialBank::open(&initial).unwrap();
+    let mut history = History::default();
+    let mut stage = vec![0u8; threads];
+    let mut results: Vec<Option<Outcome>> = vec![None; threads];
+    let mut next_call = vec![0usize; threads];
+    loop {
+        let live: Vec<usize> = (0..threads)
+            .filter(|&thread| stage[thread] != 0 || next_call[thread] < calls[thread].len())
+            .collect();
+        if live.is_empty() {
+            break;
+        }
+        let thread = live[rng.random_range(0..live.len())];
+        match stage[thread] {
+            0 => {
+                history.invoke(thread, calls[thread][next_call[thread]]);
+                stage[thread] = 1;
+            }
+            1 => {
+                let call = calls[thread][next_call[thread]];
+                results[thread] = Some(match call {
+                    Call::Transfer { from, to, amount } => {
+                        Outcome::Transfer(bank.transfer(from, to, amount))
+                    }
+                    Call::Audit => Outcome::Audit(bank.balances().to_vec()),
+                });
+                stage[thread] = 2;
+            }
+            _ => {
+                history.answer(thread, results[thread].take().unwrap());
+                stage[thread] = 0;
+                next_call[thread] += 1;
+            }
+        }
+    }
+    if rng.random_bool(0.5) {
+        let returns: Vec<usize> = (0..history.events.len())
+            .filter(|&at| {
+                matches!(
+                    history.events[at],
+                    bank_stress::linearizability::Event::Return { .. }
+                )
+            })
+            .collect();
+        let at = returns[rng.random_range(0..returns.len())];
+        if let bank_stress::linearizability::Event::Return { outcome, .. } = &mut history.events[at]
+        {
+            *outcome = match outcome {
+                Outcome::Audit(balances) => {
+                    let index = rng.random_range(0..balances.len());
+                    balances[index] += if rng.random_bool(0.5) { 1 } else { -1 };
+                    Outcome::Audit(balances.clone())
+                }
+                Outcome::Transfer(Ok(())) => {
+                    Outcome::Transfer(Err(TransferError::InsufficientFunds {
+                        account: 0,
+                        amount: 1,
+                    }))
+                }
+                Outcome::Transfer(Err(_)) => DONE,
+            };
+        }
+    }
+    // Half the time, cut the history short, leaving calls pending.
+    if rng.random_bool(0.5) {
+        let len = rng.random_range(1..=history.events.len());
+        history = history.prefix(len);
+    }
+    (initial, history)
+}
+
+#[test]
+fn the_search_agrees_with_brute_force_on_small_random_histories() {
+    let mut rng = SmallRng::seed_from_u64(0x11ea_2ab1);
+    let (mut linearizable, mut not) = (0, 0);
+    for case in 0..3000 {
+        let (initial, history) = random_history(&mut rng);
+        let operations = history.operations().unwrap();
+        let expected = brute_force(&initial, &operations);
+        match verdict(&initial, &history) {
+            Linearizability::Linearizable { order } => {
+                assert!(expected, "case {case}: {initial:?} {history:?}");
+                linearizable += 1;
+                // The order given is a witness: replaying it gives every returned result.
+                let mut bank = SequentialBank::open(&initial).unwrap();
+                for &index in &order {
+                    let operation = &operations[index];
+                    let outcome = match operation.call {
+                        Call::Transfer { from, to, amount } => {
+                            Outcome::Transfer(bank.transfer(from, to, amount))
+                        }
+                        Call::Audit => Outcome::Audit(bank.balances().to_vec()),
+                    };
+                    if let Some(real) = &operation.outcome {
+                        assert_eq!(*real, outcome, "case {case}: witness {order:?}");
+                    }
+                }
+                assert!(
+                    operations
+                        .iter()
+                        .enumerate()
+                        .all(|(index, op)| op.returned_at.is_none() || order.contains(&index)),
+                    "case {case}: the witness leaves out a returned call"
+                );
+            }
+            Linearizability::NotLinearizable(violation) => {
+                assert!(!expected, "case {case}: {initial:?} {history:?}");
+                not += 1;
+                // Minimal: the prefix is not linearizable, one event shorter is.
+                let prefix = history.prefix(violation.prefix_len);
+                assert!(
+                    !brute_force(&initial, &prefix.operations().unwrap()),
+                    "case {case}"
+                );
+                let shorter = history.prefix(violation.prefix_len - 1);
+                assert!(
+                    brute_force(&initial, &shorter.operations().unwrap()),
+                    "case {case}"
+                );
+                assert_eq!(
+                    violation.operations[violation.unplaceable].returned_at,
+                    Some(violation.prefix_len - 1),
+                    "case {case}: the unplaceable call returns at the prefix's end"
+                );
+            }
+            Linearizability::Unknown { .. } => panic!("case {case}: tiny histories fit the budget"),
+        }
+    }
+    assert!(
+        linearizable > 500 && not > 500,
+        "{linearizable} linearizable, {not} not"
+    );
+}
