@@ -6,7 +6,8 @@
 use crate::bank::{Bank, BankOptions, Money, OpenBank, OpenError};
 use crate::runtime::{OsThreads, ShuttleThreads};
 use crate::variants::{
-    actor::ActorBank, atomic::AtomicBank, global_lock::GlobalLockBank,
+    actor::ActorBank, atomic::AtomicBank, balancing_audit::BalancingAuditBank,
+    busy_refuses::BusyRefusesBank, global_lock::GlobalLockBank,
     global_lock_toctou::GlobalLockToctouBank, missed_audit_lock::MissedAuditLockBank,
     nested_locks::NestedLocksBank, ordered_locks::OrderedLocksBank, two_level::TwoLevelBank,
     unordered_audit::UnorderedAuditBank, unsafe_bank::UnsafeBank,
@@ -27,15 +28,20 @@ pub enum Invariant {
     NoOverdraft,
     /// Every run finishes.
     DeadlockFree,
+    /// Every history of calls and results equals some sequential history of the
+    /// [`SequentialBank`](crate::model::SequentialBank) that respects real-time order (Herlihy &
+    /// Wing): no refusal, audit or result that no serial order would give.
+    Linearizable,
 }
 
 impl Invariant {
-    /// All four, in report order.
-    pub const ALL: [Invariant; 4] = [
+    /// All five, in report order.
+    pub const ALL: [Invariant; 5] = [
         Self::SnapshotConservation,
         Self::FinalConservation,
         Self::NoOverdraft,
         Self::DeadlockFree,
+        Self::Linearizable,
     ];
 
     /// The key used in JSON reports and replay files.
@@ -45,6 +51,7 @@ impl Invariant {
             Self::FinalConservation => "final_conservation",
             Self::NoOverdraft => "no_overdraft",
             Self::DeadlockFree => "deadlock_free",
+            Self::Linearizable => "linearizable",
         }
     }
 
@@ -55,6 +62,7 @@ impl Invariant {
             Self::FinalConservation => "final",
             Self::NoOverdraft => "overdraft",
             Self::DeadlockFree => "deadlock",
+            Self::Linearizable => "linearizable",
         }
     }
 }
@@ -137,7 +145,7 @@ mod verdicts_tests {
         let json = serde_json::to_string(&verdicts).unwrap();
         assert_eq!(
             json,
-            r#"{"snapshot_conservation":"holds","final_conservation":"holds","no_overdraft":"breaks","deadlock_free":"holds"}"#
+            r#"{"snapshot_conservation":"holds","final_conservation":"holds","no_overdraft":"breaks","deadlock_free":"holds","linearizable":"holds"}"#
         );
         assert_eq!(serde_json::from_str::<Verdicts>(&json).unwrap(), verdicts);
         let missing = r#"{"snapshot_conservation":"holds"}"#;
@@ -233,6 +241,7 @@ pub static CATALOG: &[VariantInfo] = &[
             Invariant::SnapshotConservation,
             Invariant::FinalConservation,
             Invariant::NoOverdraft,
+            Invariant::Linearizable,
         ]),
         accounts_are_names: false,
         open_os: open_boxed::<UnsafeBank<OsThreads>>,
@@ -243,7 +252,7 @@ pub static CATALOG: &[VariantInfo] = &[
         lesson: "A lock protects only the code that takes it.",
         from: "lecture \"a missed lock\"",
         mechanism: "one bank lock around transfers; audit reads without it",
-        expected: Verdicts::breaking(&[Invariant::SnapshotConservation]),
+        expected: Verdicts::breaking(&[Invariant::SnapshotConservation, Invariant::Linearizable]),
         accounts_are_names: false,
         open_os: open_boxed::<MissedAuditLockBank<OsThreads>>,
         open_shuttle: open_boxed::<MissedAuditLockBank<ShuttleThreads>>,
@@ -253,7 +262,7 @@ pub static CATALOG: &[VariantInfo] = &[
         lesson: "Check-then-act outside the lock lets two transfers spend the same money.",
         from: "the safe bank as published",
         mechanism: "one bank lock, but the funds check runs before the lock is taken",
-        expected: Verdicts::breaking(&[Invariant::NoOverdraft]),
+        expected: Verdicts::breaking(&[Invariant::NoOverdraft, Invariant::Linearizable]),
         accounts_are_names: true,
         open_os: open_boxed::<GlobalLockToctouBank<OsThreads>>,
         open_shuttle: open_boxed::<GlobalLockToctouBank<ShuttleThreads>>,
@@ -303,7 +312,7 @@ pub static CATALOG: &[VariantInfo] = &[
         lesson: "Atomic accounts do not make a transfer atomic: audits see money in flight.",
         from: "beyond the course",
         mechanism: "per-account atomics: compare-and-swap withdraw, compare-and-swap deposit",
-        expected: Verdicts::breaking(&[Invariant::SnapshotConservation]),
+        expected: Verdicts::breaking(&[Invariant::SnapshotConservation, Invariant::Linearizable]),
         accounts_are_names: false,
         open_os: open_boxed::<AtomicBank<OsThreads>>,
         open_shuttle: open_boxed::<AtomicBank<ShuttleThreads>>,
@@ -327,6 +336,26 @@ pub static CATALOG: &[VariantInfo] = &[
         accounts_are_names: true,
         open_os: open_boxed::<ActorBank<OsThreads>>,
         open_shuttle: open_boxed::<ActorBank<ShuttleThreads>>,
+    },
+    VariantInfo {
+        id: "busy-refuses",
+        lesson: "A refusal is a result too: backing off from a busy lock must not blame the balance.",
+        from: "beyond the course",
+        mechanism: "per-account locks; the destination's lock only tried, and a busy one reported as insufficient funds",
+        expected: Verdicts::breaking(&[Invariant::Linearizable]),
+        accounts_are_names: false,
+        open_os: open_boxed::<BusyRefusesBank<OsThreads>>,
+        open_shuttle: open_boxed::<BusyRefusesBank<ShuttleThreads>>,
+    },
+    VariantInfo {
+        id: "balancing-audit",
+        lesson: "A total that balances is not a snapshot: rereading until the sum is right hides the bug.",
+        from: "beyond the course",
+        mechanism: "ordered per-account locks for transfers; the audit reads one account lock at a time and retries until the sum is right",
+        expected: Verdicts::breaking(&[Invariant::Linearizable]),
+        accounts_are_names: false,
+        open_os: open_boxed::<BalancingAuditBank<OsThreads>>,
+        open_shuttle: open_boxed::<BalancingAuditBank<ShuttleThreads>>,
     },
 ];
 

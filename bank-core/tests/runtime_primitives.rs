@@ -3,7 +3,8 @@
 
 use bank_core::runtime::{AtomicMoney, Lock, OsThreads, Runtime, ShuttleThreads};
 use bank_core::variants::{
-    actor::ActorBank, atomic::AtomicBank, global_lock::GlobalLockBank,
+    actor::ActorBank, atomic::AtomicBank, balancing_audit::BalancingAuditBank,
+    busy_refuses::BusyRefusesBank, global_lock::GlobalLockBank,
     global_lock_toctou::GlobalLockToctouBank, missed_audit_lock::MissedAuditLockBank,
     nested_locks::NestedLocksBank, ordered_locks::OrderedLocksBank, two_level::TwoLevelBank,
     unordered_audit::UnorderedAuditBank, unsafe_bank::UnsafeBank,
@@ -156,8 +157,18 @@ fn every_variant_yields_once_per_transfer_between_debit_and_credit_only_when_ask
             yields_of::<ActorBank<R>>(true),
             yields_of::<ActorBank<R>>(false),
         ),
+        (
+            "busy-refuses",
+            yields_of::<BusyRefusesBank<R>>(true),
+            yields_of::<BusyRefusesBank<R>>(false),
+        ),
+        (
+            "balancing-audit",
+            yields_of::<BalancingAuditBank<R>>(true),
+            yields_of::<BalancingAuditBank<R>>(false),
+        ),
     ];
-    // An eleventh variant in the catalog fails here until it is added to the list above.
+    // A variant in the catalog fails here until it is added to the list above.
     let listed: Vec<&str> = counts.iter().map(|(id, _, _)| *id).collect();
     let catalog: Vec<&str> = bank_core::CATALOG
         .iter()

@@ -148,6 +148,10 @@ prop_state_machine! {
     fn two_level_agrees_with_the_model_on_one_thread(sequential 1..40 => VariantAgainstModel<8>);
     #[test]
     fn actor_agrees_with_the_model_on_one_thread(sequential 1..40 => VariantAgainstModel<9>);
+    #[test]
+    fn busy_refuses_agrees_with_the_model_on_one_thread(sequential 1..40 => VariantAgainstModel<10>);
+    #[test]
+    fn balancing_audit_agrees_with_the_model_on_one_thread(sequential 1..40 => VariantAgainstModel<11>);
 }
 
 /// The tests above index the catalog by position; this fails when a variant is added without a
@@ -167,7 +171,9 @@ fn every_catalog_variant_has_a_model_test() {
             "ordered-locks",
             "atomic",
             "two-level",
-            "actor"
+            "actor",
+            "busy-refuses",
+            "balancing-audit"
         ]
     );
 }

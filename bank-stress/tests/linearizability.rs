@@ -74,7 +74,7 @@ fn a_lost_update_seen_by_a_later_audit_is_not_linearizable_and_the_prefix_ends_a
             amount: 1
         }))
     );
-    let text = table::render_text(&violation);
+    let text = table::render_text(&violation, &table::shuttle_names(2));
     assert!(text.contains("worker-1's 0→1 $1 answered done"), "{text}");
     assert!(
         text.contains("closest sequential order: worker-0's 0→1 $1"),

@@ -292,7 +292,11 @@ pub fn print_counterexample(variant: &str, found: &Counterexample, path: &std::p
         describe_threads(&found.workload.threads)
     );
     let total = |total: Option<i128>| total.map_or("-".to_string(), |t| t.to_string());
-    if let (Some(message), true) = (&anomaly.message, anomaly.blocked_threads.is_empty()) {
+    if let Some(table) = &anomaly.linearizability {
+        for line in table.lines() {
+            outln!("    {line}");
+        }
+    } else if let (Some(message), true) = (&anomaly.message, anomaly.blocked_threads.is_empty()) {
         outln!("    {message}");
     } else if anomaly.blocked_threads.is_empty() {
         outln!(

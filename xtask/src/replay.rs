@@ -105,6 +105,11 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
                 variant.id,
                 counterexample.finding
             );
+            if let Some(table) = &counterexample.anomaly.linearizability {
+                for line in table.lines() {
+                    outln!("  {line}");
+                }
+            }
             Ok(Outcome::Finding)
         }
         ReplayOutcome::NotReproduced(why) => {

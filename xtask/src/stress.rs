@@ -5,7 +5,8 @@ use crate::flags::StressArgs;
 use bank_core::workload::SEED_BALANCES;
 use bank_core::{CATALOG, Invariant, VariantInfo};
 use bank_stress::stress::{
-    Campaign, CampaignReport, Observed, RunOutcome, RunRecord, RunSpec, seed_timings,
+    Campaign, CampaignReport, HistoryVerdict, Observed, RunOutcome, RunRecord, RunSpec,
+    seed_timings,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -224,8 +225,27 @@ fn describe_run(record: &RunRecord) -> String {
             record.final_total.map_or("-".into(), |t| t.to_string())
         ),
     };
+    let history = &record.linearizability;
+    let checked = match history.verdict {
+        HistoryVerdict::NotChecked => "history not checked".to_string(),
+        verdict => format!(
+            "history of {} calls {} ({:.2}s to check{})",
+            history.calls,
+            match verdict {
+                HistoryVerdict::Linearizable => "linearizable",
+                HistoryVerdict::NotLinearizable => "NOT linearizable",
+                _ => "undecided within the search bound",
+            },
+            history.check_seconds,
+            if history.truncated {
+                ", a prefix: the recording cap was reached"
+            } else {
+                ""
+            }
+        ),
+    };
     format!(
-        "{} run {} done in {:.2}s: {} transfers, {} audits, {} inconsistent, lowest balance {}, {}",
+        "{} run {} done in {:.2}s: {} transfers, {} audits, {} inconsistent, lowest balance {}, {}; {checked}",
         record.variant,
         record.run,
         record.wall_seconds,
@@ -286,6 +306,14 @@ pub fn print_summary(report: &CampaignReport) {
         );
     }
     for variant in &report.variants {
+        if let Some(run) = report
+            .runs
+            .iter()
+            .find(|run| run.variant == variant.id && run.linearizability.explanation.is_some())
+            && let Some(explanation) = &run.linearizability.explanation
+        {
+            outln!("{} run {}: {}", variant.id, run.run, explanation.trim_end());
+        }
         if let Some(first) = variant.first_inconsistent {
             outln!(
                 "{}: first inconsistent audit at {} µs by worker {}: total {} instead of {}",
@@ -418,6 +446,7 @@ pub fn counterexample_sections(
                 path.display()
             ),
             table_html: bank_stress::checker::timeline_table_html(&events),
+            history_table: found.anomaly.linearizability.clone(),
         });
     }
     Ok(sections)

@@ -18,7 +18,7 @@ fn read(relative: &str) -> String {
         .unwrap_or_else(|error| panic!("{relative}: {error}"))
 }
 
-/// The README verdict table's rows: id and the four verdict cells' first words.
+/// The README verdict table's rows: id and every verdict cell's first word.
 fn readme_verdicts(readme: &str) -> Vec<(String, Vec<String>)> {
     readme
         .lines()
@@ -27,10 +27,11 @@ fn readme_verdicts(readme: &str) -> Vec<(String, Vec<String>)> {
         .filter(|line| line.starts_with("| `"))
         .filter_map(|line| {
             let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-            // "", id, from, mechanism, four verdicts, ""
-            (cells.len() == 9).then(|| {
+            // "", id, from, mechanism, one verdict per invariant, ""
+            let verdicts_end = 4 + bank_core::Invariant::ALL.len();
+            (cells.len() == verdicts_end + 1).then(|| {
                 let id = cells[1].trim_matches('`').to_string();
-                let verdicts = cells[4..8]
+                let verdicts = cells[4..verdicts_end]
                     .iter()
                     .map(|cell| cell.split_whitespace().next().unwrap_or("").to_string())
                     .collect();

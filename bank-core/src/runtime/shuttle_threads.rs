@@ -5,6 +5,7 @@
 //! Each primitive also notes what it does in the [`trace`](super::trace) when one is kept (for
 //! `cargo xtask replay --trace`); otherwise that is one thread-local read.
 
+use super::first_step::first_step;
 use super::trace::{Object, describe_value, note, note_value};
 use super::{
     AtomicMoney, ChannelReceiver, ChannelSender, ConditionVariable, Joinable, Lock, MutexGuard,
@@ -50,6 +51,7 @@ impl Runtime for ShuttleThreads {
         if let Some(inner) = guard.inner.take() {
             guard.inner = Some(condvar.wait(inner).unwrap_or_else(PoisonError::into_inner));
         }
+        first_step();
         note("woke, holding", Some(guard.mutex), String::new, false);
         guard
     }
@@ -72,6 +74,7 @@ impl Runtime for ShuttleThreads {
     fn yield_now() {
         note("yields", None, String::new, false);
         shuttle::thread::yield_now();
+        first_step();
     }
 }
 
@@ -131,6 +134,7 @@ impl<T: Send + 'static> Lock<T> for ShuttleMutex<T> {
         let mutex = Object::at("mutex", self);
         note("wants", Some(mutex), String::new, false);
         let inner = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        first_step();
         note("got", Some(mutex), String::new, false);
         ShuttleMutexGuard {
             inner: Some(inner),
@@ -140,6 +144,7 @@ impl<T: Send + 'static> Lock<T> for ShuttleMutex<T> {
     fn try_lock(&self) -> Option<Self::Guard<'_>> {
         let mutex = Object::at("mutex", self);
         let inner = self.0.try_lock().ok();
+        first_step();
         note(
             "tries",
             Some(mutex),
@@ -222,17 +227,20 @@ impl<T: Send + Sync> ReadWriteLock<T> for shuttle::sync::RwLock<T> {
         let lock = Object::at("rwlock", self);
         note("wants to read", Some(lock), String::new, false);
         let inner = shuttle::sync::RwLock::read(self).unwrap_or_else(PoisonError::into_inner);
+        first_step();
         ShuttleRwLockGuard::got("got to read", lock, inner)
     }
     fn write(&self) -> Self::WriteGuard<'_> {
         let lock = Object::at("rwlock", self);
         note("wants to write", Some(lock), String::new, false);
         let inner = shuttle::sync::RwLock::write(self).unwrap_or_else(PoisonError::into_inner);
+        first_step();
         ShuttleRwLockGuard::got("got to write", lock, inner)
     }
     fn try_read(&self) -> Option<Self::ReadGuard<'_>> {
         let lock = Object::at("rwlock", self);
         let inner = shuttle::sync::RwLock::try_read(self).ok();
+        first_step();
         let verb = if inner.is_some() {
             "tried and got to read"
         } else {
@@ -249,6 +257,7 @@ impl<T: Send + Sync> ReadWriteLock<T> for shuttle::sync::RwLock<T> {
     fn try_write(&self) -> Option<Self::WriteGuard<'_>> {
         let lock = Object::at("rwlock", self);
         let inner = shuttle::sync::RwLock::try_write(self).ok();
+        first_step();
         let verb = if inner.is_some() {
             "tried and got to write"
         } else {
@@ -271,10 +280,12 @@ impl ConditionVariable for shuttle::sync::Condvar {
     fn notify_one(&self) {
         note("notifies one waiter", None, String::new, false);
         shuttle::sync::Condvar::notify_one(self);
+        first_step();
     }
     fn notify_all(&self) {
         note("notifies every waiter", None, String::new, false);
         shuttle::sync::Condvar::notify_all(self);
+        first_step();
     }
 }
 
@@ -284,6 +295,7 @@ impl AtomicMoney for AtomicI64 {
     }
     fn load(&self) -> Money {
         let value = AtomicI64::load(self, Ordering::SeqCst);
+        first_step();
         note_value(
             "reads",
             Object::at("cell", self),
@@ -294,6 +306,7 @@ impl AtomicMoney for AtomicI64 {
     }
     fn store(&self, value: Money) {
         AtomicI64::store(self, value, Ordering::SeqCst);
+        first_step();
         note_value(
             "writes",
             Object::at("cell", self),
@@ -304,6 +317,7 @@ impl AtomicMoney for AtomicI64 {
     fn compare_exchange(&self, current: Money, new: Money) -> Result<Money, Money> {
         let result =
             AtomicI64::compare_exchange(self, current, new, Ordering::SeqCst, Ordering::SeqCst);
+        first_step();
         note_value(
             "compare-and-swaps",
             Object::at("cell", self),
@@ -317,6 +331,7 @@ impl AtomicMoney for AtomicI64 {
     }
     fn fetch_add(&self, amount: Money) -> Money {
         let before = AtomicI64::fetch_add(self, amount, Ordering::SeqCst);
+        first_step();
         note_value(
             "adds to",
             Object::at("cell", self),
@@ -327,6 +342,7 @@ impl AtomicMoney for AtomicI64 {
     }
     fn fetch_sub(&self, amount: Money) -> Money {
         let before = AtomicI64::fetch_sub(self, amount, Ordering::SeqCst);
+        first_step();
         note_value(
             "subtracts from",
             Object::at("cell", self),
@@ -337,6 +353,7 @@ impl AtomicMoney for AtomicI64 {
     }
     fn swap(&self, value: Money) -> Money {
         let before = AtomicI64::swap(self, value, Ordering::SeqCst);
+        first_step();
         note_value(
             "swaps",
             Object::at("cell", self),
@@ -350,14 +367,18 @@ impl AtomicMoney for AtomicI64 {
 impl<T: Send> ChannelSender<T> for shuttle::sync::mpsc::Sender<T> {
     fn send(&self, value: T) -> Result<(), T> {
         note("sends on a channel", None, String::new, false);
-        shuttle::sync::mpsc::Sender::send(self, value).map_err(|error| error.0)
+        let sent = shuttle::sync::mpsc::Sender::send(self, value).map_err(|error| error.0);
+        first_step();
+        sent
     }
 }
 
 impl<T: Send> ChannelSender<T> for shuttle::sync::mpsc::SyncSender<T> {
     fn send(&self, value: T) -> Result<(), T> {
         note("sends on a bounded channel", None, String::new, false);
-        shuttle::sync::mpsc::SyncSender::send(self, value).map_err(|error| error.0)
+        let sent = shuttle::sync::mpsc::SyncSender::send(self, value).map_err(|error| error.0);
+        first_step();
+        sent
     }
 }
 
@@ -365,6 +386,7 @@ impl<T: Send> ChannelReceiver<T> for shuttle::sync::mpsc::Receiver<T> {
     fn recv(&self) -> Option<T> {
         note("waits to receive", None, String::new, false);
         let received = shuttle::sync::mpsc::Receiver::recv(self).ok();
+        first_step();
         note(
             if received.is_some() {
                 "received"

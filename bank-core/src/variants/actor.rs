@@ -6,6 +6,8 @@
 //! owner still yields between debit and credit, and nobody can observe it mid-transfer.
 //! Expected verdict: every invariant holds; it cannot deadlock (the owner waits only for
 //! requests, callers only for the owner). Dropping the bank closes the channel and joins the owner.
+//! Linearizable: the owner applies requests one at a time, each between its call's send and the
+//! caller's receipt of the answer, so the owner's order is a serial order within real time.
 
 use crate::bank::{
     AccountId, Bank, BankOptions, Money, OpenBank, OpenError, TransferError, validate_initial,

@@ -6,7 +6,8 @@
 //! deposit as a compare-and-swap loop with overflow checked. The audit reads each cell atomically,
 //! but not all cells at one instant. Expected verdict: an audit can see money in flight between
 //! withdrawal and deposit (snapshot conservation breaks); the final total is always right, no
-//! account goes negative, and there is nothing to deadlock on.
+//! account goes negative, and there is nothing to deadlock on. Not linearizable: an audit that
+//! sees the withdrawal but not the deposit returns a state no serial order passes through.
 
 use crate::bank::{
     AccountId, Bank, BankOptions, Money, OpenBank, OpenError, TransferError, check_funds,

@@ -3,6 +3,8 @@
 //! Lesson: one coarse lock makes every operation atomic. Mechanism: the funds check, debit, yield,
 //! credit and the audit all run under one bank lock (the yield happens while holding it, as in the
 //! lecture). Expected verdict: every invariant holds; it cannot deadlock (there is one lock).
+//! Linearizable: each call does all its work under the one lock, so the moment it holds the lock
+//! is its linearization point, and the calls' order of taking it is a serial order.
 
 use crate::bank::{
     AccountId, Bank, BankOptions, Money, OpenBank, OpenError, TransferError, validate_initial,

@@ -5,7 +5,8 @@
 //! short lock that is released before the transfer takes the lock again), so two transfers can
 //! both pass the check on the same money. Expected verdict: the total is always conserved, in
 //! every audit and at the end, but a balance can go negative (no overdraft breaks); no deadlock.
-//! The course never notices this.
+//! The course never notices this. Not linearizable: two transfers of the same money both report
+//! done, and no serial order accepts the second (the sequential bank refuses it).
 
 use crate::bank::{
     AccountId, Bank, BankOptions, Money, OpenBank, OpenError, TransferError, check_funds,

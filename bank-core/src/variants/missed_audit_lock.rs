@@ -3,7 +3,8 @@
 //! Lesson: a lock protects only the code that takes it. Mechanism: one bank lock around each
 //! whole transfer (check, debit, yield, credit), but the audit reads the balances without it.
 //! Expected verdict: audits see a transfer half done (snapshot conservation breaks); transfers
-//! are serialised, so the final total is right and no account is overdrawn; no deadlock.
+//! are serialised, so the final total is right and no account is overdrawn; no deadlock. Not
+//! linearizable: the half-done state the audit returns is no state of any serial order.
 
 use crate::bank::{
     AccountId, Bank, BankOptions, Money, OpenBank, OpenError, TransferError, check_funds,

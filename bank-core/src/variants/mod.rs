@@ -11,9 +11,13 @@
 //! - [`atomic`] (`atomic`): per-account atomics; audits see money in flight.
 //! - [`two_level`] (`two-level`): a read/write gate over ordered account locks.
 //! - [`actor`] (`actor`): one owner thread applies every request from a channel.
+//! - [`busy_refuses`] (`busy-refuses`): a transfer that finds a lock busy says "insufficient funds".
+//! - [`balancing_audit`] (`balancing-audit`): the audit rereads accounts until the sum is right.
 
 pub mod actor;
 pub mod atomic;
+pub mod balancing_audit;
+pub mod busy_refuses;
 pub mod global_lock;
 pub mod global_lock_toctou;
 pub mod missed_audit_lock;

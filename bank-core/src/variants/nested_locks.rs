@@ -5,7 +5,9 @@
 //! A→B and B→A running together each hold one lock and wait forever for the other (the lecture's
 //! program hangs at zero CPU). The audit takes every account lock in index order.
 //! Expected verdict: every run that finishes conserves money and overdraws nothing, but a run can
-//! deadlock (deadlock freedom breaks).
+//! deadlock (deadlock freedom breaks). Linearizable: a transfer checks and moves money while
+//! holding both accounts' locks and the audit holds every lock, so each call takes effect at one
+//! moment inside its interval (calls cut off by a deadlock have changed nothing anyone saw).
 
 use crate::bank::{
     AccountId, Bank, BankOptions, Money, OpenBank, OpenError, TransferError, validate_initial,

@@ -3,7 +3,9 @@
 //! Lesson: a single global lock order makes deadlock impossible. Mechanism: one lock per account;
 //! transfers and the audit all take locks in ascending account index (the course orders by object
 //! identity; the index is our identity); the funds check runs under both locks.
-//! Expected verdict: every invariant holds, and it cannot deadlock.
+//! Expected verdict: every invariant holds, and it cannot deadlock. Linearizable: two-phase
+//! locking (a transfer holds both accounts, the audit all of them, for all of its work) makes
+//! each call take effect at one moment within it.
 
 use crate::bank::{
     AccountId, Bank, BankOptions, Money, OpenBank, OpenError, TransferError, validate_initial,

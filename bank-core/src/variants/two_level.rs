@@ -4,7 +4,10 @@
 //! gate's shared (read) side, then its two account locks in ascending index order; the audit takes
 //! the gate's exclusive (write) side, which waits until no transfer is in flight, then reads every
 //! account. Expected verdict: every invariant holds, and it cannot deadlock (the gate is always
-//! taken before any account lock, and account locks in one order).
+//! taken before any account lock, and account locks in one order). Linearizable: a transfer
+//! works under the gate's read side and both account locks, the audit under the write side, so
+//! an audit excludes every transfer and transfers on shared accounts exclude each other; each
+//! call takes effect at one moment within it.
 
 use crate::bank::{
     AccountId, Bank, BankOptions, Money, OpenBank, OpenError, TransferError, validate_initial,

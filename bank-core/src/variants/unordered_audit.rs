@@ -6,7 +6,8 @@
 //! list order against identity order). An audit holding account 1 and waiting for account 0
 //! deadlocks with a transfer holding account 0 and waiting for account 1.
 //! Expected verdict: every run that finishes conserves money and overdraws nothing; deadlock
-//! freedom breaks.
+//! freedom breaks. Linearizable: transfers and the audit each hold every lock they touch for the
+//! whole of their work (two-phase locking), so each takes effect at one moment within its call.
 
 use crate::bank::{
     AccountId, Bank, BankOptions, Money, OpenBank, OpenError, TransferError, validate_initial,

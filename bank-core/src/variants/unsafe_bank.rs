@@ -6,7 +6,9 @@
 //! read-modify-write is split into a load and a store, exactly as Python's `-=` is.)
 //! Expected verdict: audits see money in flight (snapshot conservation breaks); two racing
 //! debits can lose an update (final conservation breaks); two transfers can both pass the funds
-//! check (no overdraft breaks); it cannot deadlock.
+//! check (no overdraft breaks); it cannot deadlock. Not linearizable: an audit mid-transfer
+//! returns balances no serial order passes through, and a lost update leaves final balances no
+//! serial order of the transfers (all reported done) produces.
 
 use crate::bank::{
     AccountId, Bank, BankOptions, Money, OpenBank, OpenError, TransferError, check_funds,

@@ -5,8 +5,11 @@
 //! cannot be recorded from inside (no thread runs again); shuttle reports it as a panic that the
 //! checker catches (see `checker/mod.rs`).
 
+use crate::linearizability::{
+    Call, History, Linearizability, Outcome, SearchBound, Violation, check,
+};
 use bank_core::bank::total;
-use bank_core::runtime::{Runtime, trace};
+use bank_core::runtime::{Runtime, first_step, trace};
 use bank_core::{Bank, Invariant, Money, Op, ShuttleThreads, Workload};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -32,12 +35,75 @@ pub struct Observations {
     pub final_total: Option<i128>,
     /// The most negative balance seen in any audit or at the end (0 if none was negative).
     pub min_balance: Money,
+    /// The opening balances (the sequential bank the history is checked against starts there).
+    #[serde(default)]
+    pub initial_balances: Vec<Money>,
+    /// The workload's threads (the history's thread of that number is the main thread's final
+    /// read).
+    #[serde(default)]
+    pub workers: usize,
+    /// Every call and result, in order; the final balances, once every thread finished, as an
+    /// audit by the main thread (thread number = the workload's thread count).
+    #[serde(default)]
+    pub history: History,
+}
+
+/// What one execution's observations show, invariant by invariant.
+#[derive(Debug, Clone, Default)]
+pub struct Assessment {
+    /// The invariants broken (never `DeadlockFree`: a deadlocked execution observes nothing
+    /// further).
+    pub violated: Vec<Invariant>,
+    /// The search bound ran out before linearizability was decided: this execution neither
+    /// breaks nor supports it.
+    pub linearizability_undecided: bool,
+    /// Why the history is not linearizable, when it is not.
+    pub non_linearizable: Option<Violation>,
 }
 
 impl Observations {
     /// The invariants these observations violate (never `DeadlockFree`: a deadlocked execution
     /// observes nothing further).
     pub fn violations(&self) -> Vec<Invariant> {
+        self.assess().violated
+    }
+
+    /// Whether the history so far is linearizable; `Linearizable` when nothing was recorded.
+    pub fn linearizability(&self) -> Linearizability {
+        if self.history.is_empty() {
+            return Linearizability::Linearizable { order: Vec::new() };
+        }
+        // Only the runner writes histories, one call at a time per thread: always well formed.
+        check(
+            &self.initial_balances,
+            &self.history,
+            SearchBound::default(),
+        )
+        .unwrap_or(Linearizability::Unknown {
+            expansions: 0,
+            events_checked: 0,
+        })
+    }
+
+    /// Every invariant's outcome for these observations, with the linearizability evidence.
+    pub fn assess(&self) -> Assessment {
+        let mut assessment = Assessment {
+            violated: self.totals_violations(),
+            ..Assessment::default()
+        };
+        match self.linearizability() {
+            Linearizability::Linearizable { .. } => {}
+            Linearizability::NotLinearizable(violation) => {
+                assessment.violated.push(Invariant::Linearizable);
+                assessment.non_linearizable = Some(violation);
+            }
+            Linearizability::Unknown { .. } => assessment.linearizability_undecided = true,
+        }
+        assessment
+    }
+
+    /// The invariants the totals and balances violate.
+    fn totals_violations(&self) -> Vec<Invariant> {
         let mut violated = Vec::new();
         if self
             .audit_totals
@@ -89,8 +155,11 @@ pub fn run_workload<B: Bank + 'static>(
     sink: &ObservationSink,
 ) {
     let expected = total(&workload.balances);
+    first_step::clear();
     *observed(sink) = Observations {
         expected_total: expected,
+        initial_balances: workload.balances.clone(),
+        workers: workload.threads.len(),
         ..Observations::default()
     };
     let bank = Arc::new(open(&workload.balances));
@@ -102,7 +171,7 @@ pub fn run_workload<B: Bank + 'static>(
             let (bank, sink) = (Arc::clone(&bank), Arc::clone(sink));
             let ops = ops.clone();
             ShuttleThreads::spawn(thread_name(index), move || {
-                perform(bank.as_ref(), &ops, expected, &sink);
+                perform(bank.as_ref(), index, &ops, expected, &sink);
             })
         })
         .collect();
@@ -126,12 +195,50 @@ pub fn run_workload<B: Bank + 'static>(
     let mut observations = observed(sink);
     observations.final_total = final_alone.final_total;
     observations.min_balance = observations.min_balance.min(final_alone.min_balance);
+    let main = workload.threads.len();
+    observations.history.invoke(main, Call::Audit);
+    observations.history.answer(main, Outcome::Audit(balances));
+    if trace::is_on() {
+        mark_if_first_non_linearizable(&observations);
+    }
+}
+
+/// While a trace is recorded: notes the step where the history first stops being linearizable
+/// (the return that ends the minimal non-linearizable prefix).
+fn mark_if_first_non_linearizable(observations: &Observations) {
+    let Linearizability::NotLinearizable(violation) = observations.linearizability() else {
+        return;
+    };
+    if violation.prefix_len == observations.history.events.len() {
+        trace::note(
+            "cannot be placed in any sequential order",
+            None,
+            || " (not linearizable)".to_string(),
+            true,
+        );
+    }
 }
 
 /// One thread's operations; each audit's result goes to `sink` as soon as it returns. Refused
 /// transfers are part of the workload (the invariants hold or break regardless of them).
-fn perform<B: Bank + ?Sized>(bank: &B, ops: &[Op], expected: i128, sink: &ObservationSink) {
+fn perform<B: Bank + ?Sized>(
+    bank: &B,
+    thread: usize,
+    ops: &[Op],
+    expected: i128,
+    sink: &ObservationSink,
+) {
     for op in ops {
+        // The call is invoked at its first step (see `first_step`), or at its return if it took
+        // none.
+        let call = Call::of(*op);
+        let recorder = Arc::clone(sink);
+        first_step::at_first_step(move || observed(&recorder).history.invoke(thread, call));
+        let invoke_if_no_step = || {
+            if let Some(invoke) = first_step::take_pending() {
+                invoke();
+            }
+        };
         match *op {
             Op::Transfer { from, to, amount } => {
                 trace::note(
@@ -141,6 +248,7 @@ fn perform<B: Bank + ?Sized>(bank: &B, ops: &[Op], expected: i128, sink: &Observ
                     false,
                 );
                 let refused_or_done = bank.transfer(from, to, amount);
+                invoke_if_no_step();
                 trace::note(
                     "ends transfer",
                     None,
@@ -150,10 +258,18 @@ fn perform<B: Bank + ?Sized>(bank: &B, ops: &[Op], expected: i128, sink: &Observ
                     },
                     false,
                 );
+                let mut observations = observed(sink);
+                observations
+                    .history
+                    .answer(thread, Outcome::Transfer(refused_or_done));
+                if trace::is_on() {
+                    mark_if_first_non_linearizable(&observations);
+                }
             }
             Op::Audit => {
                 trace::note("starts audit", None, String::new, false);
                 let seen = bank.audit();
+                invoke_if_no_step();
                 // The step breaks what this audit alone, as the only observation, violates.
                 let audit_alone = Observations {
                     expected_total: expected,
@@ -170,6 +286,10 @@ fn perform<B: Bank + ?Sized>(bank: &B, ops: &[Op], expected: i128, sink: &Observ
                 let mut observations = observed(sink);
                 observations.audit_totals.push(total(&seen));
                 observations.min_balance = observations.min_balance.min(audit_alone.min_balance);
+                observations.history.answer(thread, Outcome::Audit(seen));
+                if trace::is_on() {
+                    mark_if_first_non_linearizable(&observations);
+                }
             }
         }
     }

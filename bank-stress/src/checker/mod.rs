@@ -121,6 +121,7 @@ where
         workloads: 1,
         panic: findings.panic,
         livelock: findings.livelock,
+        undecided_histories: findings.undecided,
     })
 }
 
@@ -195,6 +196,8 @@ struct Findings {
     first: BTreeMap<Invariant, Counterexample>,
     panic: Option<Counterexample>,
     livelock: Option<Counterexample>,
+    /// Executions whose linearizability the search bound left undecided.
+    undecided: usize,
 }
 
 impl Findings {
@@ -253,8 +256,10 @@ where
         );
         Box::new(move |iteration, schedule| {
             let observed = std::mem::take(&mut *execution::observed(&slot));
+            let assessment = observed.assess();
             let mut findings = findings.borrow_mut();
-            record_violations(&mut findings, &observed, |invariant| {
+            findings.undecided += usize::from(assessment.linearizability_undecided);
+            record_violations(&mut findings, &assessment.violated, |invariant| {
                 new_counterexample(
                     Finding::Broke(invariant),
                     iteration,
@@ -296,7 +301,9 @@ where
         let mut found = findings.borrow_mut();
         // What the audits saw before the execution was cut off still counts.
         let partial = std::mem::take(&mut *execution::observed(&slot));
-        record_violations(&mut found, &partial, |invariant| {
+        let assessment = partial.assess();
+        found.undecided += usize::from(assessment.linearizability_undecided);
+        record_violations(&mut found, &assessment.violated, |invariant| {
             new_counterexample(
                 Finding::Broke(invariant),
                 iteration,
@@ -356,13 +363,13 @@ where
     }
 }
 
-/// Records the first counterexample of each invariant `observed` violates.
+/// Records the first counterexample of each invariant in `violated`.
 fn record_violations(
     findings: &mut Findings,
-    observed: &Observations,
+    violated: &[Invariant],
     counterexample: impl Fn(Invariant) -> Counterexample,
 ) {
-    for invariant in observed.violations() {
+    for &invariant in violated {
         findings
             .first
             .entry(invariant)
@@ -405,6 +412,15 @@ fn anomaly_of(observed: &Observations, invariant: Invariant) -> Anomaly {
         min_balance: observed.min_balance,
         blocked_threads: Vec::new(),
         message: None,
+        linearizability: (invariant == Invariant::Linearizable)
+            .then(|| observed.assess().non_linearizable)
+            .flatten()
+            .map(|violation| {
+                crate::linearizability::table::render_text(
+                    &violation,
+                    &crate::linearizability::table::shuttle_names(observed.workers),
+                )
+            }),
     }
 }
 

@@ -25,6 +25,10 @@ pub struct Anomaly {
     pub blocked_threads: Vec<String>,
     /// For a deadlock or a panic: shuttle's message.
     pub message: Option<String>,
+    /// For a history that is not linearizable: its minimal prefix as a table with one column per
+    /// thread, the closest sequential order and the call that cannot be placed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linearizability: Option<String>,
 }
 
 /// What a counterexample shows.
@@ -201,6 +205,9 @@ pub struct CheckReport {
     pub panic: Option<Counterexample>,
     /// A fair schedule reached the step bound with threads still runnable.
     pub livelock: Option<Counterexample>,
+    /// Executions whose history the linearizability search could not decide within its bound:
+    /// while any remain, `linearizable` is at most "not found".
+    pub undecided_histories: usize,
 }
 
 impl CheckReport {
@@ -212,7 +219,8 @@ impl CheckReport {
         }
         let dfs_runs: Vec<&StrategyRun> = self.exhaustive_runs().collect();
         let unfinished: usize = self.runs.iter().map(|run| run.unfinished).sum();
-        if self.exhaustive() && unfinished == 0 {
+        let undecided = invariant == Invariant::Linearizable && self.undecided_histories > 0;
+        if self.exhaustive() && unfinished == 0 && !undecided {
             Shown::Proven {
                 workloads: self.workloads,
                 schedules: dfs_runs.iter().map(|run| run.schedules).sum(),
@@ -253,6 +261,7 @@ impl CheckReport {
         self.workloads += other.workloads;
         self.panic = self.panic.take().or(other.panic);
         self.livelock = self.livelock.take().or(other.livelock);
+        self.undecided_histories += other.undecided_histories;
     }
 
     /// The counterexample for one invariant, if it broke.

@@ -211,35 +211,54 @@ impl Stamps {
     }
 }
 
-/// One real thread's events, each with its stamp.
+/// One real thread's events, each with its stamp and, for returns, the microseconds since the
+/// run started.
 #[derive(Debug, Clone, Default)]
 pub struct StampedEvents {
-    /// `(stamp, event)`, in the thread's order (so by increasing stamp).
-    pub events: Vec<(u64, Event)>,
+    /// `(stamp, micros, event)`, in the thread's order (so by increasing stamp).
+    pub events: Vec<(u64, Option<u64>, Event)>,
 }
 
 impl StampedEvents {
+    /// Calls recorded so far.
+    pub fn calls(&self) -> usize {
+        self.events.len().div_ceil(2)
+    }
+
     /// Stamps and records a call.
     pub fn invoke(&mut self, stamps: &Stamps, thread: usize, call: Call) {
         self.events
-            .push((stamps.next(), Event::Invoke { thread, call }));
+            .push((stamps.next(), None, Event::Invoke { thread, call }));
     }
 
-    /// Stamps and records a return.
-    pub fn answer(&mut self, stamps: &Stamps, thread: usize, outcome: Outcome) {
-        self.events
-            .push((stamps.next(), Event::Return { thread, outcome }));
+    /// Stamps and records a return, `micros` after the run started.
+    pub fn answer(&mut self, stamps: &Stamps, thread: usize, outcome: Outcome, micros: u64) {
+        self.events.push((
+            stamps.next(),
+            Some(micros),
+            Event::Return { thread, outcome },
+        ));
+    }
+
+    /// The stamp of the last event, if any.
+    pub fn last_stamp(&self) -> Option<u64> {
+        self.events.last().map(|(stamp, _, _)| *stamp)
     }
 }
 
-/// Merges every thread's stamped events into one history, by stamp.
-pub fn merge_stamped(threads: Vec<StampedEvents>) -> History {
-    let mut all: Vec<(u64, Event)> = threads
+/// Every thread's stamped events merged into one history by stamp, keeping only the events
+/// stamped below `cut` (a prefix of the real history: a call invoked before the cut that returned
+/// after it is pending), with each event's micros.
+pub fn merge_stamped(threads: Vec<StampedEvents>, cut: u64) -> (History, Vec<Option<u64>>) {
+    let mut all: Vec<(u64, Option<u64>, Event)> = threads
         .into_iter()
         .flat_map(|thread| thread.events)
+        .filter(|(stamp, _, _)| *stamp < cut)
         .collect();
-    all.sort_by_key(|(stamp, _)| *stamp);
-    History {
-        events: all.into_iter().map(|(_, event)| event).collect(),
-    }
+    all.sort_by_key(|(stamp, _, _)| *stamp);
+    let micros = all.iter().map(|(_, micros, _)| *micros).collect();
+    let history = History {
+        events: all.into_iter().map(|(_, _, event)| event).collect(),
+    };
+    (history, micros)
 }

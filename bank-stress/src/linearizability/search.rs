@@ -21,6 +21,7 @@ use super::history::{Call, History, MalformedHistory, Operation, Outcome};
 use bank_core::Money;
 use bank_core::model::SequentialBank;
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, DefaultHasher};
 use std::rc::Rc;
 
 /// How much work a check may do before it answers "unknown".
@@ -96,6 +97,20 @@ pub fn check(
     if let Some(order) = order_of_returns(&start, &operations) {
         return Ok(Linearizability::Linearizable { order });
     }
+    match depth_first(&start, &operations, &events_of(history, &operations), bound) {
+        Decision::Linearizable(order) => return Ok(Linearizability::Linearizable { order }),
+        Decision::Unknown {
+            expansions,
+            events_checked,
+        } => {
+            return Ok(Linearizability::Unknown {
+                expansions,
+                events_checked,
+            });
+        }
+        Decision::NotLinearizable => {}
+    }
+    // Not linearizable: the breadth-first walk finds the minimal prefix and explains it.
     Ok(match search(&start, history, &operations, bound) {
         Walk::Survived(order) => Linearizability::Linearizable { order },
         Walk::OutOfBudget {
@@ -153,7 +168,23 @@ pub(super) fn apply(bank: &mut SequentialBank, call: Call) -> Outcome {
 /// One step of an order, shared between the configurations that extend it.
 struct Placed {
     operation: usize,
+    /// Calls placed up to and including this one.
+    depth: usize,
     before: Option<Rc<Placed>>,
+}
+
+impl Drop for Placed {
+    /// Unlinks the chain iteratively: a real-thread order is hundreds of thousands of calls long,
+    /// too deep for the recursive drop.
+    fn drop(&mut self) {
+        let mut next = self.before.take();
+        while let Some(step) = next {
+            next = match Rc::try_unwrap(step) {
+                Ok(mut alone) => alone.before.take(),
+                Err(_) => None,
+            };
+        }
+    }
 }
 
 fn order_of(mut last: Option<&Rc<Placed>>) -> Vec<usize> {
@@ -198,14 +229,130 @@ enum Walk {
     },
 }
 
-/// The just-in-time walk over `history`'s events.
-fn search(
+/// A hasher with no random seed.
+type Fixed = BuildHasherDefault<DefaultHasher>;
+
+/// The decision, depth first (Lowe's just-in-time tree search): one configuration at a time,
+/// moving forward through the events; at a return, first place the returning call, and only when
+/// that leads nowhere, place other pending calls before it, one by one. Every call placed must
+/// give the result it really gave (the whole history is known here), so the search follows one
+/// order and backtracks only locally; configurations already tried at an event are memoised.
+/// Complete and sound for the whole history; it does not find the minimal prefix (see [`search`]).
+fn depth_first(
     start: &SequentialBank,
-    history: &History,
     operations: &[Operation],
+    of_event: &[(usize, bool)],
     bound: SearchBound,
-) -> Walk {
-    // Per event: the call it invokes or returns, and whether it is an invocation.
+) -> Decision {
+    struct Node {
+        at_event: usize,
+        bank: SequentialBank,
+        pending: Vec<usize>,
+        placed_early: Vec<usize>,
+        order: Option<Rc<Placed>>,
+    }
+    let fits = |bank: &mut SequentialBank, index: usize| {
+        let outcome = apply(bank, operations[index].call);
+        operations[index]
+            .outcome
+            .as_ref()
+            .is_none_or(|real| *real == outcome)
+    };
+    let mut tried: HashSet<(usize, Vec<Money>, Vec<usize>), Fixed> = HashSet::default();
+    let mut expansions: u64 = 0;
+    let mut stack = vec![Node {
+        at_event: 0,
+        bank: start.clone(),
+        pending: Vec::new(),
+        placed_early: Vec::new(),
+        order: None,
+    }];
+    'nodes: while let Some(mut node) = stack.pop() {
+        // Invocations, and returns of calls already placed, need no choice.
+        let returning = loop {
+            let Some(&(operation, is_invocation)) = of_event.get(node.at_event) else {
+                return Decision::Linearizable(order_of(node.order.as_ref()));
+            };
+            if is_invocation {
+                node.pending.push(operation);
+            } else if let Some(position) = node.placed_early.iter().position(|&p| p == operation) {
+                node.placed_early.remove(position);
+                node.pending.retain(|&p| p != operation);
+            } else {
+                break operation;
+            }
+            node.at_event += 1;
+        };
+        if !tried.insert((
+            node.at_event,
+            node.bank.balances().to_vec(),
+            node.placed_early.clone(),
+        )) {
+            continue 'nodes;
+        }
+        expansions += 1;
+        if expansions > bound.expansions {
+            return Decision::Unknown {
+                expansions,
+                events_checked: node.at_event,
+            };
+        }
+        // Children, pushed so that "place the returning call now" is tried first.
+        for &candidate in node.pending.iter().rev() {
+            if candidate == returning || node.placed_early.contains(&candidate) {
+                continue;
+            }
+            let mut bank = node.bank.clone();
+            if !fits(&mut bank, candidate) {
+                continue;
+            }
+            let mut placed_early = node.placed_early.clone();
+            let slot = placed_early.partition_point(|&p| p < candidate);
+            placed_early.insert(slot, candidate);
+            stack.push(Node {
+                at_event: node.at_event,
+                bank,
+                pending: node.pending.clone(),
+                placed_early,
+                order: Some(Rc::new(Placed {
+                    operation: candidate,
+                    depth: order_depth(node.order.as_ref()) + 1,
+                    before: node.order.clone(),
+                })),
+            });
+        }
+        let mut bank = node.bank.clone();
+        if fits(&mut bank, returning) {
+            let mut pending = node.pending;
+            pending.retain(|&p| p != returning);
+            stack.push(Node {
+                at_event: node.at_event + 1,
+                bank,
+                pending,
+                placed_early: node.placed_early,
+                order: Some(Rc::new(Placed {
+                    operation: returning,
+                    depth: order_depth(node.order.as_ref()) + 1,
+                    before: node.order,
+                })),
+            });
+        }
+    }
+    Decision::NotLinearizable
+}
+
+/// What the depth-first search decided.
+enum Decision {
+    Linearizable(Vec<usize>),
+    NotLinearizable,
+    Unknown {
+        expansions: u64,
+        events_checked: usize,
+    },
+}
+
+/// Per event: the call it invokes or returns, and whether it is an invocation.
+fn events_of(history: &History, operations: &[Operation]) -> Vec<(usize, bool)> {
     let mut of_event: Vec<(usize, bool)> = vec![(0, true); history.events.len()];
     for (index, operation) in operations.iter().enumerate() {
         of_event[operation.invoked_at] = (index, true);
@@ -213,6 +360,17 @@ fn search(
             of_event[at] = (index, false);
         }
     }
+    of_event
+}
+
+/// The just-in-time walk over `history`'s events.
+fn search(
+    start: &SequentialBank,
+    history: &History,
+    operations: &[Operation],
+    bound: SearchBound,
+) -> Walk {
+    let of_event = events_of(history, operations);
     let mut configurations = vec![Configuration {
         bank: start.clone(),
         placed_early: Vec::new(),
@@ -226,14 +384,16 @@ fn search(
             continue;
         }
         let returning = operation;
-        let mut survivors: HashMap<Key, Configuration> = HashMap::new();
-        let mut seen: HashSet<Key> = HashSet::new();
+        // A fixed hasher: which configurations the narrow walk keeps is the same on every run.
+        let mut survivors: HashMap<Key, Configuration, Fixed> = HashMap::default();
+        let mut seen: HashSet<Key, Fixed> = HashSet::default();
         // The longest order found before the returning call, and the result it gets there.
         let mut deepest: Option<(usize, Option<Rc<Placed>>, Outcome)> = None;
-        let mut consider = |before: Option<Rc<Placed>>, outcome: Outcome| {
+        // (Only worked out for a configuration deeper than the best so far.)
+        let mut consider = |before: Option<Rc<Placed>>, outcome: &dyn Fn() -> Outcome| {
             let depth = order_depth(before.as_ref());
             if deepest.as_ref().is_none_or(|(best, _, _)| depth > *best) {
-                deepest = Some((depth, before, outcome));
+                deepest = Some((depth, before, outcome()));
             }
         };
         let mut stack = configurations;
@@ -249,7 +409,10 @@ fn search(
                 let mut placed_early = configuration.placed_early;
                 let (_, given) = placed_early.remove(position);
                 if Some(&given) != real {
-                    consider(order_before(configuration.order.as_ref(), returning), given);
+                    consider(
+                        order_before(configuration.order.as_ref(), returning),
+                        &|| given.clone(),
+                    );
                 } else {
                     let key = Key {
                         balances: configuration.bank.balances().to_vec(),
@@ -297,15 +460,15 @@ fn search(
                     placed_early,
                     order: Some(Rc::new(Placed {
                         operation: candidate,
+                        depth: order_depth(configuration.order.as_ref()) + 1,
                         before: configuration.order.clone(),
                     })),
                 });
             }
-            let mut bank = configuration.bank.clone();
-            consider(
-                configuration.order,
-                apply(&mut bank, operations[returning].call),
-            );
+            let call = operations[returning].call;
+            consider(configuration.order, &|| {
+                apply(&mut configuration.bank.clone(), call)
+            });
         }
         pending.retain(|&operation| operation != returning);
         if survivors.is_empty() {
@@ -337,11 +500,6 @@ fn order_before(mut last: Option<&Rc<Placed>>, operation: usize) -> Option<Rc<Pl
     None
 }
 
-fn order_depth(mut last: Option<&Rc<Placed>>) -> usize {
-    let mut depth = 0;
-    while let Some(step) = last {
-        depth += 1;
-        last = step.before.as_ref();
-    }
-    depth
+fn order_depth(last: Option<&Rc<Placed>>) -> usize {
+    last.map_or(0, |step| step.depth)
 }

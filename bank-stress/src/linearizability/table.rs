@@ -6,6 +6,24 @@ use super::history::Operation;
 use super::search::Violation;
 use crate::checker::thread_name;
 
+/// How a column is headed: a thread number to a name.
+pub type Names<'a> = &'a dyn Fn(usize) -> String;
+
+/// The names under shuttle: `worker-N` for the workload's threads, `final read` for the main
+/// thread's read of the balances once `workers` threads finished.
+pub fn shuttle_names(workers: usize) -> impl Fn(usize) -> String {
+    move |thread| {
+        if thread >= workers {
+            "final read".to_string()
+        } else {
+            thread_name(thread)
+        }
+    }
+}
+
+/// Rows shown at most around the unplaceable call in a long (real-thread) history.
+const WINDOW_ROWS: usize = 24;
+
 /// One cell's text: `0→1 $1 → done  (events 0–3)`, or `audit …  (event 4, no return)`.
 fn cell(operation: &Operation) -> String {
     match (&operation.outcome, operation.returned_at) {
@@ -30,19 +48,22 @@ fn thread_count(violation: &Violation) -> usize {
         .unwrap_or(0)
 }
 
-/// `worker-0's 0→1 $1`
-fn name(operation: &Operation) -> String {
-    format!("{}'s {}", thread_name(operation.thread), operation.call)
+/// `worker-0's 0→1 $1`, or `the final read`.
+fn name(operation: &Operation, names: Names) -> String {
+    format!("{}'s {}", names(operation.thread), operation.call)
 }
 
 /// The rows of the table: per call in invocation order, the cell in its thread's column, and
-/// whether it is the call that cannot be placed.
-pub fn rows(violation: &Violation) -> Vec<(Vec<String>, bool)> {
+/// whether it is the call that cannot be placed. With `window`, only the calls around the
+/// unplaceable one: those not finished when it was invoked, and each thread's call before them.
+pub fn rows(violation: &Violation, window: bool) -> Vec<(Vec<String>, bool)> {
     let threads = thread_count(violation);
+    let shown = shown_calls(violation, window);
     violation
         .operations
         .iter()
         .enumerate()
+        .filter(|(index, _)| shown[*index])
         .map(|(index, operation)| {
             let mut cells = vec![String::new(); threads];
             cells[operation.thread] = cell(operation);
@@ -51,21 +72,59 @@ pub fn rows(violation: &Violation) -> Vec<(Vec<String>, bool)> {
         .collect()
 }
 
-/// The closest order as text: `worker-1's 0→1 $1, then worker-0's audit`, or `(none)`.
-pub fn closest_order(violation: &Violation) -> String {
+/// Which calls the table shows.
+fn shown_calls(violation: &Violation, window: bool) -> Vec<bool> {
+    let operations = &violation.operations;
+    if !window {
+        return vec![true; operations.len()];
+    }
+    let invoked = operations[violation.unplaceable].invoked_at;
+    let mut shown: Vec<bool> = operations
+        .iter()
+        .map(|operation| operation.returned_at.is_none_or(|at| at > invoked))
+        .collect();
+    // Each thread's last call that returned before the unplaceable one was invoked: the state
+    // it left is part of the story.
+    for thread in 0..thread_count(violation) {
+        if let Some(last) = operations
+            .iter()
+            .rposition(|op| op.thread == thread && op.returned_at.is_some_and(|at| at < invoked))
+        {
+            shown[last] = true;
+        }
+    }
+    // Keep the rows nearest the unplaceable call.
+    let mut kept = 0;
+    for index in (0..operations.len()).rev() {
+        if shown[index] {
+            kept += 1;
+            shown[index] = kept <= WINDOW_ROWS || index == violation.unplaceable;
+        }
+    }
+    shown
+}
+
+/// The closest order as text: `worker-1's 0→1 $1, then worker-0's audit`; in a long history,
+/// only its last calls.
+pub fn closest_order(violation: &Violation, names: Names) -> String {
     if violation.closest_order.is_empty() {
         return "(no call could be placed first)".to_string();
     }
-    violation
-        .closest_order
+    let skip = violation.closest_order.len().saturating_sub(WINDOW_ROWS);
+    let text = violation.closest_order[skip..]
         .iter()
-        .map(|&index| name(&violation.operations[index]))
+        .map(|&index| name(&violation.operations[index], names))
         .collect::<Vec<_>>()
-        .join(", then ")
+        .join(", then ");
+    if skip > 0 {
+        format!("… {skip} earlier calls, then {text}")
+    } else {
+        text
+    }
 }
 
 /// The sentence about the call that cannot be placed.
-pub fn unplaceable(violation: &Violation) -> String {
+pub fn unplaceable(violation: &Violation, names: Names) -> String {
     let operation = &violation.operations[violation.unplaceable];
     let answered = operation
         .outcome
@@ -74,16 +133,25 @@ pub fn unplaceable(violation: &Violation) -> String {
     format!(
         "{} answered {answered}, but no order of the calls that respects real time gives that: \
          after the closest order, the sequential bank answers {}",
-        name(operation),
+        name(operation, names),
         violation.sequential_outcome
     )
 }
 
-/// The whole explanation, for the terminal.
-pub fn render_text(violation: &Violation) -> String {
+/// The whole explanation, for the terminal: every call of the minimal prefix.
+pub fn render_text(violation: &Violation, names: Names) -> String {
+    render(violation, names, false)
+}
+
+/// The explanation for a long history: only the calls around the unplaceable one.
+pub fn render_window(violation: &Violation, names: Names) -> String {
+    render(violation, names, true)
+}
+
+fn render(violation: &Violation, names: Names, window: bool) -> String {
     let threads = thread_count(violation);
-    let headers: Vec<String> = (0..threads).map(thread_name).collect();
-    let rows = rows(violation);
+    let headers: Vec<String> = (0..threads).map(names).collect();
+    let rows = rows(violation, window);
     let widths: Vec<usize> = (0..threads)
         .map(|column| {
             rows.iter()
@@ -101,9 +169,16 @@ pub fn render_text(violation: &Violation) -> String {
             .collect();
         format!("  {mark} {}\n", body.join(" │ ").trim_end())
     };
+    let shown = rows.len();
     let mut text = format!(
-        "not linearizable: the first {} events have no sequential order\n",
-        violation.prefix_len
+        "not linearizable: the first {} events ({} calls) have no sequential order{}\n",
+        violation.prefix_len,
+        violation.operations.len(),
+        if shown < violation.operations.len() {
+            format!("; the {shown} calls around the one that cannot be placed:")
+        } else {
+            String::new()
+        }
     );
     text.push_str(&line(&headers, " "));
     for (cells, is_unplaceable) in &rows {
@@ -111,8 +186,8 @@ pub fn render_text(violation: &Violation) -> String {
     }
     text.push_str(&format!(
         "  closest sequential order: {}\n",
-        closest_order(violation)
+        closest_order(violation, names)
     ));
-    text.push_str(&format!("  ✗ {}\n", unplaceable(violation)));
+    text.push_str(&format!("  ✗ {}\n", unplaceable(violation, names)));
     text
 }

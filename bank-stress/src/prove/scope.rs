@@ -72,12 +72,22 @@ impl Scope {
     pub const NAMES: [&'static str; 3] = ["quick", "default", "nightly"];
 
     /// `cargo test`'s proof: every workload of ≤ 2 threads × 1 operation over 2 accounts, every
-    /// interleaving. The actor (whose owner thread and reply channels make every interleaving of
-    /// two clients 2.5 million schedules) gets every interleaving with ≤ 2 preemptions.
+    /// interleaving; and every workload of ≤ 3 threads × 1 operation over ≤ 3 accounts with
+    /// balances 0..=1 and amount 1, every interleaving with ≤ 2 preemptions (the smallest part
+    /// where an audit can return balances that sum right and never existed). The actor (whose
+    /// owner thread and reply channels make every interleaving of two clients 2.5 million
+    /// schedules) gets only the first part, with ≤ 2 preemptions.
     pub fn quick() -> Self {
         Self {
             name: "quick".into(),
-            parts: vec![part(2, 1, 2, None)],
+            parts: vec![
+                part(2, 1, 2, None),
+                ScopePart {
+                    balances: 0..=1,
+                    amounts: 1..=1,
+                    ..part(3, 1, 3, Some(2))
+                },
+            ],
             smaller_for: BTreeMap::from([("actor".to_string(), vec![part(2, 1, 2, Some(2))])]),
         }
     }

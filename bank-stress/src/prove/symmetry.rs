@@ -10,7 +10,8 @@
 //! execution of W is matched by one of W' in which the harness starts every worker before the
 //! workers move, and the workers then take the same steps, relabelled. Every execution therefore
 //! shows W' the same audits, final balances, overdrafts and deadlocks as one execution of W, and
-//! the other way round. Under a preemption bound this holds because switches to and from the
+//! the other way round; its history of calls and results is W's with threads renamed, and
+//! linearizability is blind to thread names (real-time order and results are what it compares). Under a preemption bound this holds because switches to and from the
 //! harness are free (see `checker/preemption_bounded.rs`): the matching execution has exactly as
 //! many worker-to-worker preemptions. The scope keeps one workload per multiset of thread
 //! programs (the threads in non-decreasing order).
@@ -18,8 +19,11 @@
 //! **Renaming accounts** (only banks with `accounts_are_names`). If a bank uses account numbers
 //! only as names, running W' = W with accounts renamed by a permutation p is running W with every
 //! balance and audit entry renamed by p: the same totals, the same lowest balance, the same
-//! deadlocks. The four invariants are about totals, the lowest balance and deadlock, all of which
-//! are blind to names, so W and W' have the same verdict. A bank that does anything in account
+//! deadlocks. The totals-and-balances invariants are about totals, the lowest balance and
+//! deadlock, all of which are blind to names. Linearizability is too: the history of W' is W's
+//! with accounts renamed in every call and result (an error names its account, renamed alike),
+//! and the sequential bank treats account numbers only as names, so an order explains one
+//! history exactly when the renamed order explains the other. W and W' have the same verdict. A bank that does anything in account
 //! order while other threads run (locks accounts in index order; audits account 0, then 1, …
 //! without excluding transfers) is *not* blind: `nested-locks` (audit locks account 0 then 1, a
 //! transfer locks its source then its destination) deadlocks on `1→0 ‖ audit` and not on

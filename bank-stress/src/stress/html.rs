@@ -25,6 +25,9 @@ pub struct CounterexampleSection {
     pub summary: String,
     /// The timeline table, already HTML.
     pub table_html: String,
+    /// For a history that is not linearizable: the thread table of its minimal prefix, the
+    /// closest sequential order and the call that cannot be placed (text).
+    pub history_table: Option<String>,
 }
 
 /// Renders the report as one HTML page.
@@ -85,6 +88,19 @@ section{{margin:2em 0}}h2{{margin-bottom:.2em}}.note{{color:#666;font-size:90%}}
             page.push_str(&lowest_balance_chart(&runs));
         }
         page.push_str(&runs_table(report, &variant.id));
+        if let Some(run) = runs
+            .iter()
+            .find(|run| run.linearizability.explanation.is_some())
+            && let Some(explanation) = &run.linearizability.explanation
+        {
+            let _ = writeln!(
+                page,
+                "<p><b>Not linearizable</b> (run {}, {} calls checked):</p><pre class=\"history\">{}</pre>",
+                run.run,
+                run.linearizability.calls,
+                escape(explanation)
+            );
+        }
         if let Some((thread, message)) = &variant.panic {
             let _ = writeln!(
                 page,
@@ -108,9 +124,12 @@ section{{margin:2em 0}}h2{{margin-bottom:.2em}}.note{{color:#666;font-size:90%}}
             "<section><h2 id=\"counterexamples\">Shuttle counterexamples</h2>\n<p class=\"note\">Each minimal counterexample the schedule explorer found, replayed step by step: one column per thread (main-thread opens the bank, starts the workers, joins them and reads the final balances); the highlighted row is where the invariant broke.</p>\n",
         );
         for found in counterexamples {
+            let history = found.history_table.as_ref().map_or(String::new(), |table| {
+                format!("<pre class=\"history\">{}</pre>\n", escape(table))
+            });
             let _ = writeln!(
                 page,
-                "<h3>{}</h3>\n<p>{}</p>\n{}",
+                "<h3>{}</h3>\n<p>{}</p>\n{history}{}",
                 escape(&found.heading),
                 escape(&found.summary),
                 found.table_html

@@ -8,6 +8,7 @@
 //! - `shard.rs`: a deterministic partition of a campaign's runs, `--shard I/N`.
 //! - `campaign.rs`: which runs a campaign (or one shard of it) makes, in order.
 //! - `run.rs`: one run of one variant, with the deadlock watchdog and the time bound.
+//! - `history_check.rs`: each run's history of calls and results, checked for linearizability.
 //! - `report.rs`: per-run records, per-variant summaries, and merging shard reports.
 //! - `detection.rs`: detection rates over several campaigns (`cargo xtask detection`).
 //! - `course_timing.rs`: the course's CPython timings, and each variant's wall times against them.
@@ -16,6 +17,7 @@
 mod campaign;
 mod course_timing;
 mod detection;
+mod history_check;
 pub(crate) mod html;
 mod preset;
 mod report;
@@ -27,6 +29,7 @@ pub use course_timing::{
     CPYTHON_UNSAFE_INCONSISTENT_PER_SECOND, SeedTiming, cpython_seconds, seed_timings,
 };
 pub use detection::{DetectionRow, detection_rows};
+pub use history_check::{CALLS_PER_WORKER, HistoryCheck, HistoryVerdict, check_run_history};
 pub use html::{
     CounterexampleSection, GENERATOR_MARK, render as render_html, render_with as render_html_with,
 };

@@ -4,6 +4,7 @@
 //! campaign computes from the same records.
 
 use super::Shard;
+use super::history_check::{HistoryCheck, HistoryVerdict};
 use bank_core::{CATALOG, Invariant, Money, Verdict, Verdicts};
 
 /// One audited total, for charts.
@@ -121,6 +122,9 @@ pub struct RunRecord {
     pub first_overdraft_micros: Option<u64>,
     /// A sample of audited totals over time (every inconsistent one up to a cap).
     pub samples: Vec<AuditSample>,
+    /// The linearizability check of the run's history of calls and results.
+    #[serde(default)]
+    pub linearizability: HistoryCheck,
 }
 
 impl RunRecord {
@@ -136,6 +140,9 @@ impl RunRecord {
                 Invariant::NoOverdraft => self.min_balance < 0,
                 Invariant::DeadlockFree => {
                     matches!(self.outcome, RunOutcome::Deadlock | RunOutcome::Hung)
+                }
+                Invariant::Linearizable => {
+                    self.linearizability.verdict == HistoryVerdict::NotLinearizable
                 }
             };
             if broken {
@@ -157,6 +164,7 @@ impl RunRecord {
             Invariant::DeadlockFree => self.deadlock_micros.or_else(|| {
                 (self.outcome == RunOutcome::Hung).then_some((self.wall_seconds * 1e6) as u64)
             }),
+            Invariant::Linearizable => self.linearizability.first_violation_micros,
         }
     }
 }

@@ -10,8 +10,11 @@
 //! if its threads then complete nothing for seconds is it abandoned, and reported as hung.
 
 use super::RunSpec;
+use super::history_check::{CALLS_PER_WORKER, check_run_history};
 use super::report::{AuditSample, DeadlockReport, RunOutcome, RunRecord};
 use crate::checker::panic_message;
+use crate::linearizability::history::{StampedEvents, Stamps};
+use crate::linearizability::{Call, Outcome};
 use bank_core::bank::total;
 use bank_core::runtime::noise;
 use bank_core::{Bank, BankOptions, Money};
@@ -48,6 +51,8 @@ struct WorkerStats {
     highest_total: Option<i128>,
     min_balance: Money,
     samples: Vec<AuditSample>,
+    /// Every call and result, stamped (up to `CALLS_PER_WORKER` calls).
+    history: StampedEvents,
 }
 
 impl WorkerStats {
@@ -131,15 +136,17 @@ pub fn run_once(spec: &RunSpec, progress: &Progress) -> Result<RunRecord, RunErr
     let (end_sender, ends) = mpsc::channel();
     let mut names: HashMap<ThreadId, String> = HashMap::new();
     let mut stats: Vec<SharedStats> = Vec::new();
+    let stamps = Arc::new(Stamps::default());
     for index in 0..spec.shape.threads {
         let name = worker_name(spec, index);
         let mine = SharedStats::default();
         stats.push(Arc::clone(&mine));
-        let (bank, stop_flag, end_sender, progress) = (
+        let (bank, stop_flag, end_sender, progress, stamps) = (
             Arc::clone(&bank),
             Arc::clone(&stop),
             end_sender.clone(),
             Arc::clone(progress),
+            Arc::clone(&stamps),
         );
         let transfers = spec.shape.transfers(spec.seed, index);
         let audit_each = spec.shape.audit_after_each_transfer;
@@ -148,13 +155,38 @@ pub fn run_once(spec: &RunSpec, progress: &Progress) -> Result<RunRecord, RunErr
             .name(name.clone())
             .spawn(move || {
                 noise::install(noise, noise_seed);
+                // Each call is recorded (stamped) before it starts and its result after it
+                // returns, so a call cut off by a deadlock is still in the history, pending.
+                let recording = |call: Call| {
+                    let mut stats = mine.lock().unwrap_or_else(PoisonError::into_inner);
+                    let on = stats.history.calls() < CALLS_PER_WORKER;
+                    if on {
+                        stats.history.invoke(&stamps, index, call);
+                    }
+                    on
+                };
+                let record_result = |on: bool, outcome: Outcome| {
+                    if on {
+                        let micros = micros_since(started);
+                        let mut stats = mine.lock().unwrap_or_else(PoisonError::into_inner);
+                        stats.history.answer(&stamps, index, outcome, micros);
+                    }
+                };
                 let work = || {
                     for (from, to, amount) in transfers {
                         if stop_flag.load(Ordering::Relaxed) {
                             break;
                         }
-                        let applied = bank.transfer(from, to, amount).is_ok();
-                        let snapshot = audit_each.then(|| bank.audit());
+                        let on = recording(Call::Transfer { from, to, amount });
+                        let result = bank.transfer(from, to, amount);
+                        let applied = result.is_ok();
+                        record_result(on, Outcome::Transfer(result));
+                        let snapshot = audit_each.then(|| {
+                            let on = recording(Call::Audit);
+                            let snapshot = bank.audit();
+                            record_result(on, Outcome::Audit(snapshot.clone()));
+                            snapshot
+                        });
                         let micros = micros_since(started);
                         let mut stats = mine.lock().unwrap_or_else(PoisonError::into_inner);
                         stats.transfers += 1;
@@ -254,14 +286,13 @@ pub fn run_once(spec: &RunSpec, progress: &Progress) -> Result<RunRecord, RunErr
     }
     let wall = started.elapsed();
     let all_finished = finished == spec.shape.threads;
-    let stats: Vec<WorkerStats> = stats
+    let mut stats: Vec<WorkerStats> = stats
         .iter()
-        .map(|shared| {
-            shared
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .clone()
-        })
+        .map(|shared| std::mem::take(&mut *shared.lock().unwrap_or_else(PoisonError::into_inner)))
+        .collect();
+    let histories = stats
+        .iter_mut()
+        .map(|worker| std::mem::take(&mut worker.history))
         .collect();
     // Only a bank whose threads all finished can be read: an abandoned thread may hold its locks.
     let final_balances = (all_finished && watch.deadlock.is_none() && watch.panic.is_none())
@@ -291,6 +322,7 @@ pub fn run_once(spec: &RunSpec, progress: &Progress) -> Result<RunRecord, RunErr
     } else {
         RunOutcome::Completed
     };
+    let final_balances_for_history = final_balances.clone();
     let mut record = summarise(
         spec,
         &stats,
@@ -301,6 +333,12 @@ pub fn run_once(spec: &RunSpec, progress: &Progress) -> Result<RunRecord, RunErr
         wall,
     );
     record.threads_finished = finished_cleanly;
+    record.linearizability = check_run_history(
+        &spec.shape.balances,
+        histories,
+        final_balances_for_history.as_deref(),
+        micros_since(started),
+    );
     Ok(record)
 }
 

@@ -1,0 +1,121 @@
+//! Linearizability on real threads: each worker records its calls and results, stamped from one
+//! shared counter (see `linearizability::history`), up to [`CALLS_PER_WORKER`] calls; after the
+//! run the histories are merged by stamp and checked.
+//!
+//! Bounded on both sides. Memory: a worker stops recording after [`CALLS_PER_WORKER`] calls, and
+//! the merged history is cut at the earliest stamp at which any worker stopped, so what is checked
+//! is a true prefix of the run (calls that straddle the cut are pending: they may have taken
+//! effect or not). Work: the search only ever reorders calls that overlap in time, so it walks
+//! the history in windows of overlapping calls (at most one per worker), keeping only the
+//! configurations of the current window; its budget of configurations makes an undecidable
+//! window an honest "unknown".
+
+use crate::checker::thread_name;
+use crate::linearizability::history::{StampedEvents, merge_stamped};
+use crate::linearizability::{Call, Linearizability, Outcome, SearchBound, check, table};
+use bank_core::Money;
+use std::time::Instant;
+
+/// Calls each worker records at most (the seed workload's 9,999 transfers and audits fit).
+pub const CALLS_PER_WORKER: usize = 50_000;
+
+/// The search budget for one run: a linearizable seed-workload history needs a few hundred
+/// thousand configurations; proving a late violation can need the whole space before it, and
+/// this many (about ten seconds) is where the check says "unknown" instead.
+pub const RUN_SEARCH_BOUND: SearchBound = SearchBound {
+    expansions: 2_000_000,
+};
+
+/// What the check of one run's history found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryVerdict {
+    /// Some sequential order explains every result.
+    Linearizable,
+    /// No order does.
+    NotLinearizable,
+    /// The search bound ran out first.
+    Unknown,
+    /// No history was checked (a report from before histories were recorded, or a run whose
+    /// workers recorded nothing).
+    #[default]
+    NotChecked,
+}
+
+/// The check of one run's history.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct HistoryCheck {
+    /// The answer.
+    pub verdict: HistoryVerdict,
+    /// Calls in the history checked (the final read included).
+    pub calls: u64,
+    /// Whether a worker reached its recording cap, so only a prefix of the run was checked.
+    pub truncated: bool,
+    /// Seconds the check took.
+    pub check_seconds: f64,
+    /// When the call that cannot be placed returned, in µs since the run started.
+    pub first_violation_micros: Option<u64>,
+    /// The call that cannot be placed and the calls overlapping it, as a table.
+    pub explanation: Option<String>,
+}
+
+/// Checks a run's recorded histories, with the final balances (if every worker finished) as a
+/// last audit.
+pub fn check_run_history(
+    initial: &[Money],
+    workers: Vec<StampedEvents>,
+    final_balances: Option<&[Money]>,
+    wall_micros: u64,
+) -> HistoryCheck {
+    let started = Instant::now();
+    let capped: Vec<u64> = workers
+        .iter()
+        .filter(|worker| worker.calls() >= CALLS_PER_WORKER)
+        .filter_map(StampedEvents::last_stamp)
+        .collect();
+    let truncated = !capped.is_empty();
+    let cut = capped
+        .iter()
+        .copied()
+        .min()
+        .map_or(u64::MAX, |last| last + 1);
+    let threads = workers.len();
+    let (mut history, micros) = merge_stamped(workers, cut);
+    if history.is_empty() {
+        return HistoryCheck::default();
+    }
+    let mut micros = micros;
+    if let (Some(balances), false) = (final_balances, truncated) {
+        history.invoke(threads, Call::Audit);
+        history.answer(threads, Outcome::Audit(balances.to_vec()));
+        micros.extend([None, Some(wall_micros)]);
+    }
+    let calls = history.events.len().div_ceil(2) as u64;
+    let answer = check(initial, &history, RUN_SEARCH_BOUND);
+    let mut record = HistoryCheck {
+        calls,
+        truncated,
+        ..HistoryCheck::default()
+    };
+    match answer {
+        Ok(Linearizability::Linearizable { .. }) => {
+            record.verdict = HistoryVerdict::Linearizable;
+        }
+        Ok(Linearizability::NotLinearizable(violation)) => {
+            record.verdict = HistoryVerdict::NotLinearizable;
+            record.first_violation_micros = micros[violation.prefix_len - 1];
+            record.explanation = Some(table::render_window(&violation, &|thread| {
+                if thread == threads {
+                    "final read".to_string()
+                } else {
+                    thread_name(thread)
+                }
+            }));
+        }
+        Ok(Linearizability::Unknown { .. }) | Err(_) => {
+            record.verdict = HistoryVerdict::Unknown;
+        }
+    }
+    record.check_seconds = started.elapsed().as_secs_f64();
+    record
+}
