@@ -45,6 +45,21 @@ pub fn three_account_workload() -> Workload {
     }
 }
 
+/// What two accounts cannot show: an audit returning balances that sum right but never existed.
+/// The audit reads account 0 before `0→1`, account 1 between `0→1` and `2→1`, and account 2
+/// after both (`balancing-audit` returns `[1, 1, 0]`; the bank went `[1, 0, 1]`, `[0, 1, 1]`,
+/// `[0, 2, 0]`).
+pub fn never_existing_state_workload() -> Workload {
+    Workload {
+        balances: vec![1, 0, 1],
+        threads: vec![
+            vec![Op::Audit],
+            vec![transfer(0, 1, 1)],
+            vec![transfer(2, 1, 1)],
+        ],
+    }
+}
+
 /// How many generated workloads the default exploration adds to the two hand-written ones.
 pub const GENERATED_IN_DEFAULT_EXPLORATION: usize = 24;
 

@@ -281,28 +281,30 @@ fn correct_variants_never_contradict_the_catalog_on_real_threads() {
     }
 }
 
-/// Every transfer takes a millisecond: slow, but alive.
-struct SlowBank;
+/// Every transfer takes a millisecond: slow, but alive (and correct: one lock around a model).
+struct SlowBank(std::sync::Mutex<bank_core::model::SequentialBank>);
 
 impl Bank for SlowBank {
     fn account_count(&self) -> usize {
-        2
+        self.balances().len()
     }
-    fn transfer(&self, _: AccountId, _: AccountId, _: Money) -> Result<(), TransferError> {
+    fn transfer(&self, from: AccountId, to: AccountId, amount: Money) -> Result<(), TransferError> {
         // Simulated work, not synchronisation: nothing waits for this sleep to end.
         std::thread::sleep(Duration::from_millis(1));
-        Ok(())
+        self.0.lock().unwrap().transfer(from, to, amount)
     }
     fn audit(&self) -> Vec<Money> {
-        vec![1, 1]
+        self.balances()
     }
     fn balances(&self) -> Vec<Money> {
-        vec![1, 1]
+        self.0.lock().unwrap().balances().to_vec()
     }
 }
 
-fn open_slow(_: &[Money], _: BankOptions) -> Result<Box<dyn Bank>, OpenError> {
-    Ok(Box::new(SlowBank))
+fn open_slow(initial: &[Money], _: BankOptions) -> Result<Box<dyn Bank>, OpenError> {
+    Ok(Box::new(SlowBank(std::sync::Mutex::new(
+        bank_core::model::SequentialBank::open(initial)?,
+    ))))
 }
 
 #[test]

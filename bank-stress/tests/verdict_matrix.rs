@@ -6,19 +6,37 @@ use bank_core::{CATALOG, Invariant, Verdict};
 use bank_stress::checker::{Budget, Strategy};
 use bank_stress::matrix::check_variant;
 use bank_stress::prove::{ProofVerdict, ProveOptions, Scope, prove_variant};
-use bank_stress::workloads::{default_workload, dfs_proof_workloads};
+use bank_stress::workloads::{
+    default_workload, dfs_proof_workloads, never_existing_state_workload,
+};
 
 const SEED: u64 = 0x0BAD_BA4C;
 const ITERATIONS: usize = 3_000;
 
-/// Checks every catalog variant on the default workload under `budget` and fails listing every
+/// Checks every catalog variant on the default workload and the three-account one an audit
+/// needs to return a state that never existed, under `budget`, and fails listing every
 /// disagreement with the catalog (never just the first).
 fn assert_catalog_agrees(budget: &Budget) {
+    assert_catalog_agrees_except(budget, None);
+}
+
+/// [`assert_catalog_agrees`], except one expected break the strategy cannot show (said why at
+/// the call), which must then at least not be reported as anything else.
+fn assert_catalog_agrees_except(budget: &Budget, beyond_reach: Option<(&str, Invariant)>) {
     let mut disagreements = Vec::new();
     for variant in CATALOG {
-        let check =
+        let mut check =
             check_variant(variant, &default_workload(), budget).expect("valid workload and budget");
-        if !check.agrees() {
+        let three_accounts = check_variant(variant, &never_existing_state_workload(), budget)
+            .expect("valid workload and budget");
+        check.report.absorb(three_accounts.report);
+        let unreachable = |invariant| beyond_reach == Some((variant.id, invariant));
+        let agrees = Invariant::ALL.into_iter().all(|invariant| {
+            unreachable(invariant)
+                || check.report.observed.get(invariant) == variant.expected.get(invariant)
+        }) && check.report.panic.is_none()
+            && check.report.livelock.is_none();
+        if !agrees {
             disagreements.push(format!(
                 "{}: observed {:?}, expected {:?}, panic {:?}",
                 variant.id, check.report.observed, variant.expected, check.report.panic
@@ -56,22 +74,26 @@ fn every_variant_matches_the_catalog_under_random() {
     assert_catalog_agrees(&Budget::single(Strategy::Random, ITERATIONS, SEED));
 }
 
+/// `balancing-audit`'s state that never was needs the audit interrupted twice, the second time
+/// by a thread that must not run between the two: under PCT that is three priority changes
+/// (depth 4), out of reach of depths 2 and 3 whatever the budget (none of 60,000 schedules on
+/// four seeds found it at either depth). Random, DFS and `prove` show it.
+const BEYOND_PCT_3: Option<(&str, Invariant)> = Some(("balancing-audit", Invariant::Linearizable));
+
 #[test]
 fn every_variant_matches_the_catalog_under_pct_depth_2() {
-    assert_catalog_agrees(&Budget::single(
-        Strategy::Pct { depth: 2 },
-        ITERATIONS,
-        SEED,
-    ));
+    assert_catalog_agrees_except(
+        &Budget::single(Strategy::Pct { depth: 2 }, ITERATIONS, SEED),
+        BEYOND_PCT_3,
+    );
 }
 
 #[test]
 fn every_variant_matches_the_catalog_under_pct_depth_3() {
-    assert_catalog_agrees(&Budget::single(
-        Strategy::Pct { depth: 3 },
-        ITERATIONS,
-        SEED,
-    ));
+    assert_catalog_agrees_except(
+        &Budget::single(Strategy::Pct { depth: 3 }, ITERATIONS, SEED),
+        BEYOND_PCT_3,
+    );
 }
 
 #[test]
@@ -80,7 +102,8 @@ fn every_variant_matches_the_catalog_under_the_portfolio() {
 }
 
 /// `prove` over the quick scope (every workload of ≤ 2 threads × 1 operation over 2 accounts,
-/// balances 0..=2, amounts 1..=2, audits included; every interleaving) settles every verdict of
+/// balances 0..=2, amounts 1..=2, audits included, every interleaving; and ≤ 3 threads × 1
+/// operation over ≤ 3 accounts, balances 0..=1, amount 1, ≤ 2 preemptions) settles every verdict of
 /// every variant: each expected break is shown, each expected hold is proven. A proof that could
 /// not fail would not show the breaks: the same scope shows every bug the catalog lists.
 #[test]

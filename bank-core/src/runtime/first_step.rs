@@ -24,9 +24,13 @@ thread_local! {
     static PENDING: RefCell<Vec<(shuttle::current::TaskId, Hook)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Runs `hook` at the current shuttle task's next primitive step (replacing any hook it had).
+/// Runs `hook` at the current shuttle task's next primitive step (replacing any hook it had);
+/// right away outside a shuttle execution.
 pub fn at_first_step(hook: impl FnOnce() + 'static) {
-    let me = shuttle::current::me();
+    let Some(me) = shuttle::current::try_get_current_task() else {
+        hook();
+        return;
+    };
     PENDING.with(|pending| {
         let mut pending = pending.borrow_mut();
         pending.retain(|(task, _)| *task != me);
@@ -54,7 +58,7 @@ pub fn first_step() {
 /// Removes and returns the current task's hook if no step has run it (a call that took no
 /// step), so the caller can run it before recording the return.
 pub fn take_pending() -> Option<Box<dyn FnOnce()>> {
-    let me = shuttle::current::me();
+    let me = shuttle::current::try_get_current_task()?;
     PENDING.with(|pending| {
         let mut pending = pending.borrow_mut();
         let position = pending.iter().position(|(task, _)| *task == me)?;

@@ -125,7 +125,8 @@ mod tests {
             ]),
         ];
         let rows = detection_rows(&campaigns);
-        assert_eq!(rows.len(), 1, "missed-audit-lock expects one break");
+        assert_eq!(rows.len(), 2, "missed-audit-lock expects two breaks");
+        assert_eq!(rows[1].invariant, Invariant::Linearizable);
         let row = &rows[0];
         assert_eq!(row.invariant, Invariant::SnapshotConservation);
         assert_eq!((row.runs_showing, row.runs), (3, 6));
