@@ -27,7 +27,7 @@ fn a_proof_that_agrees_exits_0_and_states_its_scope_and_evidence() {
     let all = text(&output);
     assert_eq!(output.status.code(), Some(0), "{all}");
     assert!(all.contains("≤ 2 threads × ≤ 1 op, 2 accounts, balances 0..=2, amounts 1..=2, audits, every fair interleaving"), "{all}");
-    assert!(all.contains("2 variant(s): 3 of 3 expected breaks shown, 5 of 5 expected holds proven, 0 contradiction(s)"), "{all}");
+    assert!(all.contains("2 variant(s): 4 of 4 expected breaks shown, 6 of 6 expected holds proven, 0 contradiction(s)"), "{all}");
     assert!(
         all.contains("270 → 96 workloads"),
         "global-lock renames accounts: {all}"
@@ -44,7 +44,7 @@ fn a_proof_that_agrees_exits_0_and_states_its_scope_and_evidence() {
         .unwrap()
         .map(|entry| entry.unwrap().path())
         .collect();
-    assert_eq!(replays.len(), 3, "{replays:?}");
+    assert_eq!(replays.len(), 4, "{replays:?}");
     for replay in replays {
         let output = xtask(&["replay", replay.to_str().unwrap()]);
         assert_eq!(output.status.code(), Some(1), "{}", text(&output));
@@ -128,7 +128,7 @@ fn shards_merge_into_the_whole_proof_and_a_missing_shard_is_refused() {
     let all = text(&output);
     assert_eq!(output.status.code(), Some(0), "{all}");
     assert!(
-        all.contains("3 of 3 expected breaks shown, 1 of 1 expected holds proven"),
+        all.contains("4 of 4 expected breaks shown, 1 of 1 expected holds proven"),
         "{all}"
     );
     let output = xtask(&[

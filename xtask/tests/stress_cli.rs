@@ -183,7 +183,7 @@ fn the_report_adds_the_shuttle_counterexamples_step_by_step_when_given_their_rep
     assert!(page.contains("it reproduces"));
     assert_eq!(
         page.matches("<table class=\"timeline\">").count(),
-        8,
+        14,
         "one trace per committed counterexample"
     );
     assert!(
