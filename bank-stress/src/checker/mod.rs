@@ -256,8 +256,11 @@ where
         );
         Box::new(move |iteration, schedule| {
             let observed = std::mem::take(&mut *execution::observed(&slot));
-            let assessment = observed.assess();
             let mut findings = findings.borrow_mut();
+            // Only the first counterexample per invariant is kept: once one shows the history
+            // is not linearizable, later executions need not be searched.
+            let assessment =
+                observed.assess(!findings.first.contains_key(&Invariant::Linearizable));
             findings.undecided += usize::from(assessment.linearizability_undecided);
             record_violations(&mut findings, &assessment.violated, |invariant| {
                 new_counterexample(
@@ -301,7 +304,7 @@ where
         let mut found = findings.borrow_mut();
         // What the audits saw before the execution was cut off still counts.
         let partial = std::mem::take(&mut *execution::observed(&slot));
-        let assessment = partial.assess();
+        let assessment = partial.assess(!found.first.contains_key(&Invariant::Linearizable));
         found.undecided += usize::from(assessment.linearizability_undecided);
         record_violations(&mut found, &assessment.violated, |invariant| {
             new_counterexample(
@@ -413,7 +416,7 @@ fn anomaly_of(observed: &Observations, invariant: Invariant) -> Anomaly {
         blocked_threads: Vec::new(),
         message: None,
         linearizability: (invariant == Invariant::Linearizable)
-            .then(|| observed.assess().non_linearizable)
+            .then(|| observed.assess(true).non_linearizable)
             .flatten()
             .map(|violation| {
                 crate::linearizability::table::render_text(
