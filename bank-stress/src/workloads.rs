@@ -46,9 +46,10 @@ pub fn three_account_workload() -> Workload {
 }
 
 /// What two accounts cannot show: an audit returning balances that sum right but never existed.
-/// The audit reads account 0 before `0→1`, account 1 between `0→1` and `2→1`, and account 2
-/// after both (`balancing-audit` returns `[1, 1, 0]`; the bank went `[1, 0, 1]`, `[0, 1, 1]`,
-/// `[0, 2, 0]`).
+/// The audit reads account 0 before `0→1`, account 1 after `0→1` returned and before `2→1`
+/// starts, and account 2 after both (`balancing-audit` returns `[1, 1, 0]`; the bank went
+/// `[1, 0, 1]`, `[0, 1, 1]`, `[0, 2, 0]`, and with `0→1` before `2→1` in real time no serial
+/// order passes through `[1, 1, 0]`).
 pub fn never_existing_state_workload() -> Workload {
     Workload {
         balances: vec![1, 0, 1],

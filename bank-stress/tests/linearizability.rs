@@ -363,6 +363,10 @@ fn the_search_agrees_with_brute_force_on_small_random_histories() {
             }
             Linearizability::NotLinearizable(violation) => {
                 assert!(!expected, "case {case}: {initial:?} {history:?}");
+                assert!(
+                    violation.minimal,
+                    "case {case}: tiny histories fit the budget"
+                );
                 not += 1;
                 // Minimal: the prefix is not linearizable, one event shorter is.
                 let prefix = history.prefix(violation.prefix_len);
@@ -387,5 +391,39 @@ fn the_search_agrees_with_brute_force_on_small_random_histories() {
     assert!(
         linearizable > 500 && not > 500,
         "{linearizable} linearizable, {not} not"
+    );
+}
+
+/// Under any budget, a history with no order is never called linearizable: "unknown", or not
+/// linearizable with the minimal prefix, or (when the decision fit the budget and the search for
+/// the minimal prefix did not) not linearizable with the whole history as the prefix.
+#[test]
+fn a_small_budget_never_turns_a_violation_into_linearizable() {
+    let mut history = History::default();
+    for thread in 0..4 {
+        history.invoke(thread, transfer(thread % 2, 1 - thread % 2, 1));
+    }
+    history.invoke(4, Call::Audit);
+    history.answer(4, Outcome::Audit(vec![9, 9]));
+    let mut answers = std::collections::BTreeSet::new();
+    for expansions in 0..400 {
+        match check(&[2, 2], &history, SearchBound { expansions }).unwrap() {
+            Linearizability::Linearizable { .. } => panic!("{expansions}: called linearizable"),
+            Linearizability::Unknown { .. } => {
+                answers.insert("unknown");
+            }
+            Linearizability::NotLinearizable(violation) if violation.minimal => {
+                assert_eq!(violation.prefix_len, 6);
+                answers.insert("minimal");
+            }
+            Linearizability::NotLinearizable(violation) => {
+                assert_eq!(violation.prefix_len, history.events.len());
+                answers.insert("whole history");
+            }
+        }
+    }
+    assert!(
+        answers.contains("unknown") && answers.contains("minimal"),
+        "{answers:?}"
     );
 }

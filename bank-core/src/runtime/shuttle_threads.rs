@@ -65,6 +65,9 @@ impl Runtime for ShuttleThreads {
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
+        // Spawning is a call's step too (a bank may hand work to a helper thread), and the
+        // helper cannot run before this.
+        first_step();
         shuttle::thread::Builder::new()
             .name(name)
             .spawn(body)
@@ -403,6 +406,8 @@ impl<T: Send> ChannelReceiver<T> for shuttle::sync::mpsc::Receiver<T> {
 
 impl<T> Joinable<T> for shuttle::thread::JoinHandle<T> {
     fn join(self) -> std::thread::Result<T> {
-        shuttle::thread::JoinHandle::join(self)
+        let joined = shuttle::thread::JoinHandle::join(self);
+        first_step();
+        joined
     }
 }

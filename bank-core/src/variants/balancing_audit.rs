@@ -11,9 +11,12 @@
 //! the total (it retries until so), every balance it returns was that account's balance at some
 //! moment (never negative), transfers are those of `ordered-locks`, and the audit holds one lock
 //! at a time (no deadlock; it retries only while transfers move money, and they finish).
-//! `linearizable` breaks: over three accounts, with 0→1 done after the audit read account 0 and
-//! 2→1 done after it read account 1, it returns account 0 from before both, account 1 between
-//! them and account 2 after both; the sum is right and no moment had those balances.
+//! `linearizable` breaks: over three accounts `[1, 0, 1]`, if 0→1 $1 runs whole after the audit
+//! read account 0, and 2→1 $1 starts only after 0→1 returned and runs whole after the audit read
+//! account 1, the audit returns `[1, 1, 0]`: account 0 from before both, account 1 between them,
+//! account 2 after both. The sum is right, and with 0→1 before 2→1 in real time no serial order
+//! passes through it (the bank went `[1, 0, 1]`, `[0, 1, 1]`, `[0, 2, 0]`). If the two
+//! transfers overlap, "2→1, audit, 0→1" explains it, which is why the break needs that order.
 
 use crate::bank::{
     AccountId, Bank, BankOptions, Money, OpenBank, OpenError, TransferError, total,

@@ -8,8 +8,9 @@
 //! releases the source and returns `InsufficientFunds` although the money is there. The audit
 //! locks every account in index order.
 //! Expected verdict: the four totals-and-balances invariants hold: money moves only under both
-//! locks, and nobody ever waits for a lock while holding one another thread waits for (a transfer
-//! never blocks while holding a lock: it tries). `linearizable` breaks: with 0→1 and 1→0 racing
+//! locks, and no wait cycle can form (a transfer never waits while holding a lock: it waits only
+//! for its source, holding nothing, and only tries the destination; audits all lock in index
+//! order). `linearizable` breaks: with 0→1 and 1→0 racing
 //! over two funded accounts, each locks its source and finds the other's busy, and a refusal for
 //! insufficient funds is impossible in every serial order (both sources hold enough throughout).
 

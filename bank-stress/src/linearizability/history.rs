@@ -217,6 +217,8 @@ impl Stamps {
 pub struct StampedEvents {
     /// `(stamp, micros, event)`, in the thread's order (so by increasing stamp).
     pub events: Vec<(u64, Option<u64>, Event)>,
+    /// The thread made a call it did not record (its recording cap was reached).
+    pub capped: bool,
 }
 
 impl StampedEvents {

@@ -8,10 +8,11 @@
 //! it really gave) until that call is placed, and configurations that agree on (state, calls
 //! placed early) are merged. If none survives, no order exists.
 //!
-//! Only calls pending at the same time are ever reordered, so memory stays bounded by the
-//! configurations of one window of overlapping calls, and a long real-thread history streams
-//! through. A budget of configuration expansions bounds the work: exhausting it yields
-//! [`Linearizability::Unknown`], never a guess.
+//! Only calls pending at the same time are ever reordered, so the breadth-first walk keeps only
+//! the configurations of one window of overlapping calls. The depth-first decision (which runs
+//! first, see [`check`]) remembers every configuration it tried, so its memory grows with the work
+//! done, up to the budget. A budget of configuration expansions per stage bounds the work:
+//! exhausting it yields [`Linearizability::Unknown`], never a guess.
 //!
 //! For a violation the search returns the *minimal* non-linearizable prefix (every shorter prefix
 //! has an order; in a prefix, calls that have not returned yet may take effect or not, with any
@@ -78,6 +79,10 @@ pub struct Violation {
     /// What the sequential bank would have answered to the unplaceable call at the end of
     /// `closest_order`.
     pub sequential_outcome: Outcome,
+    /// Whether the prefix is the minimal one. `false` only when the depth-first search proved
+    /// the history not linearizable and the breadth-first walk ran out of budget before finding
+    /// the minimal prefix: the prefix is then the whole history.
+    pub minimal: bool,
 }
 
 /// Checks `history` of a bank that opened with `initial` balances.
@@ -98,46 +103,61 @@ pub fn check(
         return Ok(Linearizability::Linearizable { order });
     }
     let operations = history.operations()?;
-    match depth_first(&start, &operations, &events_of(history, &operations), bound) {
-        Decision::Linearizable(order) => return Ok(Linearizability::Linearizable { order }),
-        Decision::Unknown {
-            expansions,
-            events_checked,
-        } => {
-            return Ok(Linearizability::Unknown {
+    Ok(
+        match depth_first(&start, &operations, &events_of(history, &operations), bound) {
+            Decision::Linearizable(order) => Linearizability::Linearizable { order },
+            Decision::Unknown {
                 expansions,
                 events_checked,
-            });
-        }
-        Decision::NotLinearizable => {}
-    }
-    // Not linearizable: the breadth-first walk finds the minimal prefix and explains it.
-    Ok(match search(&start, history, &operations, bound) {
-        Walk::Survived(order) => Linearizability::Linearizable { order },
-        Walk::OutOfBudget {
-            expansions,
-            events_checked,
-        } => Linearizability::Unknown {
-            expansions,
-            events_checked,
+            } => Linearizability::Unknown {
+                expansions,
+                events_checked,
+            },
+            Decision::NotLinearizable(furthest) => {
+                // Not linearizable: the breadth-first walk finds the minimal prefix and explains it.
+                // If its budget runs out first, the answer stands (the depth-first search was
+                // complete); the explanation is then the whole history and the call the depth-first
+                // search could place last.
+                match search(&start, history, &operations, bound) {
+                    Walk::Died {
+                        at_event,
+                        unplaceable,
+                        closest_order,
+                        sequential_outcome,
+                    } => {
+                        let prefix_len = at_event + 1;
+                        let operations = history.prefix(prefix_len).operations()?;
+                        Linearizability::NotLinearizable(Violation {
+                            prefix_len,
+                            operations,
+                            unplaceable,
+                            closest_order,
+                            sequential_outcome,
+                            minimal: true,
+                        })
+                    }
+                    Walk::Survived | Walk::OutOfBudget => {
+                        Linearizability::NotLinearizable(Violation {
+                            prefix_len: history.events.len(),
+                            unplaceable: furthest.returning,
+                            closest_order: furthest.order,
+                            sequential_outcome: furthest.sequential_outcome,
+                            operations,
+                            minimal: false,
+                        })
+                    }
+                }
+            }
         },
-        Walk::Died {
-            at_event,
-            unplaceable,
-            closest_order,
-            sequential_outcome,
-        } => {
-            let prefix_len = at_event + 1;
-            let operations = history.prefix(prefix_len).operations()?;
-            Linearizability::NotLinearizable(Violation {
-                prefix_len,
-                operations,
-                unplaceable,
-                closest_order,
-                sequential_outcome,
-            })
-        }
-    })
+    )
+}
+
+/// Where the depth-first search got furthest before it had to give up: the return it could not
+/// get past, the order it had built, and the sequential answer to that call there.
+struct Furthest {
+    returning: usize,
+    order: Vec<usize>,
+    sequential_outcome: Outcome,
 }
 
 /// The cheap witness tried first: the calls in the order they returned. It respects real time
@@ -240,18 +260,17 @@ struct Configuration {
     order: Option<Rc<Placed>>,
 }
 
+/// How the breadth-first walk ended (it runs only on histories already found not
+/// linearizable, so surviving means a bug in one of the two searches).
 enum Walk {
-    Survived(Vec<usize>),
+    Survived,
     Died {
         at_event: usize,
         unplaceable: usize,
         closest_order: Vec<usize>,
         sequential_outcome: Outcome,
     },
-    OutOfBudget {
-        expansions: u64,
-        events_checked: usize,
-    },
+    OutOfBudget,
 }
 
 /// A hasher with no random seed.
@@ -284,6 +303,7 @@ fn depth_first(
             .is_none_or(|real| *real == outcome)
     };
     let mut tried: HashSet<(usize, Vec<Money>, Vec<usize>), Fixed> = HashSet::default();
+    let mut furthest: Option<(usize, usize, Option<Rc<Placed>>, SequentialBank)> = None;
     let mut expansions: u64 = 0;
     let mut stack = vec![Node {
         at_event: 0,
@@ -314,6 +334,17 @@ fn depth_first(
             node.placed_early.clone(),
         )) {
             continue 'nodes;
+        }
+        if furthest
+            .as_ref()
+            .is_none_or(|(at, _, _, _)| node.at_event > *at)
+        {
+            furthest = Some((
+                node.at_event,
+                returning,
+                node.order.clone(),
+                node.bank.clone(),
+            ));
         }
         expansions += 1;
         if expansions > bound.expansions {
@@ -363,13 +394,19 @@ fn depth_first(
             });
         }
     }
-    Decision::NotLinearizable
+    let (_, returning, order, mut bank) =
+        furthest.expect("a history with no linearization has a return the search reached");
+    Decision::NotLinearizable(Furthest {
+        returning,
+        order: order_of(order.as_ref()),
+        sequential_outcome: apply(&mut bank, operations[returning].call),
+    })
 }
 
 /// What the depth-first search decided.
 enum Decision {
     Linearizable(Vec<usize>),
-    NotLinearizable,
+    NotLinearizable(Furthest),
     Unknown {
         expansions: u64,
         events_checked: usize,
@@ -475,10 +512,7 @@ fn search(
                 }
                 expansions += 1;
                 if expansions > bound.expansions {
-                    return Walk::OutOfBudget {
-                        expansions,
-                        events_checked: at_event,
-                    };
+                    return Walk::OutOfBudget;
                 }
                 stack.push(Configuration {
                     bank,
@@ -508,10 +542,7 @@ fn search(
         }
         configurations = survivors.into_values().collect();
     }
-    let any = configurations
-        .first()
-        .expect("a walk that never died keeps a configuration");
-    Walk::Survived(order_of(any.order.as_ref()))
+    Walk::Survived
 }
 
 /// The order up to (not including) `operation`'s place in it.

@@ -171,7 +171,12 @@ fn render(violation: &Violation, names: Names, window: bool) -> String {
     };
     let shown = rows.len();
     let mut text = format!(
-        "not linearizable: the first {} events ({} calls) have no sequential order{}\n",
+        "not linearizable: the {} {} events ({} calls) have no sequential order{}\n",
+        if violation.minimal {
+            "first"
+        } else {
+            "(minimal prefix not found within the search bound) whole history's"
+        },
         violation.prefix_len,
         violation.operations.len(),
         if shown < violation.operations.len() {

@@ -59,18 +59,20 @@ pub struct HistoryCheck {
     pub explanation: Option<String>,
 }
 
-/// Checks a run's recorded histories, with the final balances (if every worker finished) as a
-/// last audit.
+/// Checks a run's recorded histories (every event stamped below `collected_below` is in them),
+/// with the final balances (if every worker finished) as a last audit.
 pub fn check_run_history(
     initial: &[Money],
     workers: Vec<StampedEvents>,
+    collected_below: u64,
     final_balances: Option<&[Money]>,
     wall_micros: u64,
 ) -> HistoryCheck {
     let started = Instant::now();
+    // A worker that skipped recording a call after its last stamp cuts the history there.
     let capped: Vec<u64> = workers
         .iter()
-        .filter(|worker| worker.calls() >= CALLS_PER_WORKER)
+        .filter(|worker| worker.capped)
         .filter_map(StampedEvents::last_stamp)
         .collect();
     let truncated = !capped.is_empty();
@@ -78,13 +80,15 @@ pub fn check_run_history(
         .iter()
         .copied()
         .min()
-        .map_or(u64::MAX, |last| last + 1);
+        .map_or(u64::MAX, |last| last + 1)
+        .min(collected_below);
     let threads = workers.len();
     let (mut history, micros) = merge_stamped(workers, cut);
     if history.is_empty() {
         return HistoryCheck::default();
     }
     let mut micros = micros;
+    // The final read comes after every call only if nothing was cut.
     if let (Some(balances), false) = (final_balances, truncated) {
         history.invoke(threads, Call::Audit);
         history.answer(threads, Outcome::Audit(balances.to_vec()));

@@ -162,6 +162,8 @@ pub fn run_once(spec: &RunSpec, progress: &Progress) -> Result<RunRecord, RunErr
                     let on = stats.history.calls() < CALLS_PER_WORKER;
                     if on {
                         stats.history.invoke(&stamps, index, call);
+                    } else {
+                        stats.history.capped = true;
                     }
                     on
                 };
@@ -286,6 +288,10 @@ pub fn run_once(spec: &RunSpec, progress: &Progress) -> Result<RunRecord, RunErr
     }
     let wall = started.elapsed();
     let all_finished = finished == spec.shape.threads;
+    // Every event stamped below this was pushed before its stamp was taken (each worker takes
+    // a stamp and pushes the event under its own lock), so what is collected below it is
+    // complete even if a straggler still records after its history is taken.
+    let collected_below = stamps.next();
     let mut stats: Vec<WorkerStats> = stats
         .iter()
         .map(|shared| std::mem::take(&mut *shared.lock().unwrap_or_else(PoisonError::into_inner)))
@@ -336,6 +342,7 @@ pub fn run_once(spec: &RunSpec, progress: &Progress) -> Result<RunRecord, RunErr
     record.linearizability = check_run_history(
         &spec.shape.balances,
         histories,
+        collected_below,
         final_balances_for_history.as_deref(),
         micros_since(started),
     );
