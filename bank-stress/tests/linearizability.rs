@@ -179,6 +179,137 @@ fn a_history_threads_could_not_produce_is_an_error() {
     );
 }
 
+/// The explanation of a violation is true and as long as it can be: the closest order respects
+/// real time and every result of a call that returned (calls still pending may give anything),
+/// leaves out the unplaceable call, places every call that returned before the unplaceable one
+/// was invoked, is at least as long as any order that places every call returned before the
+/// prefix's end, and the sequential answer after it is what the sequential bank gives there,
+/// not what the call really answered.
+fn assert_explained(
+    case: usize,
+    initial: &[i64],
+    violation: &bank_stress::linearizability::Violation,
+) {
+    let operations = &violation.operations;
+    let last = violation.prefix_len - 1;
+    let unplaceable = violation.unplaceable;
+    let order = &violation.closest_order;
+    assert!(!order.contains(&unplaceable), "case {case}: {order:?}");
+    let mut bank = SequentialBank::open(initial).unwrap();
+    for (position, &index) in order.iter().enumerate() {
+        let operation = &operations[index];
+        for earlier in operations {
+            if earlier
+                .returned_at
+                .is_some_and(|at| at < operation.invoked_at)
+            {
+                let placed_before = order[..position]
+                    .iter()
+                    .any(|&other| operations[other] == *earlier);
+                assert!(placed_before, "case {case}: {order:?} breaks real time");
+            }
+        }
+        let outcome = apply_call(&mut bank, operation.call);
+        if operation.returned_at.is_some_and(|at| at < last) {
+            assert_eq!(
+                operation.outcome.as_ref(),
+                Some(&outcome),
+                "case {case}: {order:?}"
+            );
+        }
+    }
+    let invoked = operations[unplaceable].invoked_at;
+    for (index, operation) in operations.iter().enumerate() {
+        if operation.returned_at.is_some_and(|at| at < invoked) {
+            assert!(
+                order.contains(&index),
+                "case {case}: {order:?} leaves out {index}"
+            );
+        }
+    }
+    let answer = apply_call(&mut bank, operations[unplaceable].call);
+    assert_eq!(answer, violation.sequential_outcome, "case {case}");
+    assert_ne!(
+        Some(&answer),
+        operations[unplaceable].outcome.as_ref(),
+        "case {case}"
+    );
+    if operations.len() <= 7 {
+        assert!(
+            order.len() >= longest_order(initial, operations, unplaceable, last),
+            "case {case}: a longer order exists than {order:?}"
+        );
+    }
+}
+
+fn apply_call(bank: &mut SequentialBank, call: Call) -> Outcome {
+    match call {
+        Call::Transfer { from, to, amount } => Outcome::Transfer(bank.transfer(from, to, amount)),
+        Call::Audit => Outcome::Audit(bank.balances().to_vec()),
+    }
+}
+
+/// The longest order, by brute force, that places every call returned before the prefix's last
+/// event (and not the unplaceable one): the search considers every such order, so the one it
+/// gives is at least as long.
+fn longest_order(
+    initial: &[i64],
+    operations: &[Operation],
+    unplaceable: usize,
+    last: usize,
+) -> usize {
+    fn go(
+        bank: &SequentialBank,
+        operations: &[Operation],
+        unplaceable: usize,
+        last: usize,
+        placed: &mut Vec<bool>,
+        best: &mut usize,
+    ) {
+        let complete = operations.iter().enumerate().all(|(index, operation)| {
+            placed[index] || !operation.returned_at.is_some_and(|at| at < last)
+        });
+        if complete {
+            *best = (*best).max(placed.iter().filter(|&&done| done).count());
+        }
+        for candidate in 0..operations.len() {
+            if placed[candidate] || candidate == unplaceable {
+                continue;
+            }
+            let ready = operations.iter().zip(placed.iter()).all(|(other, &done)| {
+                done || other
+                    .returned_at
+                    .is_none_or(|at| at > operations[candidate].invoked_at)
+            });
+            if !ready {
+                continue;
+            }
+            let mut next = bank.clone();
+            let outcome = apply_call(&mut next, operations[candidate].call);
+            let returned_before = operations[candidate]
+                .returned_at
+                .is_some_and(|at| at < last);
+            if returned_before && operations[candidate].outcome.as_ref() != Some(&outcome) {
+                continue;
+            }
+            placed[candidate] = true;
+            go(&next, operations, unplaceable, last, placed, best);
+            placed[candidate] = false;
+        }
+    }
+    let mut best = 0;
+    let bank = SequentialBank::open(initial).unwrap();
+    go(
+        &bank,
+        operations,
+        unplaceable,
+        last,
+        &mut vec![false; operations.len()],
+        &mut best,
+    );
+    best
+}
+
 // ---- the brute-force oracle -------------------------------------------------------------------
 
 /// Whether some order of some of the calls (every returned call, any of the pending ones)
@@ -384,6 +515,7 @@ fn the_search_agrees_with_brute_force_on_small_random_histories() {
                     Some(violation.prefix_len - 1),
                     "case {case}: the unplaceable call returns at the prefix's end"
                 );
+                assert_explained(case, &initial, &violation);
             }
             Linearizability::Unknown { .. } => panic!("case {case}: tiny histories fit the budget"),
         }
@@ -396,7 +528,9 @@ fn the_search_agrees_with_brute_force_on_small_random_histories() {
 
 /// Under any budget, a history with no order is never called linearizable: "unknown", or not
 /// linearizable with the minimal prefix, or (when the decision fit the budget and the search for
-/// the minimal prefix did not) not linearizable with the whole history as the prefix.
+/// the minimal prefix did not) not linearizable with the whole history as the prefix. And the
+/// budget is a threshold: below some number of configurations every answer is "unknown", from it
+/// on every answer is decided.
 #[test]
 fn a_small_budget_never_turns_a_violation_into_linearizable() {
     let mut history = History::default();
@@ -405,25 +539,108 @@ fn a_small_budget_never_turns_a_violation_into_linearizable() {
     }
     history.invoke(4, Call::Audit);
     history.answer(4, Outcome::Audit(vec![9, 9]));
-    let mut answers = std::collections::BTreeSet::new();
+    let mut answers = Vec::new();
     for expansions in 0..400 {
-        match check(&[2, 2], &history, SearchBound { expansions }).unwrap() {
-            Linearizability::Linearizable { .. } => panic!("{expansions}: called linearizable"),
-            Linearizability::Unknown { .. } => {
-                answers.insert("unknown");
-            }
-            Linearizability::NotLinearizable(violation) if violation.minimal => {
-                assert_eq!(violation.prefix_len, 6);
-                answers.insert("minimal");
-            }
-            Linearizability::NotLinearizable(violation) => {
-                assert_eq!(violation.prefix_len, history.events.len());
-                answers.insert("whole history");
-            }
-        }
+        answers.push(
+            match check(&[2, 2], &history, SearchBound { expansions }).unwrap() {
+                Linearizability::Linearizable { .. } => panic!("{expansions}: called linearizable"),
+                Linearizability::Unknown { .. } => "unknown",
+                Linearizability::NotLinearizable(violation) if violation.minimal => {
+                    assert_eq!(violation.prefix_len, 6);
+                    "minimal"
+                }
+                Linearizability::NotLinearizable(violation) => {
+                    assert_eq!(violation.prefix_len, history.events.len());
+                    // The audit is the call no order can place.
+                    assert_eq!(
+                        violation.operations[violation.unplaceable].call,
+                        Call::Audit
+                    );
+                    "whole history"
+                }
+            },
+        );
     }
+    let decided_from = answers
+        .iter()
+        .position(|answer| *answer != "unknown")
+        .unwrap();
     assert!(
-        answers.contains("unknown") && answers.contains("minimal"),
+        answers[..decided_from]
+            .iter()
+            .all(|answer| *answer == "unknown")
+            && answers[decided_from..]
+                .iter()
+                .all(|answer| *answer != "unknown"),
         "{answers:?}"
     );
+    assert_eq!(answers.last(), Some(&"minimal"));
+    println!("decided from {decided_from} configurations: {answers:?}");
+}
+
+/// The decision fits a budget the minimal-prefix walk does not: the answer is still "not
+/// linearizable", over the whole history, with the call no order can place (the audit), the
+/// order the decision got furthest with, and the sequential answer there.
+#[test]
+fn a_violation_decided_within_budget_stays_a_violation_when_its_minimal_prefix_is_not() {
+    let mut history = History::default();
+    for thread in 0..3 {
+        history.invoke(thread, transfer(thread % 2, 1 - thread % 2, 1));
+    }
+    for thread in 0..3 {
+        history.answer(thread, DONE);
+    }
+    history.invoke(3, Call::Audit);
+    history.answer(3, Outcome::Audit(vec![9, 9]));
+    let answer = |expansions| check(&[3, 3], &history, SearchBound { expansions }).unwrap();
+    for expansions in 0..8 {
+        assert!(matches!(
+            answer(expansions),
+            Linearizability::Unknown { .. }
+        ));
+    }
+    for expansions in 8..11 {
+        let Linearizability::NotLinearizable(violation) = answer(expansions) else {
+            panic!("{expansions}: the decision fits");
+        };
+        assert!(!violation.minimal, "{expansions}");
+        assert_eq!(violation.prefix_len, 8);
+        assert_eq!(violation.unplaceable, 3);
+        assert_eq!(violation.closest_order.len(), 3);
+        assert_eq!(violation.sequential_outcome, Outcome::Audit(vec![2, 4]));
+        let text = table::render_text(&violation, &table::shuttle_names(3));
+        assert!(
+            text.contains("minimal prefix not found within the search bound"),
+            "{text}"
+        );
+    }
+    let Linearizability::NotLinearizable(violation) = answer(11) else {
+        panic!("both searches fit");
+    };
+    assert!(violation.minimal);
+    assert_eq!(violation.prefix_len, 8);
+}
+
+/// A long history explained by a long order: the order's chain of steps is freed without
+/// recursion (a recursive free of 200,000 steps overflows a test thread's stack).
+#[test]
+fn a_long_history_is_decided_and_its_order_freed() {
+    let mut history = History::default();
+    // Out of return order first, so the cheap witness gives way to the search.
+    history.invoke(0, transfer(0, 1, 1));
+    history.invoke(1, Call::Audit);
+    history.answer(0, DONE);
+    history.answer(1, Outcome::Audit(vec![1, 1]));
+    // Then back and forth: [0, 2] → [1, 1] → [0, 2] …
+    for _ in 0..100_000 {
+        history.invoke(0, transfer(1, 0, 1));
+        history.answer(0, DONE);
+        history.invoke(1, transfer(0, 1, 1));
+        history.answer(1, DONE);
+    }
+    let Linearizability::Linearizable { order } = verdict(&[1, 1], &history) else {
+        panic!("every transfer follows the last");
+    };
+    assert_eq!(order.len(), 200_002);
+    assert_eq!(&order[..2], &[1, 0]);
 }
