@@ -267,7 +267,7 @@ fn longest_order(
         best: &mut usize,
     ) {
         let complete = operations.iter().enumerate().all(|(index, operation)| {
-            placed[index] || !operation.returned_at.is_some_and(|at| at < last)
+            placed[index] || operation.returned_at.is_none_or(|at| at >= last)
         });
         if complete {
             *best = (*best).max(placed.iter().filter(|&&done| done).count());
