@@ -607,6 +607,8 @@ fn a_violation_decided_within_budget_stays_a_violation_when_its_minimal_prefix_i
         assert_eq!(violation.prefix_len, 8);
         assert_eq!(violation.unplaceable, 3);
         assert_eq!(violation.closest_order.len(), 3);
+        // Deterministic: the first order that got furthest.
+        assert_eq!(violation.closest_order, vec![0, 1, 2]);
         assert_eq!(violation.sequential_outcome, Outcome::Audit(vec![2, 4]));
         let text = table::render_text(&violation, &table::shuttle_names(3));
         assert!(
@@ -619,6 +621,37 @@ fn a_violation_decided_within_budget_stays_a_violation_when_its_minimal_prefix_i
     };
     assert!(violation.minimal);
     assert_eq!(violation.prefix_len, 8);
+    // Deterministic: the first of the longest orders the walk found.
+    assert_eq!(violation.closest_order, vec![2, 1, 0]);
+    assert_eq!(violation.sequential_outcome, Outcome::Audit(vec![2, 4]));
+}
+
+/// Calls placed early are remembered as a set: five overlapping transfers placed before an
+/// audit in any order reach the same configurations, and the budgets at which each search
+/// decides are pinned (remembering them as sequences would multiply the configurations).
+#[test]
+fn configurations_that_place_the_same_calls_early_are_one() {
+    let mut history = History::default();
+    for thread in 0..5 {
+        history.invoke(thread, transfer(thread % 2, 1 - thread % 2, 1));
+    }
+    for thread in 0..5 {
+        history.answer(thread, DONE);
+    }
+    history.invoke(5, Call::Audit);
+    history.answer(5, Outcome::Audit(vec![9, 9]));
+    let first_budget = |decided: &dyn Fn(&Linearizability) -> bool| {
+        (0..200)
+            .find(|&expansions| {
+                decided(&check(&[3, 3], &history, SearchBound { expansions }).unwrap())
+            })
+            .unwrap()
+    };
+    let decision = first_budget(&|answer| !matches!(answer, Linearizability::Unknown { .. }));
+    let minimal = first_budget(
+        &|answer| matches!(answer, Linearizability::NotLinearizable(violation) if violation.minimal),
+    );
+    assert_eq!((decision, minimal), (32, 57));
 }
 
 /// A long history explained by a long order: the order's chain of steps is freed without

@@ -373,9 +373,10 @@ fn depth_first(
             if !fits(&mut bank, candidate) {
                 continue;
             }
+            // Kept sorted: configurations that placed the same calls early are one.
             let mut placed_early = node.placed_early.clone();
-            let slot = placed_early.partition_point(|&p| p < candidate);
-            placed_early.insert(slot, candidate);
+            placed_early.push(candidate);
+            placed_early.sort_unstable();
             stack.push(Node {
                 at_event: node.at_event,
                 bank,
@@ -503,9 +504,11 @@ fn search(
                 if candidate == returning && Some(&outcome) != real {
                     continue;
                 }
+                // Kept sorted by call: configurations that placed the same calls early, with
+                // the same results, are one.
                 let mut placed_early = configuration.placed_early.clone();
-                let slot = placed_early.partition_point(|(placed, _)| *placed < candidate);
-                placed_early.insert(slot, (candidate, outcome));
+                placed_early.push((candidate, outcome));
+                placed_early.sort_unstable_by_key(|(placed, _)| *placed);
                 let key = Key {
                     balances: bank.balances().to_vec(),
                     placed_early: placed_early.clone(),
