@@ -445,7 +445,7 @@ pub fn counterexample_sections(
                 },
                 path.display()
             ),
-            table_html: bank_stress::checker::timeline_table_html(&events),
+            table: bank_stress::checker::timeline_table_html(&events),
             history_table: found.anomaly.linearizability.clone(),
         });
     }

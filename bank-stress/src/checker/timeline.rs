@@ -1,8 +1,8 @@
 //! A replayed counterexample as a timeline a reader can follow without the source: one column per
 //! thread, one row per step, the step where an invariant broke marked.
 
-use crate::stress::html::escape;
 use bank_core::runtime::trace::TraceEvent;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 use std::fmt::Write;
 
 /// The widest a column gets; longer steps are cut with `…`.
@@ -150,14 +150,26 @@ pub fn waits_for(events: &[TraceEvent]) -> Vec<String> {
 /// `title`, the breaking step's row highlighted. Carries the stress report's generator mark, so
 /// `--html` may replace an earlier page of ours and nothing else.
 pub fn timeline_html(title: &str, intro: &str, events: &[TraceEvent]) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">{mark}<title>{title}</title>\n<style>\
-body{{font-family:system-ui,sans-serif;margin:2em;color:#222}}{TIMELINE_CSS}</style></head><body>\n<h1>{title}</h1>\n<p>{intro}</p>\n{table}</body></html>\n",
-        mark = crate::stress::GENERATOR_MARK,
-        title = escape(title),
-        intro = escape(intro),
-        table = timeline_table_html(events),
-    )
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                (PreEscaped(crate::stress::GENERATOR_MARK))
+                title { (title) }
+                style {
+                    "body{font-family:system-ui,sans-serif;margin:2em;color:#222}"
+                    (PreEscaped(TIMELINE_CSS))
+                }
+            }
+            body {
+                h1 { (title) }
+                p { (intro) }
+                (timeline_table_html(events))
+            }
+        }
+    }
+    .into_string()
 }
 
 /// The CSS a [`timeline_table_html`] table needs.
@@ -167,41 +179,30 @@ table.timeline tr.broken td{background:#fcc;font-weight:bold}";
 
 /// The timeline as an HTML table (one column per thread, the breaking row highlighted), for
 /// a page of its own or a section of the stress report.
-pub fn timeline_table_html(events: &[TraceEvent]) -> String {
+pub fn timeline_table_html(events: &[TraceEvent]) -> Markup {
     let threads = columns(events);
     let values = values_after(events);
     let with_values = values.iter().any(Option::is_some);
-    let mut table = String::from("<table class=\"timeline\"><tr><th>step</th>");
-    for thread in &threads {
-        let _ = write!(table, "<th>{}</th>", escape(thread));
-    }
-    if with_values {
-        let _ = write!(table, "<th>{VALUES}</th>");
-    }
-    table.push_str("</tr>\n");
-    for (step, event) in events.iter().enumerate() {
-        let class = if event.breaks {
-            " class=\"broken\""
-        } else {
-            ""
-        };
-        let _ = write!(table, "<tr{class}><td>{}</td>", step + 1);
-        for thread in &threads {
-            let cell = if event.thread == *thread {
-                escape(&event.text)
-            } else {
-                String::new()
-            };
-            let _ = write!(table, "<td>{cell}</td>");
+    html! {
+        table.timeline {
+            tr {
+                th { "step" }
+                @for thread in &threads { th { (thread) } }
+                @if with_values { th { (VALUES) } }
+            }
+            @for (step, event) in events.iter().enumerate() {
+                tr.broken[event.breaks] {
+                    td { (step + 1) }
+                    @for thread in &threads {
+                        td { @if event.thread == *thread { (event.text) } }
+                    }
+                    @if with_values {
+                        td { (values.get(step).cloned().flatten().unwrap_or_default()) }
+                    }
+                }
+            }
         }
-        if with_values {
-            let state = values.get(step).cloned().flatten().unwrap_or_default();
-            let _ = write!(table, "<td>{}</td>", escape(&state));
-        }
-        table.push_str("</tr>\n");
     }
-    table.push_str("</table>\n");
-    table
 }
 
 /// The threads, one column each: the workload's workers in order, then `main-thread`.

@@ -1,18 +1,28 @@
-//! A self-contained HTML report of a stress campaign: per variant, the audited total over time
-//! (as Jepsen's bank test plots it) with inconsistent audits in red against the expected total,
-//! and the throughput of every variant. Inline SVG and CSS only; no script, no external file.
+//! A self-contained HTML report of a stress campaign: the verdict and a legend first, then per
+//! variant the audited total and the lowest balance over time (as Jepsen's bank test plots
+//! them), every run overlaid, wrong values in red, and the throughput of every variant; last,
+//! the shuttle counterexamples with their step-by-step traces. Inline SVG and CSS only; no
+//! script, no external file.
+//!
+//! The markup is written with `maud` (escaped by construction) and the charts are drawn by
+//! `plotters` (`charts.rs`).
 
+use super::charts::{self, Series};
 use super::report::{CampaignReport, Observed, RunOutcome, RunRecord, VariantSummary};
 use bank_core::Invariant;
-use std::fmt::Write;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 /// The mark every report page carries, so a tool can tell its own earlier report from a user's
 /// page before replacing it.
 pub const GENERATOR_MARK: &str = "<meta name=\"generator\" content=\"bank-stress\">";
 
-const CHART_WIDTH: f64 = 640.0;
-const CHART_HEIGHT: f64 = 180.0;
-const MARGIN: f64 = 48.0;
+/// The page's style sheet (the timeline tables add `checker::TIMELINE_CSS`).
+const PAGE_CSS: &str = "body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}\
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right;font-size:90%;white-space:nowrap}\
+td:first-child,th:first-child{text-align:left}.fail{background:#fcc}.ok{background:#dfd}.unseen{background:#eee}\
+.verdict{font-size:120%;padding:.4em .6em}\
+section{margin:2em 0}h2{margin-bottom:.2em}.note{color:#666;font-size:90%}svg text{font-size:12px}\
+pre,.wide{overflow-x:auto}";
 
 /// One shuttle counterexample for the report's last section: a heading (variant / finding), a
 /// line on what it is and how to replay it, and its step-by-step table
@@ -23,8 +33,8 @@ pub struct CounterexampleSection {
     pub heading: String,
     /// The workload, what the replay showed, and the replay command.
     pub summary: String,
-    /// The timeline table, already HTML.
-    pub table_html: String,
+    /// The timeline table.
+    pub table: Markup,
     /// For a history that is not linearizable: the thread table of its minimal prefix, the
     /// closest sequential order and the call that cannot be placed (text).
     pub history_table: Option<String>,
@@ -38,145 +48,165 @@ pub fn render(report: &CampaignReport) -> String {
 /// Renders the report as one HTML page, ending with a section of shuttle counterexamples and
 /// their traces (from `explore` or `prove` replay files) when any are given.
 pub fn render_with(report: &CampaignReport, counterexamples: &[CounterexampleSection]) -> String {
-    let mut page = String::new();
-    let _ = writeln!(
-        page,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"generator\" content=\"bank-stress\"><title>Bank stress report: {preset}</title>\n<style>\
-body{{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}}\
-table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right;font-size:90%;white-space:nowrap}}\
-td:first-child,th:first-child{{text-align:left}}.fail{{background:#fcc}}.ok{{background:#dfd}}.unseen{{background:#eee}}\
-.verdict{{font-size:120%;padding:.4em .6em}}\
-section{{margin:2em 0}}h2{{margin-bottom:.2em}}.note{{color:#666;font-size:90%}}svg text{{font-size:11px}}\
-{timeline_css}</style></head><body>\n<h1>Bank stress report</h1>\n<p>preset <b>{preset}</b>, seed {seed}{shard}, {runs} run(s).</p>",
-        preset = escape(&report.preset),
-        timeline_css = crate::checker::TIMELINE_CSS,
-        seed = report.seed,
-        shard = report
-            .shard
-            .as_deref()
-            .map(|s| format!(", shard {}", escape(s)))
-            .unwrap_or_default(),
-        runs = report.runs.len()
-    );
-    page.push_str(&verdict_line(report));
-    page.push_str(&verdict_table(report));
-    page.push_str("<section><h2>Throughput</h2>\n");
-    page.push_str(&throughput_chart(&report.variants));
-    page.push_str("</section>\n");
-    for variant in &report.variants {
-        let _ = writeln!(
-            page,
-            "<section><h2 id=\"{id}\">{id}</h2>",
-            id = escape(&variant.id)
-        );
-        if let Some(info) = bank_core::catalog::find(&variant.id) {
-            let _ = writeln!(
-                page,
-                "<p class=\"lesson\"><b>Lesson:</b> {} <span class=\"note\">({}; {})</span></p>",
-                escape(info.lesson),
-                escape(info.from),
-                escape(info.mechanism)
-            );
+    let shard = report
+        .shard
+        .as_deref()
+        .map(|shard| format!(", shard {shard}"))
+        .unwrap_or_default();
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                (PreEscaped(GENERATOR_MARK))
+                title { "Bank stress report: " (report.preset) }
+                style { (PreEscaped(PAGE_CSS)) (PreEscaped(crate::checker::TIMELINE_CSS)) }
+            }
+            body {
+                h1 { "Bank stress report" }
+                p {
+                    "preset " b { (report.preset) } ", seed " (report.seed) (shard) ", "
+                    (report.runs.len()) " run(s)."
+                }
+                (verdict_line(report))
+                div.wide { (verdict_table(report)) }
+                section {
+                    h2 { "Throughput" }
+                    (chart("throughput per variant", charts::throughput(&report.variants)))
+                }
+                @for variant in &report.variants {
+                    (variant_section(report, variant))
+                }
+                @if !counterexamples.is_empty() {
+                    (counterexamples_section(counterexamples))
+                }
+            }
         }
-        let runs: Vec<&RunRecord> = report
-            .runs
-            .iter()
-            .filter(|run| run.variant == variant.id)
-            .collect();
-        if !runs.is_empty() {
-            page.push_str(&totals_chart(&runs));
-            page.push_str(&lowest_balance_chart(&runs));
-        }
-        page.push_str(&runs_table(report, &variant.id));
-        if let Some(run) = runs
-            .iter()
-            .find(|run| run.linearizability.explanation.is_some())
-            && let Some(explanation) = &run.linearizability.explanation
-        {
-            let _ = writeln!(
-                page,
-                "<p><b>Not linearizable</b> (run {}, {} calls checked):</p><pre class=\"history\">{}</pre>",
-                run.run,
-                run.linearizability.calls,
-                escape(explanation)
-            );
-        }
-        if let Some((thread, message)) = &variant.panic {
-            let _ = writeln!(
-                page,
-                "<p class=\"fail\"><b>Panic</b> in {}: {}</p>",
-                escape(thread),
-                escape(message)
-            );
-        }
-        if let Some(deadlock) = &variant.deadlock {
-            let _ = writeln!(
-                page,
-                "<p><b>Deadlock</b> ({}):</p><pre>{}</pre>",
-                escape(&deadlock.threads.join(", ")),
-                escape(&deadlock.detail)
-            );
-        }
-        page.push_str("</section>\n");
     }
-    if !counterexamples.is_empty() {
-        page.push_str(
-            "<section><h2 id=\"counterexamples\">Shuttle counterexamples</h2>\n<p class=\"note\">Each minimal counterexample the schedule explorer found, replayed step by step: one column per thread (main-thread opens the bank, starts the workers, joins them and reads the final balances); the highlighted row is where the invariant broke.</p>\n",
-        );
-        for found in counterexamples {
-            let history = found.history_table.as_ref().map_or(String::new(), |table| {
-                format!("<pre class=\"history\">{}</pre>\n", escape(table))
-            });
-            let _ = writeln!(
-                page,
-                "<h3>{}</h3>\n<p>{}</p>\n{history}{}",
-                escape(&found.heading),
-                escape(&found.summary),
-                found.table_html
-            );
-        }
-        page.push_str("</section>\n");
+    .into_string()
+}
+
+/// A chart (an SVG string from `charts`) labelled for screen readers.
+fn chart(label: &str, svg: String) -> Markup {
+    html! {
+        div role="img" aria-label=(label) { (PreEscaped(svg)) }
     }
-    page.push_str("</body></html>\n");
-    page
+}
+
+/// One variant: its lesson, its charts, its runs, and what went wrong (a history that is not
+/// linearizable, a panic, a deadlock).
+fn variant_section(report: &CampaignReport, variant: &VariantSummary) -> Markup {
+    let runs: Vec<&RunRecord> = report
+        .runs
+        .iter()
+        .filter(|run| run.variant == variant.id)
+        .collect();
+    let not_linearizable = runs.iter().find_map(|run| {
+        run.linearizability
+            .explanation
+            .as_ref()
+            .map(|explanation| (run, explanation))
+    });
+    html! {
+        section {
+            h2 id=(variant.id) { (variant.id) }
+            @if let Some(info) = bank_core::catalog::find(&variant.id) {
+                p.lesson {
+                    b { "Lesson:" } " " (info.lesson) " "
+                    span.note { "(" (info.from) "; " (info.mechanism) ")" }
+                }
+            }
+            @if !runs.is_empty() {
+                (totals_chart(&runs))
+                (lowest_balance_chart(&runs))
+            }
+            (runs_table(&runs))
+            @if let Some((run, explanation)) = not_linearizable {
+                p {
+                    b { "Not linearizable" } " (run " (run.run) ", "
+                    (run.linearizability.calls) " calls checked):"
+                }
+                pre.history { (explanation) }
+            }
+            @if let Some((thread, message)) = &variant.panic {
+                p.fail { b { "Panic" } " in " (thread) ": " (message) }
+            }
+            @if let Some(deadlock) = &variant.deadlock {
+                p { b { "Deadlock" } " (" (deadlock.threads.join(", ")) "):" }
+                pre { (deadlock.detail) }
+            }
+        }
+    }
+}
+
+/// The shuttle counterexamples, each replayed step by step.
+fn counterexamples_section(counterexamples: &[CounterexampleSection]) -> Markup {
+    html! {
+        section {
+            h2 id="counterexamples" { "Shuttle counterexamples" }
+            p.note {
+                "Each minimal counterexample the schedule explorer found, replayed step by step: \
+                 one column per thread (main-thread opens the bank, starts the workers, joins \
+                 them and reads the final balances); the highlighted row is where the invariant \
+                 broke."
+            }
+            @for found in counterexamples {
+                h3 { (found.heading) }
+                p { (found.summary) }
+                @if let Some(table) = &found.history_table {
+                    pre.history { (table) }
+                }
+                div.wide { (found.table) }
+            }
+        }
+    }
 }
 
 /// One line per run of a variant: how it ended, what it did, and its noise.
-fn runs_table(report: &CampaignReport, variant: &str) -> String {
-    let mut table = String::from(
-        "<table><tr><th>run</th><th>seed</th><th>noise</th><th>ended</th><th>transfers</th><th>inconsistent audits</th><th>lowest balance</th><th>wall s</th></tr>\n",
-    );
-    for run in report.runs.iter().filter(|run| run.variant == variant) {
-        let ended = match (&run.outcome, run.planned_transfers) {
-            (RunOutcome::CutShort, Some(planned)) => {
-                format!("cut short at {} of {planned} transfers", run.transfers)
+fn runs_table(runs: &[&RunRecord]) -> Markup {
+    html! {
+        table {
+            tr {
+                th { "run" } th { "seed" } th { "noise" } th { "ended" } th { "transfers" }
+                th { "inconsistent audits" } th { "lowest balance" } th { "wall s" }
             }
-            (outcome, _) => outcome.label().to_string(),
-        };
-        let class = match run.outcome {
-            RunOutcome::Panicked { .. } => " class=\"fail\"",
-            RunOutcome::CutShort => " class=\"unseen\"",
-            _ => "",
-        };
-        let _ = writeln!(
-            table,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td{class}>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td></tr>",
-            run.run,
-            run.seed,
-            escape(&run.noise),
-            escape(&ended),
-            run.transfers,
-            run.inconsistent_audits,
-            run.min_balance,
-            run.wall_seconds
-        );
+            @for run in runs {
+                tr {
+                    td { (run.run) }
+                    td { (run.seed) }
+                    td { (run.noise) }
+                    td class=[outcome_class(&run.outcome)] { (ended(run)) }
+                    td { (run.transfers) }
+                    td { (run.inconsistent_audits) }
+                    td { (run.min_balance) }
+                    td { (format!("{:.2}", run.wall_seconds)) }
+                }
+            }
+        }
     }
-    table.push_str("</table>\n");
-    table
+}
+
+/// How a run ended, in words: `completed`, `cut short at 554 of 8000 transfers`, …
+fn ended(run: &RunRecord) -> String {
+    match (&run.outcome, run.planned_transfers) {
+        (RunOutcome::CutShort, Some(planned)) => {
+            format!("cut short at {} of {planned} transfers", run.transfers)
+        }
+        (outcome, _) => outcome.label().to_string(),
+    }
+}
+
+/// A panic is a failure (red); a run cut short covered less than planned (grey).
+fn outcome_class(outcome: &RunOutcome) -> Option<&'static str> {
+    match outcome {
+        RunOutcome::Panicked { .. } => Some("fail"),
+        RunOutcome::CutShort => Some("unseen"),
+        _ => None,
+    }
 }
 
 /// "Did it pass, and what broke?" first: the overall verdict and the counts behind it.
-fn verdict_line(report: &CampaignReport) -> String {
+fn verdict_line(report: &CampaignReport) -> Markup {
     let (shown, expected) = report.expected_breaks_observed();
     let contradictions = report.contradictions().len();
     let panics = report.panics().len();
@@ -190,98 +220,76 @@ fn verdict_line(report: &CampaignReport) -> String {
         (
             "unseen",
             format!(
-                "PARTIAL ({}): nothing in these runs contradicts the catalog, but they are not the whole campaign",
-                escape(shard)
+                "PARTIAL ({shard}): nothing in these runs contradicts the catalog, but they are not the whole campaign"
             ),
         )
     } else {
         ("ok", "PASS: nothing contradicts the catalog".to_string())
     };
-    format!(
-        "<p class=\"verdict {class}\"><b>{verdict}.</b> {} variant(s), {} run(s): {shown} of {expected} expected breaks observed, {contradictions} contradiction(s), {panics} panic(s).</p>\n\
-<p class=\"note\">Legend: <span class=\"ok\">&nbsp;green&nbsp;</span> the run agrees with the catalog (a green \"breaks\" is a break the catalog expects: the lesson shown); \
-<span class=\"unseen\">&nbsp;grey&nbsp;</span> not observed: an expected break real threads did not happen to show (not a failure); \
-<span class=\"fail\">&nbsp;red&nbsp;</span> contradicts the catalog: a failure. Each cell also says what the catalog expects.</p>\n",
-        report.variants.len(),
-        report.runs.len()
-    )
-}
-
-fn verdict_table(report: &CampaignReport) -> String {
-    let mut table = String::from("<table><tr><th>variant</th>");
-    for invariant in Invariant::ALL {
-        let _ = write!(
-            table,
-            "<th title=\"{}\">{}</th>",
-            invariant.key(),
-            invariant.title()
-        );
-    }
-    table.push_str("<th>transfers/s</th><th>audits</th><th>inconsistent</th><th>min bal</th><th>final</th></tr>\n");
-    for variant in &report.variants {
-        let _ = write!(
-            table,
-            "<tr><td><a href=\"#{id}\">{id}</a></td>",
-            id = escape(&variant.id)
-        );
-        for invariant in Invariant::ALL {
-            let expected = variant.expected.get(invariant);
-            let (class, text) = match variant.comparison(invariant) {
-                Observed::AsExpected => (
-                    "ok",
-                    format!("{} (expected {expected})", variant.observed.get(invariant)),
-                ),
-                Observed::NotObserved => ("unseen", "not observed (expected breaks)".to_string()),
-                Observed::Contradicts => (
-                    "fail",
-                    format!("{} (expected holds)", variant.observed.get(invariant)),
-                ),
-            };
-            let _ = write!(table, "<td class=\"{class}\">{text}</td>");
+    html! {
+        p class={ "verdict " (class) } {
+            b { (verdict) "." } " "
+            (report.variants.len()) " variant(s), " (report.runs.len()) " run(s): "
+            (shown) " of " (expected) " expected breaks observed, "
+            (contradictions) " contradiction(s), " (panics) " panic(s)."
         }
-        let _ = writeln!(
-            table,
-            "<td>{:.0}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            variant.transfers_per_sec,
-            variant.audits,
-            variant.inconsistent_audits,
-            variant.min_balance,
-            variant.final_total.map_or("-".into(), |t| t.to_string())
-        );
+        p.note {
+            "Legend: " span.ok { "\u{a0}green\u{a0}" }
+            " the run agrees with the catalog (a green \"breaks\" is a break the catalog \
+             expects: the lesson shown); "
+            span.unseen { "\u{a0}grey\u{a0}" }
+            " not observed: an expected break real threads did not happen to show (not a \
+             failure); "
+            span.fail { "\u{a0}red\u{a0}" }
+            " contradicts the catalog: a failure. Each cell also says what the catalog expects."
+        }
     }
-    table.push_str("</table>\n<p class=\"note\">\"not observed\": the catalog expects a break that real threads did not happen to show.</p>\n");
-    table
 }
 
-/// Horizontal bars: transfers per second per variant.
-fn throughput_chart(variants: &[VariantSummary]) -> String {
-    let row = 22.0;
-    let height = row * variants.len() as f64 + 10.0;
-    let max = variants
-        .iter()
-        .map(|v| v.transfers_per_sec)
-        .fold(1.0, f64::max);
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{height}\" role=\"img\" aria-label=\"throughput per variant\">\n",
-        w = CHART_WIDTH + 200.0
-    );
-    for (index, variant) in variants.iter().enumerate() {
-        let y = index as f64 * row + 5.0;
-        let width = variant.transfers_per_sec / max * CHART_WIDTH;
-        let _ = writeln!(
-            svg,
-            "<text x=\"0\" y=\"{ty}\">{id}</text><rect x=\"140\" y=\"{y}\" width=\"{width:.1}\" height=\"16\" fill=\"#4a7ebb\"/><text x=\"{tx:.1}\" y=\"{ty}\">{rate:.0}/s</text>",
-            ty = y + 12.0,
-            id = escape(&variant.id),
-            tx = 145.0 + width,
-            rate = variant.transfers_per_sec
-        );
+/// Per variant and invariant, observed against expected, and the variant's counts.
+fn verdict_table(report: &CampaignReport) -> Markup {
+    html! {
+        table {
+            tr {
+                th { "variant" }
+                @for invariant in Invariant::ALL {
+                    th title=(invariant.key()) { (invariant.title()) }
+                }
+                th { "transfers/s" } th { "audits" } th { "inconsistent" } th { "min bal" }
+                th { "final" }
+            }
+            @for variant in &report.variants {
+                tr {
+                    td { a href={ "#" (variant.id) } { (variant.id) } }
+                    @for invariant in Invariant::ALL {
+                        (verdict_cell(variant, invariant))
+                    }
+                    td { (format!("{:.0}", variant.transfers_per_sec)) }
+                    td { (variant.audits) }
+                    td { (variant.inconsistent_audits) }
+                    td { (variant.min_balance) }
+                    td { (variant.final_total.map_or("-".into(), |total| total.to_string())) }
+                }
+            }
+        }
+        p.note {
+            "\"not observed\": the catalog expects a break that real threads did not happen to show."
+        }
     }
-    svg.push_str("</svg>\n");
-    svg
 }
 
-/// The lowest balance in each sampled audit over time, against zero: an overdraft shows as dots
+/// One invariant of one variant: what was observed, and what the catalog expects.
+fn verdict_cell(variant: &VariantSummary, invariant: Invariant) -> Markup {
+    let expected = variant.expected.get(invariant);
+    let observed = variant.observed.get(invariant);
+    let (class, text) = match variant.comparison(invariant) {
+        Observed::AsExpected => ("ok", observed.to_string()),
+        Observed::NotObserved => ("unseen", "not observed".to_string()),
+        Observed::Contradicts => ("fail", observed.to_string()),
+    };
+    html! { td class=(class) { (text) br; span.note { "expected " (expected) } } }
+}
+
 /// Which runs a chart overlays: `run 0` or `runs 0–8 (9 runs overlaid)`.
 fn which_runs(runs: &[&RunRecord]) -> String {
     match runs {
@@ -297,116 +305,78 @@ fn which_runs(runs: &[&RunRecord]) -> String {
 
 /// The lowest balance of each sampled audit over time, every run of the variant overlaid: red
 /// below zero (an overdraft), grey elsewhere, a dashed line at zero.
-fn lowest_balance_chart(runs: &[&RunRecord]) -> String {
+fn lowest_balance_chart(runs: &[&RunRecord]) -> Markup {
     if runs.iter().all(|run| run.samples.is_empty()) {
-        return String::new();
+        return html! {};
     }
-    let chart = scatter(
-        runs,
-        "lowest balance",
-        0,
-        |sample| i128::from(sample.min_balance),
-        |balance| balance < 0,
-    );
-    format!(
-        "{chart}<p class=\"note\">{}: the lowest balance in each sampled audit; red: below zero, an overdraft (lowest seen: {}); dashed: zero.</p>\n",
-        which_runs(runs),
-        runs.iter().map(|run| run.min_balance).min().unwrap_or(0)
-    )
+    let series = Series {
+        what: "lowest balance",
+        reference: 0,
+        value: |sample| i128::from(sample.min_balance),
+        wrong: |balance, zero| balance < zero,
+    };
+    html! {
+        (chart(&format!("lowest balance over time, {}", which_runs(runs)), charts::scatter(runs, &series)))
+        p.note {
+            (which_runs(runs)) ": the lowest balance in each sampled audit; red: below zero, an \
+             overdraft (lowest seen: " (runs.iter().map(|run| run.min_balance).min().unwrap_or(0))
+            "); dashed: zero."
+        }
+    }
 }
 
 /// The audited total over time, every run of the variant overlaid: grey dots for consistent
 /// audits, red for inconsistent ones, a dashed line at the expected total.
-fn totals_chart(runs: &[&RunRecord]) -> String {
+fn totals_chart(runs: &[&RunRecord]) -> Markup {
     if runs.iter().all(|run| run.samples.is_empty()) {
-        return "<p class=\"note\">No audit finished in any run (see the deadlock below).</p>\n"
-            .into();
+        return html! {
+            p.note { "No audit finished in any run (see the deadlock below)." }
+        };
     }
-    let expected = runs[0].expected_total;
-    let chart = scatter(
-        runs,
-        "audited total",
-        expected,
-        |sample| sample.total,
-        |total| total != expected,
-    );
-    format!(
-        "{chart}<p class=\"note\">{}: the total of each sampled audit; {} audits, {} inconsistent (red), consistent ones grey; {} samples drawn; dashed: the expected total.</p>\n",
-        which_runs(runs),
-        runs.iter().map(|run| run.audits).sum::<u64>(),
-        runs.iter().map(|run| run.inconsistent_audits).sum::<u64>(),
-        runs.iter().map(|run| run.samples.len()).sum::<usize>()
-    )
-}
-
-/// One dot per sampled audit of every run: `value` (y) over time since its run started (x),
-/// against the dashed `reference` line; red where `bad`, grey elsewhere. Both axes are titled.
-fn scatter(
-    runs: &[&RunRecord],
-    what: &str,
-    reference: i128,
-    value: impl Fn(&super::report::AuditSample) -> i128,
-    bad: impl Fn(i128) -> bool,
-) -> String {
-    let samples = || runs.iter().flat_map(|run| run.samples.iter());
-    let lowest = samples().map(&value).fold(reference, i128::min) as f64;
-    let highest = samples().map(&value).fold(reference, i128::max) as f64;
-    let span = (highest - lowest).max(1.0);
-    let last = samples().map(|s| s.micros).max().unwrap_or(1).max(1) as f64;
-    let left = MARGIN + 16.0;
-    let x = |micros: u64| left + micros as f64 / last * (CHART_WIDTH - left);
-    let y = |v: f64| 10.0 + (highest - v) / span * (CHART_HEIGHT - 42.0);
-    let reference_y = y(reference as f64);
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{CHART_WIDTH}\" height=\"{CHART_HEIGHT}\" role=\"img\" aria-label=\"{what} over time, {runs_label}\">\n\
-<line x1=\"{left}\" y1=\"{reference_y:.1}\" x2=\"{CHART_WIDTH}\" y2=\"{reference_y:.1}\" stroke=\"#2a2\" stroke-dasharray=\"4 3\"/>\n\
-<text x=\"16\" y=\"{label_y:.1}\">{reference}</text>{extremes}\n\
-<text x=\"11\" y=\"{middle:.1}\" transform=\"rotate(-90 11 {middle:.1})\" text-anchor=\"middle\">{what}</text>\n\
-<text x=\"{left}\" y=\"{ticks}\">0</text><text x=\"{end:.1}\" y=\"{ticks}\" text-anchor=\"end\">{last}</text>\n\
-<text x=\"{centre:.1}\" y=\"{axis}\" text-anchor=\"middle\">time since the run started (µs)</text>\n",
-        runs_label = which_runs(runs),
-        // The highest and lowest values, each labelled only where it is not the reference (a
-        // flat chart gets one label, not three copies of it).
-        extremes = [(highest, 14.0), (lowest, CHART_HEIGHT - 30.0)]
-            .iter()
-            .filter(|(value, _)| *value != reference as f64)
-            .map(|(value, y)| format!("<text x=\"16\" y=\"{y:.1}\">{value}</text>"))
-            .collect::<String>(),
-        label_y = reference_y + 4.0,
-        middle = (CHART_HEIGHT - 32.0) / 2.0,
-        ticks = CHART_HEIGHT - 16.0,
-        axis = CHART_HEIGHT - 2.0,
-        end = CHART_WIDTH - 2.0,
-        centre = (left + CHART_WIDTH) / 2.0,
-    );
-    for sample in samples() {
-        let v = value(sample);
-        let colour = if bad(v) { "#d22" } else { "#999" };
-        let _ = writeln!(
-            svg,
-            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2\" fill=\"{colour}\"/>",
-            x(sample.micros),
-            y(v as f64)
-        );
+    let series = Series {
+        what: "audited total",
+        reference: runs[0].expected_total,
+        value: |sample| sample.total,
+        wrong: |total, expected| total != expected,
+    };
+    html! {
+        (chart(&format!("audited total over time, {}", which_runs(runs)), charts::scatter(runs, &series)))
+        p.note {
+            (which_runs(runs)) ": the total of each sampled audit; "
+            (runs.iter().map(|run| run.audits).sum::<u64>()) " audits, "
+            (runs.iter().map(|run| run.inconsistent_audits).sum::<u64>())
+            " inconsistent (red), consistent ones grey; "
+            (runs.iter().map(|run| run.samples.len()).sum::<usize>())
+            " samples drawn; dashed: the expected total."
+        }
     }
-    svg.push_str("</svg>\n");
-    svg
-}
-
-/// `text` made safe inside HTML text and attribute values.
-pub(crate) fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]
 mod tests {
     use super::render;
+    use crate::stress::charts::{RIGHT, WRONG};
     use crate::stress::report::{
         AuditSample, CampaignReport, DeadlockReport, RunOutcome, RunRecord,
     };
+
+    /// How a dot of `colour` starts in plotters' SVG.
+    fn dots(colour: plotters::style::RGBColor) -> String {
+        let (r, g, b) = (colour.0, colour.1, colour.2);
+        format!("opacity=\"1\" fill=\"#{r:02X}{g:02X}{b:02X}\"")
+    }
+
+    /// The red dots, after checking that every dot is red or grey.
+    fn red_dots(page: &str) -> usize {
+        let red = page.matches(&dots(WRONG)).count();
+        let grey = page.matches(&dots(RIGHT)).count();
+        assert_eq!(
+            page.matches("<circle").count(),
+            red + grey,
+            "every dot is red or grey"
+        );
+        red
+    }
 
     fn run(variant: &str, totals: &[i128], deadlock: Option<DeadlockReport>) -> RunRecord {
         RunRecord {
@@ -459,13 +429,9 @@ mod tests {
         );
         let page = render(&report);
         assert!(page.starts_with("<!DOCTYPE html>") && page.trim_end().ends_with("</html>"));
+        assert_eq!(red_dots(&page), 2, "two inconsistent audits, in red");
         assert_eq!(
-            page.matches("fill=\"#d22\"").count(),
-            2,
-            "two inconsistent audits, in red"
-        );
-        assert_eq!(
-            page.matches("fill=\"#999\"").count(),
+            page.matches(&dots(RIGHT)).count(),
             4 + 6,
             "four consistent totals, and six lowest balances none below zero, in grey"
         );
@@ -508,7 +474,7 @@ mod tests {
             "{page}"
         );
         // Run 1's inconsistent audit (90) is drawn, in red, with run 0's five consistent dots.
-        assert_eq!(page.matches("fill=\"#d22\"").count(), 1);
+        assert_eq!(red_dots(&page), 1);
         assert!(page.contains("3 inconsistent") || page.contains("1 inconsistent"));
     }
 

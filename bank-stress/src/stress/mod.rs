@@ -12,9 +12,11 @@
 //! - `report.rs`: per-run records, per-variant summaries, and merging shard reports.
 //! - `detection.rs`: detection rates over several campaigns (`cargo xtask detection`).
 //! - `course_timing.rs`: the course's CPython timings, and each variant's wall times against them.
-//! - `html.rs`: the self-contained HTML report with SVG charts.
+//! - `html.rs`: the self-contained HTML report (markup written with `maud`).
+//! - `charts.rs`: its SVG charts, drawn with `plotters`.
 
 mod campaign;
+mod charts;
 mod course_timing;
 mod detection;
 mod history_check;
