@@ -131,19 +131,35 @@ impl Observations {
 }
 
 impl std::fmt::Display for Observations {
-    /// `audit totals [1, 0] (should be 1), final total 0, lowest balance -1`
+    /// `audit totals 1 and 0, final total 0 (all should be 1), lowest balance -1`, or without
+    /// audits `final total 0 (should be 1), lowest balance -1`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "audit totals {:?} (should be {}), final total {}, lowest balance {}",
-            self.audit_totals,
-            self.expected_total,
-            self.final_total
-                .map_or("- (the threads did not all finish)".to_string(), |total| {
-                    total.to_string()
-                }),
-            self.min_balance
-        )
+        let final_total = self
+            .final_total
+            .map_or("- (the threads did not all finish)".to_string(), |total| {
+                total.to_string()
+            });
+        match self.audit_totals.split_last() {
+            None => write!(
+                f,
+                "final total {final_total} (should be {})",
+                self.expected_total
+            )?,
+            Some((last, rest)) => {
+                let totals = if rest.is_empty() {
+                    format!("audit total {last}")
+                } else {
+                    let rest: Vec<String> = rest.iter().map(i128::to_string).collect();
+                    format!("audit totals {} and {last}", rest.join(", "))
+                };
+                write!(
+                    f,
+                    "{totals}, final total {final_total} (all should be {})",
+                    self.expected_total
+                )?;
+            }
+        }
+        write!(f, ", lowest balance {}", self.min_balance)
     }
 }
 
@@ -311,4 +327,40 @@ fn describe_balances(balances: &[Money], expected: i128) -> String {
         text.push_str(", a negative balance");
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Observations;
+
+    #[test]
+    fn observations_read_as_words_with_or_without_audits() {
+        let lost = Observations {
+            expected_total: 1,
+            final_total: Some(0),
+            min_balance: -1,
+            ..Observations::default()
+        };
+        assert_eq!(
+            lost.to_string(),
+            "final total 0 (should be 1), lowest balance -1"
+        );
+        let audited = Observations {
+            audit_totals: vec![1, 0],
+            ..lost.clone()
+        };
+        assert_eq!(
+            audited.to_string(),
+            "audit totals 1 and 0, final total 0 (all should be 1), lowest balance -1"
+        );
+        let stuck = Observations {
+            audit_totals: vec![2],
+            final_total: None,
+            ..lost
+        };
+        assert_eq!(
+            stuck.to_string(),
+            "audit total 2, final total - (the threads did not all finish) (all should be 1), lowest balance -1"
+        );
+    }
 }
