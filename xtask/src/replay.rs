@@ -79,7 +79,7 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
             variant.id, counterexample.finding
         );
         let intro = format!(
-            "workload: balances {:?}; {} threads. Columns: the workload's threads, then main-thread, which opens the bank, starts the workers, joins them and reads the final balances. Cells and mutexes are numbered in the order they are first used; a highlighted row is where an invariant broke. Replayed from {}: {}.",
+            "workload: balances {:?}; {} threads. Columns: the workload's threads, then main-thread, which opens the bank, starts the workers, joins them and reads the final balances. Cells and locks of each kind are numbered from 0 in memory order (a bank that keeps one per account in a list gets the account's number); a highlighted row is where an invariant broke. Replayed from {}: {}.",
             counterexample.workload.balances,
             counterexample.workload.threads.len(),
             args.file.display(),

@@ -268,7 +268,13 @@ fn replay_trace_shows_the_unsafe_banks_lost_update_step_by_step() {
             && header.contains("main-thread"),
         "{stdout}"
     );
-    assert!(stdout.contains("writes cell 1: -1"), "{stdout}");
+    // Cells are numbered in memory order: the unsafe bank's list of accounts, cell 0 is account 0.
+    // The write that overdraws it is marked.
+    let overdraft = stdout
+        .lines()
+        .find(|line| line.contains("writes cell 0: -1"))
+        .expect("the overdraft");
+    assert!(overdraft.ends_with("← BROKEN HERE"), "{stdout}");
     // The balances after each step: the lost credit writes 1 over 1.
     assert!(stdout.contains("values after the step"), "{stdout}");
     let lost = stdout
@@ -276,13 +282,12 @@ fn replay_trace_shows_the_unsafe_banks_lost_update_step_by_step() {
         .find(|line| line.trim_start().starts_with("17 "))
         .expect("step 17");
     assert!(
-        lost.contains("writes cell 2: 1") && lost.trim_end().ends_with("cell 1 = -1 · cell 2 = 1"),
+        lost.contains("writes cell 1: 1") && lost.trim_end().ends_with("cell 0 = -1 · cell 1 = 1"),
         "{lost}"
     );
     assert!(
-        stdout.contains(
-            "reads the final balances [-1, 1], total 0 ≠ 1, a negative balance   ← BROKEN HERE"
-        ),
+        stdout.contains("reads the final balances [-1, 1],   ← BROKEN HERE")
+            && stdout.contains("total 0 ≠ 1, a negative balance"),
         "{stdout}"
     );
     let dir = scratch("replay-html");
@@ -290,9 +295,9 @@ fn replay_trace_shows_the_unsafe_banks_lost_update_step_by_step() {
     let html = xtask(&["replay", file, "--html", page_dir.to_str().unwrap()]);
     assert_eq!(html.status.code(), Some(1));
     let page = std::fs::read_to_string(page_dir.join("index.html")).unwrap();
-    // Two rows: the second transfer's return, which no serial order allows (linearizability),
-    // and the final read, whose total is wrong (final conservation).
-    assert_eq!(page.matches("<tr class=\"broken\">").count(), 2, "{page}");
+    // Three rows: the write that overdraws account 0, the second transfer's return, which no
+    // serial order allows (linearizability), and the final read, whose total is wrong.
+    assert_eq!(page.matches("<tr class=\"broken\">").count(), 3, "{page}");
     assert!(page.contains(
         "<th>worker-0</th><th>worker-1</th><th>main-thread</th><th>values after the step</th>"
     ));
@@ -306,10 +311,17 @@ fn a_deadlock_trace_says_who_waits_for_which_lock_held_by_whom() {
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        stdout.contains("worker-0 waits for mutex 2, held by worker-1")
-            && stdout.contains("worker-1 waits for mutex 1, held by worker-0"),
+        stdout.contains("worker-0 waits for mutex 1, held by worker-1")
+            && stdout.contains("worker-1 waits for mutex 0, held by worker-0"),
         "{stdout}"
     );
+    // The step at which each worker began to wait for good is marked.
+    assert_eq!(
+        stdout.matches("(waits for ever)   ← BROKEN HERE").count(),
+        2,
+        "{stdout}"
+    );
+    assert!(!stdout.contains("blocked tasks"), "no shuttle internals: {stdout}");
 }
 
 #[test]

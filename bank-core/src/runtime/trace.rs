@@ -13,8 +13,8 @@ use std::cell::RefCell;
 pub struct Object {
     /// `mutex`, `rwlock`, `cell` or `channel`.
     pub kind: &'static str,
-    /// Its address, only to tell objects apart within one execution; [`finish`] replaces it by a
-    /// number per kind, in order of first appearance.
+    /// Its address, to tell objects apart within one execution; [`finish`] replaces it by a
+    /// number per kind, in memory order.
     pub id: usize,
 }
 
@@ -126,22 +126,22 @@ fn record(
     });
 }
 
-/// Stops logging and returns the log, each object named by its kind and a number in order of
-/// first appearance (`mutex 1`, `mutex 2`, `cell 1`).
+/// Stops logging and returns the log, each object named by its kind and a number from 0 in
+/// memory order among the objects of its kind the log mentions (`mutex 0`, `mutex 1`, `cell 0`):
+/// a bank that keeps one cell or one lock per account in a list gets the account's number.
 pub fn finish() -> Vec<TraceEvent> {
     let raw = LOG.with(|log| log.borrow_mut().take()).unwrap_or_default();
-    let mut seen: Vec<Object> = Vec::new();
+    let mut objects: Vec<Object> = raw.iter().filter_map(|step| step.object).collect();
+    objects.sort_by_key(|object| (object.kind, object.id));
+    objects.dedup();
     raw.into_iter()
         .map(|step| {
             let object = step.object.map(|object| {
-                if !seen.contains(&object) {
-                    seen.push(object);
-                }
-                let number = seen
+                let number = objects
                     .iter()
                     .filter(|known| known.kind == object.kind)
                     .position(|known| *known == object)
-                    .map_or(0, |position| position + 1);
+                    .unwrap_or(0);
                 format!("{} {number}", object.kind)
             });
             TraceEvent {

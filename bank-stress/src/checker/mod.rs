@@ -472,9 +472,50 @@ pub(crate) fn abort_kind(message: &str) -> Abort {
     Abort::Panic
 }
 
+/// Shuttle's abort message in words: `a deadlock: worker-0 and worker-1 wait for ever (and
+/// main-thread, which joins them)`, `the step bound was reached with threads still running (a
+/// livelock)`, or a panic's own message.
+pub(crate) fn describe_abort(message: &str) -> String {
+    match abort_kind(message) {
+        Abort::Deadlock(names) if names.is_empty() => {
+            "a deadlock: a thread waits for a lock it already holds".to_string()
+        }
+        Abort::Deadlock(names) => {
+            let (main, workers): (Vec<&String>, Vec<&String>) =
+                names.iter().partition(|name| *name == "main-thread");
+            let workers: Vec<&str> = workers.iter().map(|name| name.as_str()).collect();
+            let waiting = match workers.split_last() {
+                None => "every thread waits for ever".to_string(),
+                Some((only, [])) => format!("{only} waits for ever"),
+                Some((last, rest)) => format!("{} and {last} wait for ever", rest.join(", ")),
+            };
+            let joining = if main.is_empty() {
+                ""
+            } else {
+                " (and main-thread, which joins them)"
+            };
+            format!("a deadlock: {waiting}{joining}")
+        }
+        Abort::Livelock => {
+            "the step bound was reached with threads still running (a livelock)".to_string()
+        }
+        Abort::Panic => message.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{Abort, abort_kind};
+    use super::{Abort, abort_kind, describe_abort};
+
+    #[test]
+    fn an_abort_is_described_in_words() {
+        let message = "deadlock! blocked tasks: [main-thread (task main-thread(0)), worker-0 (task worker-0(1), pending future), worker-1 (task worker-1(2))]";
+        assert_eq!(
+            describe_abort(message),
+            "a deadlock: worker-0 and worker-1 wait for ever (and main-thread, which joins them)"
+        );
+        assert_eq!(describe_abort("the bank's own bug"), "the bank's own bug");
+    }
 
     #[test]
     fn blocked_thread_names_are_read_from_shuttles_deadlock_message() {

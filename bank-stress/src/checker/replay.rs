@@ -15,7 +15,8 @@ use super::execution::{ObservationSink, observed, run_workload};
 use super::quiet_panics::quietly;
 use super::recorder::{OnFinished, Recorder, RecorderState};
 use super::{
-    Abort, CheckError, Counterexample, Finding, RecordedSchedule, abort_kind, panic_message,
+    Abort, CheckError, Counterexample, Finding, RecordedSchedule, abort_kind, describe_abort,
+    panic_message,
     shuttle_config, validate_workload,
 };
 use bank_core::runtime::trace::{self, TraceEvent};
@@ -163,7 +164,8 @@ where
 {
     trace::start();
     let outcome = replay(open, counterexample);
-    let events = trace::finish();
+    let mut events = trace::finish();
+    super::timeline::mark_where_it_broke(&mut events);
     Ok((outcome?, events))
 }
 
@@ -238,7 +240,8 @@ where
             // An audit showed it before the execution was cut off, as it was when found.
             return Ok(ReplayOutcome::Reproduced {
                 seen: format!(
-                    "{invariant} broke again, before the execution ended ({message}): {partial}"
+                    "{invariant} broke again, before the execution ended ({}): {partial}",
+                    describe_abort(&message)
                 ),
                 schedule: rerecorded.to_string(),
             });
@@ -253,7 +256,7 @@ where
         };
         return Ok(if same {
             ReplayOutcome::Reproduced {
-                seen: message,
+                seen: describe_abort(&message),
                 schedule: rerecorded.to_string(),
             }
         } else {

@@ -5,11 +5,11 @@ use bank_core::runtime::trace::TraceEvent;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use std::fmt::Write;
 
-/// The widest a column gets; longer steps are cut with `…`.
-const MAX_COLUMN: usize = 72;
+/// The widest a column of the text table gets; longer steps wrap onto the next lines.
+const MAX_COLUMN: usize = 36;
 
 /// For each step that reads, writes or releases a value, the values of every object known so far
-/// (`cell 1 = 0 · cell 2 = 1`); `None` for the other steps. A write that leaves a value as it was
+/// (`cell 0 = 0 · cell 1 = 1`); `None` for the other steps. A write that leaves a value as it was
 /// is shown too: that is what a lost update looks like. This
 /// is the "balances after the step" column: a cell, or a mutex around one account, holds a balance;
 /// a mutex around the whole bank holds the list of balances.
@@ -23,7 +23,10 @@ pub fn values_after(events: &[TraceEvent]) -> Vec<Option<String>> {
             };
             match known.iter_mut().find(|(name, _)| name == object) {
                 Some((_, old)) => *old = value.clone(),
-                None => known.push((object.clone(), value.clone())),
+                None => {
+                    known.push((object.clone(), value.clone()));
+                    known.sort_by(|(a, _), (b, _)| name_order(a).cmp(&name_order(b)));
+                }
             }
             Some(
                 known
@@ -36,114 +39,205 @@ pub fn values_after(events: &[TraceEvent]) -> Vec<Option<String>> {
         .collect()
 }
 
+/// `cell 2` sorts as (`cell`, 2): before `cell 10`.
+fn name_order(name: &str) -> (&str, usize) {
+    let (kind, number) = name.rsplit_once(' ').unwrap_or((name, ""));
+    (kind, number.parse().unwrap_or(usize::MAX))
+}
+
 /// The heading of the values column.
 const VALUES: &str = "values after the step";
 
 /// Renders `events` as a text table: `worker-0`, `worker-1`, … (the workload's threads), then
-/// `main-thread` (which spawns the workers, joins them and reads the final balances).
+/// `main-thread` (which spawns the workers, joins them and reads the final balances). A cell
+/// wider than [`MAX_COLUMN`] wraps at its spaces onto the next lines, so the table fits a
+/// terminal; the mark of a step where an invariant broke ends its first line.
 pub fn timeline(events: &[TraceEvent]) -> String {
     let threads = columns(events);
     let width = |thread: &str| {
         events
             .iter()
             .filter(|event| event.thread == thread)
-            .map(|event| event.text.chars().count())
+            .flat_map(|event| wrap(&event.text, MAX_COLUMN))
+            .map(|line| line.chars().count())
             .chain([thread.chars().count()])
             .max()
             .unwrap_or(0)
-            .min(MAX_COLUMN)
     };
     let widths: Vec<usize> = threads.iter().map(|thread| width(thread)).collect();
-    let mut table = String::new();
-    let _ = write!(table, "{:>5}  ", "step");
-    for (thread, width) in threads.iter().zip(&widths) {
-        let _ = write!(table, "{thread:<width$}  ");
-    }
     let values = values_after(events);
     let with_values = values.iter().any(Option::is_some);
-    if with_values {
-        let _ = write!(table, "{VALUES}");
+    let mut table = String::new();
+    let mut header = format!("{:>5}  ", "step");
+    for (thread, width) in threads.iter().zip(&widths) {
+        let _ = write!(header, "{thread:<width$}  ");
     }
-    table = table.trim_end().to_string();
+    if with_values {
+        header.push_str(VALUES);
+    }
+    table.push_str(header.trim_end());
     table.push('\n');
     for (step, event) in events.iter().enumerate() {
-        let _ = write!(table, "{:>5}  ", step + 1);
-        for (thread, width) in threads.iter().zip(&widths) {
-            let cell = if event.thread == *thread {
-                cut(&event.text, *width)
+        let own = wrap(&event.text, MAX_COLUMN);
+        let state = values
+            .get(step)
+            .cloned()
+            .flatten()
+            .map_or_else(Vec::new, |state| wrap_at(&state, MAX_COLUMN, " · "));
+        for line in 0..own.len().max(state.len()).max(1) {
+            let mut row = if line == 0 {
+                format!("{:>5}  ", step + 1)
             } else {
-                String::new()
+                " ".repeat(7)
             };
-            let _ = write!(table, "{cell:<width$}  ");
+            for (thread, width) in threads.iter().zip(&widths) {
+                let cell = if event.thread == *thread {
+                    own.get(line).map_or("", String::as_str)
+                } else {
+                    ""
+                };
+                let _ = write!(row, "{cell:<width$}  ");
+            }
+            row.push_str(state.get(line).map_or("", String::as_str));
+            let mut row = row.trim_end().to_string();
+            if line == 0 && event.breaks {
+                row.push_str("   ← BROKEN HERE");
+            }
+            table.push_str(&row);
+            table.push('\n');
         }
-        if let Some(Some(state)) = values.get(step) {
-            let _ = write!(table, "{state}");
-        }
-        let mut row = table.split_off(table.rfind('\n').map_or(0, |i| i + 1));
-        row = row.trim_end().to_string();
-        if event.breaks {
-            row.push_str("   ← BROKEN HERE");
-        }
-        table.push_str(&row);
-        table.push('\n');
     }
     table
 }
 
+/// `text` cut at its spaces into lines of at most `width` characters (a word longer than that
+/// gets a line of its own).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    wrap_at(text, width, " ")
+}
+
+/// `text` cut at `separator` into lines of at most `width` characters where it can be; the
+/// separator is kept at the end of each line but the last, trimmed.
+fn wrap_at(text: &str, width: usize, separator: &str) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for (index, word) in text.split(separator).enumerate() {
+        let piece = if index == 0 {
+            word.to_string()
+        } else {
+            format!("{separator}{word}")
+        };
+        if !line.is_empty() && line.chars().count() + piece.chars().count() > width {
+            lines.push(line.trim_end().to_string());
+            line = word.to_string();
+        } else {
+            line.push_str(&piece);
+        }
+    }
+    lines.push(line.trim_end().to_string());
+    lines
+}
+
 /// Who waits for whom at the end of the trace: for each thread still waiting for a mutex it
-/// asked for, the mutex and the thread holding it (`worker-0 waits for mutex 2, held by
+/// asked for, the mutex and the thread holding it (`worker-0 waits for mutex 1, held by
 /// worker-1`). For a deadlock, this is the cycle.
 pub fn waits_for(events: &[TraceEvent]) -> Vec<String> {
-    let mut wants: Vec<(String, String)> = Vec::new();
-    let mut holder: Vec<(String, String)> = Vec::new();
-    for event in events {
-        let (verb, rest) = match event.text.split_once(" mutex ") {
-            Some(split) => split,
-            None => continue,
+    let (waits, holders) = pending_waits(events);
+    waits
+        .into_iter()
+        .map(|wait| {
+            if wait.for_notify {
+                return format!(
+                    "{} waits to be notified (a condition on {}); nobody notifies it",
+                    wait.thread, wait.object
+                );
+            }
+            let by = holders
+                .iter()
+                .find(|(_, held)| *held == wait.object)
+                .map_or("no thread of the trace", |(thread, _)| thread.as_str());
+            format!("{} waits for {}, held by {by}", wait.thread, wait.object)
+        })
+        .collect()
+}
+
+/// A thread still waiting at the end of the trace.
+struct Wait {
+    thread: String,
+    /// `mutex 1`.
+    object: String,
+    /// The step at which it started waiting.
+    step: usize,
+    /// It waits on a condition (to be notified), not for the mutex itself.
+    for_notify: bool,
+}
+
+/// The waits still pending at the end of the trace, and who holds which mutex then.
+fn pending_waits(events: &[TraceEvent]) -> (Vec<Wait>, Vec<(String, String)>) {
+    let mut waits: Vec<Wait> = Vec::new();
+    let mut holders: Vec<(String, String)> = Vec::new();
+    for (step, event) in events.iter().enumerate() {
+        let Some(object) = event.object.as_ref().filter(|o| o.starts_with("mutex ")) else {
+            continue;
         };
-        // `tries mutex 2: got it`, `waits on a condition, releasing mutex 1`.
-        let (number, result) = rest.split_once(':').unwrap_or((rest, ""));
-        let object = format!("mutex {}", number.trim());
+        // The text is `{verb} {object}{detail}`: `tries mutex 1: got it`, `waits on a condition,
+        // releasing mutex 0`.
+        let Some((verb, detail)) = event.text.split_once(&format!(" {object}")) else {
+            continue;
+        };
         let verb = match verb {
-            "tries" if result.contains("got it") => "got",
-            "waits on a condition, releasing" => "released",
+            "tries" if detail.contains("got it") => "got",
             other => other,
         };
+        let start_waiting = |waits: &mut Vec<Wait>, for_notify: bool| {
+            waits.retain(|wait| wait.thread != event.thread);
+            waits.push(Wait {
+                thread: event.thread.clone(),
+                object: object.clone(),
+                step,
+                for_notify,
+            });
+        };
         match verb {
-            "wants" => {
-                wants.retain(|(thread, _)| *thread != event.thread);
-                wants.push((event.thread.clone(), object));
-            }
+            "wants" => start_waiting(&mut waits, false),
             "got" | "woke, holding" => {
-                wants.retain(|(thread, _)| *thread != event.thread);
-                holder.retain(|(_, held)| *held != object);
-                holder.push((event.thread.clone(), object));
+                waits.retain(|wait| wait.thread != event.thread);
+                holders.retain(|(_, held)| held != object);
+                holders.push((event.thread.clone(), object.clone()));
             }
-            "released" => {
-                holder.retain(|(_, held)| *held != object);
-                if event.text.starts_with("waits on a condition") {
-                    wants.retain(|(thread, _)| *thread != event.thread);
-                    wants.push((event.thread.clone(), format!("notify:{object}")));
-                }
+            "released" => holders.retain(|(_, held)| held != object),
+            "waits on a condition, releasing" => {
+                holders.retain(|(_, held)| held != object);
+                start_waiting(&mut waits, true);
             }
             _ => {}
         }
     }
-    wants
-        .into_iter()
-        .map(|(thread, object)| {
-            if let Some(mutex) = object.strip_prefix("notify:") {
-                return format!(
-                    "{thread} waits to be notified (a condition on {mutex}); nobody notifies it"
-                );
-            }
-            let by = holder
-                .iter()
-                .find(|(_, held)| *held == object)
-                .map_or("no thread of the trace".to_string(), |(t, _)| t.clone());
-            format!("{thread} waits for {object}, held by {by}")
-        })
-        .collect()
+    (waits, holders)
+}
+
+/// Marks the steps where an invariant broke that the checker's own marks (an audit's or the final
+/// read's wrong total, a call no sequential order allows) cannot see: the first step that leaves
+/// a balance below zero (`(a balance below zero)`), and, when the trace ends with threads waiting
+/// for good, the step at which each started waiting (`(waits for ever)`).
+pub fn mark_where_it_broke(events: &mut [TraceEvent]) {
+    let below_zero = |value: &str| {
+        value
+            .split(|c: char| !(c.is_ascii_digit() || c == '-'))
+            .any(|number| number.parse::<i128>().is_ok_and(|n| n < 0))
+    };
+    let first_overdraft = events.iter().position(|event| {
+        event.object.is_some() && event.value.as_deref().is_some_and(below_zero)
+    });
+    if let Some(step) = first_overdraft {
+        events[step].breaks = true;
+        events[step].text.push_str(" (a balance below zero)");
+    }
+    let (waits, _) = pending_waits(events);
+    for wait in waits {
+        events[wait.step].breaks = true;
+        events[wait.step].text.push_str(" (waits for ever)");
+    }
 }
 
 /// The same timeline as a self-contained HTML page (no script, no external file), titled
@@ -223,16 +317,6 @@ fn columns(events: &[TraceEvent]) -> Vec<&str> {
     threads
 }
 
-fn cut(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        text.to_string()
-    } else {
-        let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
-        cut.push('…');
-        cut
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,5 +371,62 @@ mod tests {
         assert!(lines[3].ends_with("← BROKEN HERE"), "{table}");
         assert!(!lines[1].contains("BROKEN"), "{table}");
         assert_eq!(lines.len(), 4);
+    }
+
+    fn valued(thread: &str, text: &str, object: &str, value: &str) -> TraceEvent {
+        TraceEvent {
+            object: Some(object.into()),
+            value: Some(value.into()),
+            ..event(thread, text, false)
+        }
+    }
+
+    #[test]
+    fn the_first_overdraft_and_every_wait_for_ever_are_marked() {
+        let mut events = vec![
+            valued("worker-0", "writes cell 0: 0", "cell 0", "0"),
+            valued("worker-1", "writes cell 0: -1", "cell 0", "-1"),
+            valued("worker-1", "writes cell 0: -2", "cell 0", "-2"),
+            TraceEvent {
+                object: Some("mutex 0".into()),
+                ..event("worker-0", "wants mutex 0", false)
+            },
+            TraceEvent {
+                object: Some("mutex 1".into()),
+                ..event("worker-1", "got mutex 1", false)
+            },
+            TraceEvent {
+                object: Some("mutex 1".into()),
+                ..event("worker-1", "released mutex 1", false)
+            },
+        ];
+        mark_where_it_broke(&mut events);
+        let marked: Vec<&str> = events
+            .iter()
+            .filter(|event| event.breaks)
+            .map(|event| event.text.as_str())
+            .collect();
+        assert_eq!(
+            marked,
+            [
+                "writes cell 0: -1 (a balance below zero)",
+                "wants mutex 0 (waits for ever)"
+            ]
+        );
+    }
+
+    #[test]
+    fn long_cells_wrap_at_spaces_and_the_mark_ends_the_first_line() {
+        let text = "reads the final balances [-1, 1], total 0 ≠ 1, a negative balance";
+        assert_eq!(
+            wrap(text, 36),
+            ["reads the final balances [-1, 1],", "total 0 ≠ 1, a negative balance"]
+        );
+        assert_eq!(wrap("short", 36), ["short"]);
+        let table = timeline(&[event("main-thread", text, true)]);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 3, "{table}");
+        assert!(lines[1].ends_with("[-1, 1],   ← BROKEN HERE"), "{table}");
+        assert!(lines[2].trim() == "total 0 ≠ 1, a negative balance", "{table}");
     }
 }
