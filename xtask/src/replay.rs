@@ -15,11 +15,10 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
         .map_err(|why| format!("{}: variant {:?}: {why}", args.file.display(), file.variant))?;
     let counterexample = &file.counterexample;
     outln!(
-        "replaying {} / {} ({} seed {}, iteration {}, {} threads, {} ops)",
+        "replaying {} / {} (found by {}, execution {}; {} threads, {} ops) on its recorded schedule",
         variant.id,
         counterexample.finding,
         counterexample.strategy.name(),
-        counterexample.seed,
         counterexample.iteration,
         counterexample.workload.threads.len(),
         counterexample.workload.op_count()

@@ -421,8 +421,20 @@ pub fn counterexample_sections(
     files.sort();
     let _quiet = gag::Gag::stderr().ok();
     let mut sections = Vec::new();
+    // The same counterexample saved twice (by two runs, under two names) is shown once.
+    let mut shown: Vec<(String, String, bank_core::Workload, String)> = Vec::new();
     for path in files {
         let file = bank_stress::persist::load(&path)?;
+        let key = (
+            file.variant.clone(),
+            file.counterexample.finding.to_string(),
+            file.counterexample.workload.clone(),
+            file.counterexample.schedule.clone(),
+        );
+        if shown.contains(&key) {
+            continue;
+        }
+        shown.push(key);
         let variant = bank_core::catalog::find(&file.variant)
             .ok_or_else(|| format!("{}: unknown variant '{}'", path.display(), file.variant))?;
         let found = &file.counterexample;

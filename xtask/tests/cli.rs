@@ -321,7 +321,10 @@ fn a_deadlock_trace_says_who_waits_for_which_lock_held_by_whom() {
         2,
         "{stdout}"
     );
-    assert!(!stdout.contains("blocked tasks"), "no shuttle internals: {stdout}");
+    assert!(
+        !stdout.contains("blocked tasks"),
+        "no shuttle internals: {stdout}"
+    );
 }
 
 #[test]

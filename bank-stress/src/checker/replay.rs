@@ -16,8 +16,7 @@ use super::quiet_panics::quietly;
 use super::recorder::{OnFinished, Recorder, RecorderState};
 use super::{
     Abort, CheckError, Counterexample, Finding, RecordedSchedule, abort_kind, describe_abort,
-    panic_message,
-    shuttle_config, validate_workload,
+    panic_message, shuttle_config, validate_workload,
 };
 use bank_core::runtime::trace::{self, TraceEvent};
 use bank_core::{Bank, Invariant, Money};

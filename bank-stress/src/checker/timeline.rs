@@ -226,9 +226,9 @@ pub fn mark_where_it_broke(events: &mut [TraceEvent]) {
             .split(|c: char| !(c.is_ascii_digit() || c == '-'))
             .any(|number| number.parse::<i128>().is_ok_and(|n| n < 0))
     };
-    let first_overdraft = events.iter().position(|event| {
-        event.object.is_some() && event.value.as_deref().is_some_and(below_zero)
-    });
+    let first_overdraft = events
+        .iter()
+        .position(|event| event.object.is_some() && event.value.as_deref().is_some_and(below_zero));
     if let Some(step) = first_overdraft {
         events[step].breaks = true;
         events[step].text.push_str(" (a balance below zero)");
@@ -420,13 +420,19 @@ mod tests {
         let text = "reads the final balances [-1, 1], total 0 ≠ 1, a negative balance";
         assert_eq!(
             wrap(text, 36),
-            ["reads the final balances [-1, 1],", "total 0 ≠ 1, a negative balance"]
+            [
+                "reads the final balances [-1, 1],",
+                "total 0 ≠ 1, a negative balance"
+            ]
         );
         assert_eq!(wrap("short", 36), ["short"]);
         let table = timeline(&[event("main-thread", text, true)]);
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(lines.len(), 3, "{table}");
         assert!(lines[1].ends_with("[-1, 1],   ← BROKEN HERE"), "{table}");
-        assert!(lines[2].trim() == "total 0 ≠ 1, a negative balance", "{table}");
+        assert!(
+            lines[2].trim() == "total 0 ≠ 1, a negative balance",
+            "{table}"
+        );
     }
 }

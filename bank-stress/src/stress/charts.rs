@@ -51,6 +51,13 @@ pub fn scatter(runs: &[&RunRecord], series: &Series) -> String {
     };
     let last = samples().map(|s| s.micros).max().unwrap_or(1).max(1) as f64;
     let reference = series.reference as f64;
+    // Whole numbers only: a narrow range gets one label per integer, not five labels rounding to
+    // the same two or three.
+    let y_labels = if high - low <= 6.0 {
+        (high.floor() - low.ceil()) as usize + 1
+    } else {
+        5
+    };
     draw(WIDTH, HEIGHT, |root| {
         let mut chart = ChartBuilder::on(&root)
             .margin(8)
@@ -64,7 +71,7 @@ pub fn scatter(runs: &[&RunRecord], series: &Series) -> String {
             .x_desc("time since the run started (µs)")
             .y_desc(series.what)
             .x_labels(6)
-            .y_labels(5)
+            .y_labels(y_labels)
             .x_label_formatter(&|x| format!("{x:.0}"))
             .y_label_formatter(&|y| format!("{y:.0}"))
             .label_style(LABEL_FONT)

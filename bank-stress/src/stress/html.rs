@@ -168,7 +168,7 @@ fn runs_table(runs: &[&RunRecord]) -> Markup {
         table {
             tr {
                 th { "run" } th { "seed" } th { "noise" } th { "ended" } th { "transfers" }
-                th { "inconsistent audits" } th { "lowest balance" } th { "wall s" }
+                th { "inconsistent audits" } th { "lowest balance below zero" } th { "wall s" }
             }
             @for run in runs {
                 tr {
@@ -178,7 +178,7 @@ fn runs_table(runs: &[&RunRecord]) -> Markup {
                     td class=[outcome_class(&run.outcome)] { (ended(run)) }
                     td { (run.transfers) }
                     td { (run.inconsistent_audits) }
-                    td { (run.min_balance) }
+                    td { (below_zero(run.min_balance)) }
                     td { (format!("{:.2}", run.wall_seconds)) }
                 }
             }
@@ -193,6 +193,15 @@ fn ended(run: &RunRecord) -> String {
             format!("cut short at {} of {planned} transfers", run.transfers)
         }
         (outcome, _) => outcome.label().to_string(),
+    }
+}
+
+/// The lowest balance a run saw if it was below zero (an overdraft), `none` otherwise.
+fn below_zero(lowest: bank_core::Money) -> String {
+    if lowest < 0 {
+        lowest.to_string()
+    } else {
+        "none".to_string()
     }
 }
 
@@ -255,7 +264,7 @@ fn verdict_table(report: &CampaignReport) -> Markup {
                 @for invariant in Invariant::ALL {
                     th title=(invariant.key()) { (invariant.title()) }
                 }
-                th { "transfers/s" } th { "audits" } th { "inconsistent" } th { "min bal" }
+                th { "transfers/s" } th { "audits" } th { "inconsistent" } th { "below zero" }
                 th { "final" }
             }
             @for variant in &report.variants {
@@ -267,7 +276,7 @@ fn verdict_table(report: &CampaignReport) -> Markup {
                     td { (format!("{:.0}", variant.transfers_per_sec)) }
                     td { (variant.audits) }
                     td { (variant.inconsistent_audits) }
-                    td { (variant.min_balance) }
+                    td { (below_zero(variant.min_balance)) }
                     td { (variant.final_total.map_or("-".into(), |total| total.to_string())) }
                 }
             }
@@ -319,7 +328,10 @@ fn lowest_balance_chart(runs: &[&RunRecord]) -> Markup {
         (chart(&format!("lowest balance over time, {}", which_runs(runs)), charts::scatter(runs, &series)))
         p.note {
             (which_runs(runs)) ": the lowest balance in each sampled audit; red: below zero, an \
-             overdraft (lowest seen: " (runs.iter().map(|run| run.min_balance).min().unwrap_or(0))
+             overdraft (lowest sampled: "
+            (runs.iter().flat_map(|run| run.samples.iter()).map(|sample| sample.min_balance).min().unwrap_or(0))
+            "; below zero in any audit of these runs: "
+            (below_zero(runs.iter().map(|run| run.min_balance).min().unwrap_or(0)))
             "); dashed: zero."
         }
     }
