@@ -60,8 +60,8 @@ impl Invariant {
         match self {
             Self::SnapshotConservation => "snapshot",
             Self::FinalConservation => "final",
-            Self::NoOverdraft => "overdraft",
-            Self::DeadlockFree => "deadlock",
+            Self::NoOverdraft => "no-overdraft",
+            Self::DeadlockFree => "deadlock-free",
             Self::Linearizable => "linearizable",
         }
     }

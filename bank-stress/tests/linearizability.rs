@@ -612,7 +612,7 @@ fn a_violation_decided_within_budget_stays_a_violation_when_its_minimal_prefix_i
         assert_eq!(violation.sequential_outcome, Outcome::Audit(vec![2, 4]));
         let text = table::render_text(&violation, &table::shuttle_names(3));
         assert!(
-            text.contains("minimal prefix not found within the search bound"),
+            text.contains("no shorter failing prefix was found within the search bound"),
             "{text}"
         );
     }

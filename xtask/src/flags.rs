@@ -8,7 +8,9 @@ use std::path::PathBuf;
 /// The words every command's output uses.
 pub const GLOSSARY: &str = "\
 Words in the output:
-  breaks        a counterexample was found; it has a replay file that reproduces it
+  holds         (in the catalog) the design never violates the invariant
+  breaks        a counterexample was found: under shuttle it has a replay file that reproduces it; on
+                real threads, a run saw the invariant broken (its record says how)
   proven        every fair schedule of every workload explored was checked (with `prove`: every workload
                 of the stated scope, and only the schedules with ≤ P preemptions where a bound is stated)
   not found     no break in the schedules sampled (or a DFS that ran out of budget): not a proof
@@ -39,26 +41,35 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print the catalog: every variant, its lesson and its expected verdicts.
+    #[command(after_help = GLOSSARY)]
     List(ListArgs),
     /// Explore every variant's schedules under shuttle and compare the verdicts with the catalog.
+    #[command(after_help = GLOSSARY)]
     Explore(ExploreArgs),
     /// Re-run one persisted counterexample on its schedule: exit 1 reproduced, 0 not reproduced,
     /// 3 diverged, 4 failed differently.
+    #[command(after_help = GLOSSARY)]
     Replay(ReplayArgs),
     /// Prove every variant on every workload of a scope, every schedule (or every schedule with
     /// ≤ P preemptions), on every core, and compare with the catalog.
+    #[command(after_help = GLOSSARY)]
     Prove(ProveArgs),
     /// Run every variant on real threads (the lecture's experiment) and compare with the catalog.
+    #[command(after_help = GLOSSARY)]
     Stress(StressArgs),
     /// Merge shard reports of one stress campaign (or one proof) into the whole one's report.
+    #[command(after_help = GLOSSARY)]
     Merge(MergeArgs),
     /// Measure detection: every expected break's rate and time to first observation on real
     /// threads, over one campaign per seed 1..=N at each noise level.
+    #[command(after_help = GLOSSARY)]
     Detection(DetectionArgs),
     /// Run the pull-request tier of the pipeline locally: fmt, clippy, nextest, explore,
     /// prove (quick scope), stress.
+    #[command(after_help = GLOSSARY)]
     Ci(CiArgs),
     /// Mutation testing with cargo-mutants (installed if missing); prints caught / viable.
+    #[command(after_help = GLOSSARY)]
     Mutants(MutantsArgs),
 }
 
@@ -146,8 +157,17 @@ pub struct ReplayArgs {
 /// Parses a catalog id; the error lists the known ones.
 pub fn parse_variant(id: &str) -> Result<&'static VariantInfo, String> {
     bank_core::catalog::find(id).ok_or_else(|| {
+        // As clap suggests a flag: the closest known id, if it is close.
+        let closest = bank_core::CATALOG
+            .iter()
+            .map(|variant| (strsim::jaro(id, variant.id), variant.id))
+            .filter(|(similarity, _)| *similarity > 0.8)
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        let hint = closest.map_or(String::new(), |(_, known)| {
+            format!("; did you mean '{known}'?")
+        });
         format!(
-            "unknown variant (known: {})",
+            "unknown variant (known: {}){hint}",
             bank_core::catalog::known_ids()
         )
     })

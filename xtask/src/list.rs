@@ -18,14 +18,14 @@ pub fn run(args: &ListArgs) -> Result<Outcome, String> {
     }
     let mut header = format!("{:<20}", "variant");
     for invariant in Invariant::ALL {
-        header.push_str(&format!(" {:<9}", invariant.title()));
+        header.push_str(&format!(" {:<13}", invariant.title()));
     }
     outln!("{header} lesson");
     for variant in CATALOG {
         let mut row = format!("{:<20}", variant.id);
         for invariant in Invariant::ALL {
             row.push_str(&format!(
-                " {:<9}",
+                " {:<13}",
                 variant.expected.get(invariant).to_string()
             ));
         }
@@ -34,6 +34,10 @@ pub fn run(args: &ListArgs) -> Result<Outcome, String> {
     outln!(
         "\nsnapshot = every audit sums to the starting total; final = the total after all threads finish;"
     );
-    outln!("overdraft = no balance ever negative; deadlock = every run finishes.");
+    outln!(
+        "no-overdraft = no balance ever negative; deadlock-free = every run finishes; linearizable = every"
+    );
+    outln!("call's result is one the sequential bank gives in some order that respects real time.");
+    outln!("breaks: the design violates it (the lesson); holds: it never does.");
     Ok(Outcome::Agrees)
 }

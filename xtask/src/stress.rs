@@ -245,14 +245,17 @@ fn describe_run(record: &RunRecord) -> String {
         ),
     };
     format!(
-        "{} run {} done in {:.2}s: {} transfers, {} audits, {} inconsistent, lowest balance {}, {}; {checked}",
+        "{} run {} done in {:.2}s: {} transfers, {} audits, {} inconsistent, {}, {}; {checked}",
         record.variant,
         record.run,
         record.wall_seconds,
         record.transfers,
         record.audits,
         record.inconsistent_audits,
-        record.min_balance,
+        match record.min_balance {
+            lowest if lowest < 0 => format!("a balance as low as {lowest}"),
+            _ => "no balance below zero".to_string(),
+        },
         outcome
     )
 }
@@ -269,8 +272,8 @@ pub fn print_summary(report: &CampaignReport) {
         "transfers/s",
         "audits",
         "inconsistent",
-        "lowest..highest",
-        "min bal",
+        "audit totals",
+        "below 0",
         "final",
         "wall s"
     );
@@ -300,7 +303,10 @@ pub fn print_summary(report: &CampaignReport) {
             variant.audits,
             variant.inconsistent_audits,
             range,
-            variant.min_balance,
+            match variant.min_balance {
+                lowest if lowest < 0 => lowest.to_string(),
+                _ => "none".to_string(),
+            },
             variant.final_total.map_or("-".into(), |t| t.to_string()),
             variant.wall_seconds
         );

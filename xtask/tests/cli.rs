@@ -76,6 +76,9 @@ fn bad_usage_exits_2_with_clap_s_whole_message_naming_the_flag() {
     assert!(
         String::from_utf8_lossy(&typo.stderr).contains("a similar argument exists: '--variant'")
     );
+    let unknown = xtask(&["stress", "--variant", "unsafee"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("did you mean 'unsafe'?"));
     let missing = xtask(&["replay"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("Usage: cargo xtask replay <FILE>"));

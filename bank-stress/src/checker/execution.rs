@@ -301,7 +301,7 @@ fn perform<B: Bank + ?Sized>(
                 trace::note(
                     "ends audit",
                     None,
-                    || format!(": {}", describe_balances(&seen, expected)),
+                    || format!(":{}", describe_balances(&seen, expected)),
                     !audit_alone.violations().is_empty(),
                 );
                 let mut observations = observed(sink);

@@ -171,14 +171,19 @@ fn render(violation: &Violation, names: Names, window: bool) -> String {
     };
     let shown = rows.len();
     let mut text = format!(
-        "not linearizable: the {} {} events ({} calls) have no sequential order{}\n",
+        "not linearizable: the {} {} events ({} calls) have no sequential order{}{}\n",
         if violation.minimal {
             "first"
         } else {
-            "(minimal prefix not found within the search bound) whole history's"
+            "whole history's"
         },
         violation.prefix_len,
         violation.operations.len(),
+        if violation.minimal {
+            ""
+        } else {
+            " (no shorter failing prefix was found within the search bound)"
+        },
         if shown < violation.operations.len() {
             format!("; the {shown} calls around the one that cannot be placed:")
         } else {
