@@ -310,3 +310,38 @@ fn the_lost_update_needs_one_preemption_and_is_found_with_one() {
     );
     assert_eq!(shown(1), Shown::Breaks);
 }
+
+#[test]
+fn switching_at_a_yield_costs_no_preemption() {
+    // The unsafe bank yields between its debit and its credit. A switch there is the transfer
+    // giving way (the fairness wrapper runs the audit first), not a preemption, so an audit in
+    // that gap, which sees the debited dollar missing, is within a bound of 0. Were a switch at a
+    // yield counted, the bound-0 search would never let the audit in, and would call the snapshot
+    // "proven".
+    let variant = bank_core::catalog::find("unsafe").unwrap();
+    let workload = Workload {
+        balances: vec![1, 0],
+        threads: vec![vec![transfer(0, 1, 1)], vec![Op::Audit]],
+    };
+    let report = check_variant(
+        variant,
+        &workload,
+        &Budget::single(
+            Strategy::PreemptionBounded {
+                preemptions: Some(0),
+            },
+            1_000_000,
+            0,
+        ),
+    )
+    .unwrap()
+    .report;
+    assert!(
+        matches!(
+            report.shown(Invariant::SnapshotConservation),
+            Shown::Breaks { .. }
+        ),
+        "{:?}",
+        report.shown(Invariant::SnapshotConservation)
+    );
+}
