@@ -27,7 +27,10 @@ pub fn run(args: &StressArgs) -> Result<Outcome, String> {
         runs,
         campaign
             .shard
-            .map(|shard| format!(" (shard {shard})"))
+            .map(|shard| format!(
+                " (shard {shard}: these of the campaign's {})",
+                campaign.all_runs().len()
+            ))
             .unwrap_or_default(),
         campaign.shape.threads,
         if campaign.duration.is_some() {

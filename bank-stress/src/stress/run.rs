@@ -422,13 +422,44 @@ fn detect_deadlock(names: &HashMap<ThreadId, String>) -> Option<DeadlockReport> 
                     .split_once(": ")
                     .filter(|(number, _)| number.chars().all(|c| c.is_ascii_digit()))
                     .map_or(frame, |(_, name)| name);
-                detail.push_str(&format!("    {frame}\n"));
+                detail.push_str(&format!("    {}\n", short_frame(frame)));
             }
             threads.push(name);
         }
     }
     threads.sort();
     Some(DeadlockReport { threads, detail })
+}
+
+/// A backtrace frame as a reader names the function: `<bank_core::variants::nested_locks::
+/// NestedLocksBank<R> as bank_core::bank::Bank>::transfer` becomes `NestedLocksBank::transfer`,
+/// `bank_core::variants::nested_locks::helper` becomes `nested_locks::helper`; a source location
+/// (`at bank-core/src/…:12:5`) is kept as it is.
+fn short_frame(frame: &str) -> String {
+    if frame.starts_with("at ") {
+        return frame.to_string();
+    }
+    // The implementing type of `<Type<Params> as Trait>::method`, and the method.
+    let (owner, method) = match frame
+        .strip_prefix('<')
+        .and_then(|rest| rest.split_once(" as "))
+    {
+        Some((owner, rest)) => (
+            owner,
+            rest.rsplit_once(">::").map_or("", |(_, method)| method),
+        ),
+        None => match frame.rsplit_once("::") {
+            Some((path, function)) => (path, function),
+            None => return frame.to_string(),
+        },
+    };
+    let owner = owner.split('<').next().unwrap_or(owner);
+    let owner = owner.rsplit("::").next().unwrap_or(owner);
+    if method.is_empty() {
+        owner.to_string()
+    } else {
+        format!("{owner}::{method}")
+    }
 }
 
 fn summarise(
@@ -497,4 +528,27 @@ fn min_option(a: Option<i128>, b: Option<i128>) -> Option<i128> {
 
 fn max_option(a: Option<i128>, b: Option<i128>) -> Option<i128> {
     a.into_iter().chain(b).max()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_frame;
+
+    #[test]
+    fn backtrace_frames_are_named_as_a_reader_names_functions() {
+        assert_eq!(
+            short_frame(
+                "<bank_core::variants::nested_locks::NestedLocksBank<R> as bank_core::bank::Bank>::transfer"
+            ),
+            "NestedLocksBank::transfer"
+        );
+        assert_eq!(
+            short_frame("bank_core::variants::nested_locks::lock_both"),
+            "nested_locks::lock_both"
+        );
+        assert_eq!(
+            short_frame("at ./bank-core/src/variants/nested_locks.rs:40:9"),
+            "at ./bank-core/src/variants/nested_locks.rs:40:9"
+        );
+    }
 }
