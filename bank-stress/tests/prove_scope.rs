@@ -68,6 +68,17 @@ fn the_raw_count_is_the_number_of_ordered_workloads_and_each_class_is_kept_once(
                 kept_set.contains(&chosen),
                 "{workload:?}'s representative {chosen:?} is not kept"
             );
+            // …and the same for every member of the class: renaming the accounts (when they
+            // are not names) or reordering the threads does not change it.
+            for renaming in &renamings {
+                let mut member = rename_accounts(workload, renaming);
+                member.threads.reverse();
+                assert_eq!(
+                    representative(&member, accounts_are_names),
+                    chosen,
+                    "{member:?} and {workload:?} are one class"
+                );
+            }
             *classes.entry(chosen).or_default() += 1;
         }
         // …and every kept workload represents a class: exactly one per class.
