@@ -350,7 +350,7 @@ fn switching_at_a_yield_costs_no_preemption() {
     assert!(
         matches!(
             report.shown(Invariant::SnapshotConservation),
-            Shown::Breaks { .. }
+            Shown::Breaks
         ),
         "{:?}",
         report.shown(Invariant::SnapshotConservation)

@@ -28,6 +28,7 @@
 //! - **a retry loop yields** (`R::yield_now`) before trying again: the checker's fair scheduler
 //!   then lets the other threads run, as a real scheduler eventually would.
 
+pub mod deadlock_drain;
 pub mod first_step;
 pub mod noise;
 mod os_threads;

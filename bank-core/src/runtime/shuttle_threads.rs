@@ -5,6 +5,7 @@
 //! Each primitive also notes what it does in the [`trace`](super::trace) when one is kept (for
 //! `cargo xtask replay --trace`); otherwise that is one thread-local read.
 
+use super::deadlock_drain::{self, Drained};
 use super::first_step::first_step;
 use super::trace::{Object, describe_value, note, note_value};
 use super::{
@@ -49,7 +50,9 @@ impl Runtime for ShuttleThreads {
             false,
         );
         if let Some(inner) = guard.inner.take() {
+            deadlock_drain::released(guard.mutex.id);
             guard.inner = Some(condvar.wait(inner).unwrap_or_else(PoisonError::into_inner));
+            deadlock_drain::acquired(guard.mutex.id);
         }
         first_step();
         note("woke, holding", Some(guard.mutex), String::new, false);
@@ -68,6 +71,7 @@ impl Runtime for ShuttleThreads {
         // Spawning is a call's step too (a bank may hand work to a helper thread), and the
         // helper cannot run before this.
         first_step();
+        deadlock_drain::spawned();
         shuttle::thread::Builder::new()
             .name(name)
             .spawn(body)
@@ -117,6 +121,7 @@ impl<T: 'static> Drop for ShuttleMutexGuard<'_, T> {
             note_value("released", self.mutex, String::new, || {
                 describe_value(&*inner)
             });
+            deadlock_drain::released(self.mutex.id);
             drop(inner);
         }
     }
@@ -136,9 +141,17 @@ impl<T: Send + 'static> Lock<T> for ShuttleMutex<T> {
     fn lock(&self) -> Self::Guard<'_> {
         let mutex = Object::at("mutex", self);
         note("wants", Some(mutex), String::new, false);
+        // Unwinds with `Drained` if this wait would complete a deadlock (see `deadlock_drain`).
+        deadlock_drain::before_lock(mutex.id);
         let inner = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if deadlock_drain::is_draining() {
+            // Woken by a drained thread's release: give the mutex back and unwind too.
+            drop(inner);
+            std::panic::resume_unwind(Box::new(Drained));
+        }
         first_step();
         note("got", Some(mutex), String::new, false);
+        deadlock_drain::acquired(mutex.id);
         ShuttleMutexGuard {
             inner: Some(inner),
             mutex,
@@ -161,9 +174,12 @@ impl<T: Send + 'static> Lock<T> for ShuttleMutex<T> {
             },
             false,
         );
-        inner.map(|inner| ShuttleMutexGuard {
-            inner: Some(inner),
-            mutex,
+        inner.map(|inner| {
+            deadlock_drain::acquired(mutex.id);
+            ShuttleMutexGuard {
+                inner: Some(inner),
+                mutex,
+            }
         })
     }
 }
@@ -406,7 +422,9 @@ impl<T: Send> ChannelReceiver<T> for shuttle::sync::mpsc::Receiver<T> {
 
 impl<T> Joinable<T> for shuttle::thread::JoinHandle<T> {
     fn join(self) -> std::thread::Result<T> {
+        deadlock_drain::before_join(usize::from(self.thread().id()));
         let joined = shuttle::thread::JoinHandle::join(self);
+        deadlock_drain::joined();
         first_step();
         joined
     }

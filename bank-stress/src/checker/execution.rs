@@ -9,7 +9,7 @@ use crate::linearizability::{
     Call, History, Linearizability, Outcome, SearchBound, Violation, check,
 };
 use bank_core::bank::total;
-use bank_core::runtime::{Runtime, first_step, trace};
+use bank_core::runtime::{Joinable, Runtime, deadlock_drain, first_step, trace};
 use bank_core::{Bank, Invariant, Money, Op, ShuttleThreads, Workload};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -46,6 +46,10 @@ pub struct Observations {
     /// audit by the main thread (thread number = the workload's thread count).
     #[serde(default)]
     pub history: History,
+    /// The execution deadlocked and was drained (see `bank_core::runtime::deadlock_drain`):
+    /// shuttle's words for it, as its own detector would have said them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadlock: Option<String>,
 }
 
 /// What one execution's observations show, invariant by invariant.
@@ -177,6 +181,7 @@ pub fn run_workload<B: Bank + 'static>(
 ) {
     let expected = total(&workload.balances);
     first_step::clear();
+    deadlock_drain::begin_execution("main-thread");
     *observed(sink) = Observations {
         expected_total: expected,
         initial_balances: workload.balances.clone(),
@@ -191,14 +196,32 @@ pub fn run_workload<B: Bank + 'static>(
         .map(|(index, ops)| {
             let (bank, sink) = (Arc::clone(&bank), Arc::clone(sink));
             let ops = ops.clone();
-            ShuttleThreads::spawn(thread_name(index), move || {
-                perform(bank.as_ref(), index, &ops, expected, &sink);
+            let name = thread_name(index);
+            ShuttleThreads::spawn(name.clone(), move || {
+                deadlock_drain::register_current(&name);
+                let performed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    perform(bank.as_ref(), index, &ops, expected, &sink);
+                }));
+                deadlock_drain::finished();
+                // A drained worker ends quietly; any other panic is the bank's, and fails the
+                // execution as before.
+                if let Err(payload) = performed
+                    && !payload.is::<deadlock_drain::Drained>()
+                {
+                    std::panic::resume_unwind(payload);
+                }
             })
         })
         .collect();
     for handle in handles {
-        // A worker that panicked has already failed the shuttle execution.
-        let _ = handle.join();
+        // A worker that panicked has already failed the shuttle execution. (The runtime's join,
+        // not shuttle's own: it tells `deadlock_drain` that the main thread waits.)
+        let _ = Joinable::join(handle);
+    }
+    if let Some(deadlock) = deadlock_drain::deadlock_message() {
+        // The workers deadlocked and were drained: nothing after the deadlock is an observation.
+        observed(sink).deadlock = Some(deadlock);
+        return;
     }
     let balances = bank.balances();
     let final_alone = Observations {

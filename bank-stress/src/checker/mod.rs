@@ -39,7 +39,7 @@ use bank_core::{Bank, Invariant, Money, Verdict, Verdicts, Workload};
 use quiet_panics::quietly;
 use recorder::{OnFinished, Recorder, RecorderState};
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -228,6 +228,13 @@ where
     F: Fn(&[Money]) -> B + Send + Sync + 'static,
 {
     let started = Instant::now();
+    // Drained deadlocks only under the preemption-bounded search (the recorder makes the drain's
+    // steps without asking the strategy, which leaves a search's state as shuttle's abort would,
+    // but would shift a sampling strategy's random draws), and only once this workload has
+    // deadlocked under shuttle's own detector: the bookkeeping costs every lock a little, and
+    // most banks never deadlock.
+    let drains_possible = matches!(strategy, Strategy::PreemptionBounded { .. });
+    let _drains = DrainsAllowed::new(drains_possible && DRAIN_FROM_THE_START.with(Cell::get));
     let inner = strategy.scheduler(budget);
     let inner = Rc::new(RefCell::new(inner));
     let state = Rc::new(RefCell::new(RecorderState {
@@ -248,15 +255,34 @@ where
         }
     };
     let stop_at_first_break = budget.stop_at_first_break;
+    // Counterexamples kept from drained deadlocks: their schedules stop where the deadlock became
+    // certain, and are completed once the exploration is over.
+    let from_drains: Rc<RefCell<Vec<Finding>>> = Rc::default();
     let on_finished: OnFinished = {
-        let (slot, findings, new_counterexample) = (
+        let (slot, findings, new_counterexample, from_drains) = (
             Arc::clone(&slot),
             Rc::clone(findings),
             new_counterexample.clone(),
+            Rc::clone(&from_drains),
         );
+        let expected_total = bank_core::bank::total(&workload.balances);
         Box::new(move |iteration, schedule| {
             let observed = std::mem::take(&mut *execution::observed(&slot));
             let mut findings = findings.borrow_mut();
+            if let Some(message) = observed.deadlock.clone() {
+                // A drained deadlock: reported as shuttle's own would have been.
+                record_cut_off(
+                    &mut findings,
+                    &message,
+                    &observed,
+                    expected_total,
+                    |finding, anomaly| {
+                        from_drains.borrow_mut().push(finding);
+                        new_counterexample(finding, iteration, schedule, anomaly)
+                    },
+                );
+                return findings.complete(stop_at_first_break);
+            }
             // Only the first counterexample per invariant is kept: once one shows the history
             // is not linearizable, later executions need not be searched.
             let assessment =
@@ -293,6 +319,10 @@ where
         };
         // Shuttle aborted the execution under way: a deadlock, a livelock, or a panic in the bank.
         let message = panic_message(payload.as_ref());
+        if drains_possible && matches!(abort_kind(&message), Abort::Deadlock(_)) {
+            // This workload deadlocks: drain its later deadlocks instead.
+            bank_core::runtime::deadlock_drain::enable(true);
+        }
         let mut state = state.borrow_mut();
         if !state.pending {
             // The panic came from the scheduler before an execution started (PCT refuses to go on
@@ -304,56 +334,31 @@ where
         let mut found = findings.borrow_mut();
         // What the audits saw before the execution was cut off still counts.
         let partial = std::mem::take(&mut *execution::observed(&slot));
-        let assessment = partial.assess(!found.first.contains_key(&Invariant::Linearizable));
-        found.undecided += usize::from(assessment.linearizability_undecided);
-        record_violations(&mut found, &assessment.violated, |invariant| {
-            new_counterexample(
-                Finding::Broke(invariant),
-                iteration,
-                &schedule,
-                // The abort message says the execution was cut off after the break (replay
-                // accepts such a break only if its execution is cut off the same way).
-                Anomaly {
-                    message: Some(message.clone()),
-                    ..anomaly_of(&partial, invariant)
-                },
-            )
-        });
-        let anomaly = |blocked_threads| Anomaly {
-            expected_total: bank_core::bank::total(&workload.balances),
-            blocked_threads,
-            message: Some(message.clone()),
-            ..Anomaly::default()
-        };
-        match abort_kind(&message) {
-            Abort::Deadlock(blocked) => {
-                found
-                    .first
-                    .entry(Invariant::DeadlockFree)
-                    .or_insert_with(|| {
-                        new_counterexample(
-                            Finding::Broke(Invariant::DeadlockFree),
-                            iteration,
-                            &schedule,
-                            anomaly(blocked),
-                        )
-                    });
-            }
-            Abort::Livelock => {
-                unfinished += 1;
-                found.livelock.get_or_insert_with(|| {
-                    new_counterexample(Finding::Livelock, iteration, &schedule, anomaly(vec![]))
-                });
-            }
-            Abort::Panic => {
-                unfinished += 1;
-                found.panic.get_or_insert_with(|| {
-                    new_counterexample(Finding::Panic, iteration, &schedule, anomaly(vec![]))
-                });
-            }
+        if record_cut_off(
+            &mut found,
+            &message,
+            &partial,
+            bank_core::bank::total(&workload.balances),
+            |finding, anomaly| new_counterexample(finding, iteration, &schedule, anomaly),
+        ) {
+            unfinished += 1;
         }
         if found.complete(budget.stop_at_first_break) || state.executions >= state.limit {
             break;
+        }
+    }
+    for finding in from_drains.borrow().iter() {
+        let Finding::Broke(invariant) = *finding else {
+            continue;
+        };
+        let mut found = findings.borrow_mut();
+        let Some(counterexample) = found.first.get_mut(&invariant) else {
+            continue;
+        };
+        if let Ok(prefix) = counterexample.schedule.parse::<RecordedSchedule>()
+            && let Some(whole) = replay::complete_deadlock_schedule(open, workload, &prefix)
+        {
+            counterexample.schedule = whole.to_string();
         }
     }
     let state = state.borrow();
@@ -363,6 +368,89 @@ where
         completed: state.exhausted,
         unfinished,
         elapsed: started.elapsed(),
+    }
+}
+
+thread_local! {
+    static DRAIN_FROM_THE_START: Cell<bool> = const { Cell::new(false) };
+}
+
+/// For tests: on this OS thread, drain every deadlock of a preemption-bounded search, from a
+/// workload's first one on (normally its first deadlock is shuttle's own, and only later ones
+/// are drained), so that drained executions' counterexamples are produced and can be replayed.
+#[doc(hidden)]
+pub fn drain_from_the_start(on: bool) {
+    DRAIN_FROM_THE_START.with(|drain| drain.set(on));
+}
+
+/// Allows drained deadlocks on this OS thread while it lives (`deadlock_drain::enable`).
+struct DrainsAllowed;
+
+impl DrainsAllowed {
+    fn new(on: bool) -> Self {
+        bank_core::runtime::deadlock_drain::enable(on);
+        Self
+    }
+}
+
+impl Drop for DrainsAllowed {
+    fn drop(&mut self) {
+        bank_core::runtime::deadlock_drain::enable(false);
+    }
+}
+
+/// Records what an execution cut off by `message` (shuttle's abort, or a drained deadlock in
+/// the same words) shows: the breaks its observations so far show, and the deadlock, livelock or
+/// panic itself. Returns whether the execution counts as unfinished (a livelock or a panic: its
+/// other invariants were not seen to the end; a deadlock is an end).
+fn record_cut_off(
+    found: &mut Findings,
+    message: &str,
+    partial: &Observations,
+    expected_total: i128,
+    counterexample: impl Fn(Finding, Anomaly) -> Counterexample,
+) -> bool {
+    let assessment = partial.assess(!found.first.contains_key(&Invariant::Linearizable));
+    found.undecided += usize::from(assessment.linearizability_undecided);
+    record_violations(found, &assessment.violated, |invariant| {
+        counterexample(
+            Finding::Broke(invariant),
+            // The abort message says the execution was cut off after the break (replay accepts
+            // such a break only if its execution is cut off the same way).
+            Anomaly {
+                message: Some(message.to_string()),
+                ..anomaly_of(partial, invariant)
+            },
+        )
+    });
+    let anomaly = |blocked_threads| Anomaly {
+        expected_total,
+        blocked_threads,
+        message: Some(message.to_string()),
+        ..Anomaly::default()
+    };
+    match abort_kind(message) {
+        Abort::Deadlock(blocked) => {
+            found
+                .first
+                .entry(Invariant::DeadlockFree)
+                .or_insert_with(|| {
+                    counterexample(Finding::Broke(Invariant::DeadlockFree), anomaly(blocked))
+                });
+            false
+        }
+        Abort::Livelock => {
+            found
+                .livelock
+                .get_or_insert_with(|| counterexample(Finding::Livelock, anomaly(vec![])));
+            true
+        }
+        Abort::Panic => {
+            found
+                .panic
+                .get_or_insert_with(|| counterexample(Finding::Panic, anomaly(vec![])));
+            true
+        }
     }
 }
 

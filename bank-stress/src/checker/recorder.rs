@@ -7,6 +7,7 @@
 //! scheduler after shuttle aborts a run on a deadlock: a new runner wraps the same inner state.
 
 use super::schedule::RecordedSchedule;
+use bank_core::runtime::deadlock_drain;
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -45,6 +46,7 @@ pub struct Recorder {
 
 impl Scheduler for Recorder {
     fn new_execution(&mut self) -> Option<Schedule> {
+        deadlock_drain::reset();
         let mut state = self.state.borrow_mut();
         if state.pending {
             state.pending = false;
@@ -76,6 +78,14 @@ impl Scheduler for Recorder {
         current: Option<TaskId>,
         is_yielding: bool,
     ) -> Option<TaskId> {
+        if deadlock_drain::is_draining() {
+            // The execution deadlocked and its threads are unwinding (see `deadlock_drain`): not
+            // a decision of the schedule. The strategy is not asked and nothing is recorded; the
+            // checker completes the schedule of a counterexample it keeps by replaying it
+            // (`replay::complete_deadlock_schedule`).
+            return runnable.first().map(|task| task.id());
+        }
+        deadlock_drain::decision(runnable.iter().map(|task| usize::from(task.id())));
         let chosen = self
             .inner
             .borrow_mut()

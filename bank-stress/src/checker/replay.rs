@@ -18,8 +18,9 @@ use super::{
     Abort, CheckError, Counterexample, Finding, RecordedSchedule, abort_kind, describe_abort,
     panic_message, shuttle_config, validate_workload,
 };
+use bank_core::runtime::deadlock_drain;
 use bank_core::runtime::trace::{self, TraceEvent};
-use bank_core::{Bank, Invariant, Money};
+use bank_core::{Bank, Invariant, Money, Workload};
 use shuttle::Runner;
 use shuttle::scheduler::{ReplayScheduler, Schedule, Scheduler, Task, TaskId};
 use std::cell::RefCell;
@@ -71,6 +72,9 @@ struct Strict {
     inner: ReplayScheduler,
     steps: Vec<Option<usize>>,
     progress: Rc<RefCell<Progress>>,
+    /// Past the schedule's end, run the first runnable thread instead of reporting a divergence
+    /// (completing a drained deadlock's schedule: see [`complete_deadlock_schedule`]).
+    then_first_runnable: bool,
 }
 
 impl Scheduler for Strict {
@@ -97,6 +101,7 @@ impl Scheduler for Strict {
                 .join(", ")
         };
         match self.steps.get(step) {
+            None if self.then_first_runnable => runnable.first().map(|task| task.id()),
             None => {
                 progress.diverged = Some((
                     step,
@@ -168,6 +173,52 @@ where
     Ok((outcome?, events))
 }
 
+/// The whole schedule of a drained deadlock, as shuttle's own detector ends it: `prefix` (the
+/// decisions up to the step that made the deadlock certain), then the doomed threads' failing
+/// attempts in one order (each time the first runnable thread; every order ends in the same
+/// deadlock). `None` if the run does not end in a deadlock (it always should).
+pub(crate) fn complete_deadlock_schedule<B, F>(
+    open: &Arc<F>,
+    workload: &Workload,
+    prefix: &RecordedSchedule,
+) -> Option<RecordedSchedule>
+where
+    B: Bank + 'static,
+    F: Fn(&[Money]) -> B + Send + Sync + 'static,
+{
+    let mut inner = ReplayScheduler::new_from_schedule(prefix.to_shuttle());
+    inner.set_allow_incomplete();
+    let strict: Box<dyn Scheduler> = Box::new(Strict {
+        inner,
+        steps: prefix.steps.clone(),
+        progress: Rc::default(),
+        then_first_runnable: true,
+    });
+    let state = Rc::new(RefCell::new(RecorderState {
+        limit: 1,
+        ..RecorderState::default()
+    }));
+    let on_finished: OnFinished = Box::new(|_, _| true);
+    let recorder = Recorder {
+        inner: Rc::new(RefCell::new(strict)),
+        state: Rc::clone(&state),
+        on_finished: Rc::new(RefCell::new(on_finished)),
+    };
+    let slot: ObservationSink = Arc::default();
+    // Shuttle's own detector must end this run: no drain.
+    let enabled = deadlock_drain::is_enabled();
+    deadlock_drain::enable(false);
+    let runner = Runner::new(recorder, shuttle_config());
+    let body = {
+        let (open, workload) = (Arc::clone(open), workload.clone());
+        move || run_workload(open.as_ref(), &workload, &slot)
+    };
+    let aborted = quietly(|| catch_unwind(AssertUnwindSafe(move || runner.run(body)))).err();
+    deadlock_drain::enable(enabled);
+    let message = panic_message(aborted?.as_ref());
+    matches!(abort_kind(&message), Abort::Deadlock(_)).then(|| state.borrow().current.clone())
+}
+
 /// Replays `counterexample` against banks opened by `open` (on shuttle's runtime). The file's
 /// workload is validated as `check` validates one; a schedule that does not parse is an error.
 pub fn replay<B, F>(open: F, counterexample: &Counterexample) -> Result<ReplayOutcome, CheckError>
@@ -187,6 +238,7 @@ where
         inner,
         steps: schedule.steps.clone(),
         progress: Rc::clone(&progress),
+        then_first_runnable: false,
     });
     // The recorder re-records the replayed execution, so a reproduction can be checked to have
     // taken exactly the recorded steps.
