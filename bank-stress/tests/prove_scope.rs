@@ -348,10 +348,7 @@ fn switching_at_a_yield_costs_no_preemption() {
     .unwrap()
     .report;
     assert!(
-        matches!(
-            report.shown(Invariant::SnapshotConservation),
-            Shown::Breaks
-        ),
+        matches!(report.shown(Invariant::SnapshotConservation), Shown::Breaks),
         "{:?}",
         report.shown(Invariant::SnapshotConservation)
     );
