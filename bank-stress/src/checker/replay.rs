@@ -186,13 +186,45 @@ where
     B: Bank + 'static,
     F: Fn(&[Money]) -> B + Send + Sync + 'static,
 {
-    let mut inner = ReplayScheduler::new_from_schedule(prefix.to_shuttle());
+    let run = run_on_schedule(Arc::clone(open), workload, prefix, true);
+    let message = panic_message(run.aborted?.as_ref());
+    matches!(abort_kind(&message), Abort::Deadlock(_)).then_some(run.rerecorded)
+}
+
+/// What one run on a recorded schedule did.
+struct ScheduledRun {
+    /// Shuttle's abort, if the run was cut off.
+    aborted: Option<Box<dyn std::any::Any + Send>>,
+    /// Where the run left the schedule, if it did.
+    progress: Progress,
+    /// The run's own schedule, re-recorded.
+    rerecorded: RecordedSchedule,
+    /// What the run observed.
+    slot: ObservationSink,
+}
+
+/// Runs `workload` once on `schedule` under the strict replay scheduler, re-recording it (so a
+/// reproduction can be checked to have taken exactly the recorded steps). Past the schedule's
+/// end it runs the first runnable thread if `then_first_runnable`, and otherwise notes a
+/// divergence. A deadlock ends the run as shuttle's own detector ends it: never drained.
+fn run_on_schedule<B, F>(
+    open: Arc<F>,
+    workload: &Workload,
+    schedule: &RecordedSchedule,
+    then_first_runnable: bool,
+) -> ScheduledRun
+where
+    B: Bank + 'static,
+    F: Fn(&[Money]) -> B + Send + Sync + 'static,
+{
+    let mut inner = ReplayScheduler::new_from_schedule(schedule.to_shuttle());
     inner.set_allow_incomplete();
+    let progress = Rc::new(RefCell::new(Progress::default()));
     let strict: Box<dyn Scheduler> = Box::new(Strict {
         inner,
-        steps: prefix.steps.clone(),
-        progress: Rc::default(),
-        then_first_runnable: true,
+        steps: schedule.steps.clone(),
+        progress: Rc::clone(&progress),
+        then_first_runnable,
     });
     let state = Rc::new(RefCell::new(RecorderState {
         limit: 1,
@@ -205,18 +237,23 @@ where
         on_finished: Rc::new(RefCell::new(on_finished)),
     };
     let slot: ObservationSink = Arc::default();
-    // Shuttle's own detector must end this run: no drain.
+    let body = {
+        let (workload, slot) = (workload.clone(), Arc::clone(&slot));
+        move || run_workload(open.as_ref(), &workload, &slot)
+    };
     let enabled = deadlock_drain::is_enabled();
     deadlock_drain::enable(false);
     let runner = Runner::new(recorder, shuttle_config());
-    let body = {
-        let (open, workload) = (Arc::clone(open), workload.clone());
-        move || run_workload(open.as_ref(), &workload, &slot)
-    };
     let aborted = quietly(|| catch_unwind(AssertUnwindSafe(move || runner.run(body)))).err();
     deadlock_drain::enable(enabled);
-    let message = panic_message(aborted?.as_ref());
-    matches!(abort_kind(&message), Abort::Deadlock(_)).then(|| state.borrow().current.clone())
+    let progress = progress.borrow().clone();
+    let rerecorded = state.borrow().current.clone();
+    ScheduledRun {
+        aborted,
+        progress,
+        rerecorded,
+        slot,
+    }
 }
 
 /// Replays `counterexample` against banks opened by `open` (on shuttle's runtime). The file's
@@ -231,40 +268,16 @@ where
         .schedule
         .parse()
         .map_err(CheckError::InvalidSchedule)?;
-    let mut inner = ReplayScheduler::new_from_schedule(schedule.to_shuttle());
-    inner.set_allow_incomplete();
-    let progress = Rc::new(RefCell::new(Progress::default()));
-    let strict: Box<dyn Scheduler> = Box::new(Strict {
-        inner,
-        steps: schedule.steps.clone(),
-        progress: Rc::clone(&progress),
-        then_first_runnable: false,
-    });
-    // The recorder re-records the replayed execution, so a reproduction can be checked to have
-    // taken exactly the recorded steps.
-    let state = Rc::new(RefCell::new(RecorderState {
-        limit: 1,
-        ..RecorderState::default()
-    }));
-    let on_finished: OnFinished = Box::new(|_, _| true);
-    let recorder = Recorder {
-        inner: Rc::new(RefCell::new(strict)),
-        state: Rc::clone(&state),
-        on_finished: Rc::new(RefCell::new(on_finished)),
-    };
-    let slot: ObservationSink = Arc::default();
-    let body = {
-        let (workload, slot) = (counterexample.workload.clone(), Arc::clone(&slot));
-        move || run_workload(&open, &workload, &slot)
-    };
-    let runner = Runner::new(recorder, shuttle_config());
-    let aborted = quietly(|| catch_unwind(AssertUnwindSafe(move || runner.run(body)))).err();
-    let progress = progress.borrow().clone();
+    let ScheduledRun {
+        aborted,
+        progress,
+        rerecorded,
+        slot,
+    } = run_on_schedule(Arc::new(open), &counterexample.workload, &schedule, false);
     if let Some((step, detail)) = progress.diverged {
         return Ok(ReplayOutcome::Diverged { step, detail });
     }
     let finding = counterexample.finding;
-    let rerecorded = state.borrow().current.clone();
     if let Some(payload) = aborted {
         let message = panic_message(payload.as_ref());
         if progress.position < schedule.steps.len() {
