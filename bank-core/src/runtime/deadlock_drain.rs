@@ -58,8 +58,6 @@ enum Activity {
 
 #[derive(Debug, Default)]
 struct Execution {
-    /// Drains are allowed in this execution.
-    on: bool,
     /// Per task index: its activity once registered (`None`: not registered).
     activities: Vec<Option<Activity>>,
     /// Per task index: its name (`main-thread`, `worker-0`), valid once registered. The buffers
@@ -80,7 +78,6 @@ struct Execution {
 impl Execution {
     /// Empty, keeping the buffers.
     fn clear(&mut self, on: bool) {
-        self.on = on;
         ACTIVE.with(|active| active.set(on));
         DRAINING.with(|draining| draining.set(false));
         self.activities.clear();
@@ -266,8 +263,7 @@ fn with_on<R>(f: impl FnOnce(&mut Execution) -> R) -> Option<R> {
         return None;
     }
     EXECUTION.with(|execution| {
-        let mut execution = execution.borrow_mut();
-        execution.on.then(|| f(&mut execution))
+        Some(f(&mut execution.borrow_mut()))
     })
 }
 
