@@ -262,9 +262,7 @@ fn with_on<R>(f: impl FnOnce(&mut Execution) -> R) -> Option<R> {
     if !ACTIVE.with(Cell::get) {
         return None;
     }
-    EXECUTION.with(|execution| {
-        Some(f(&mut execution.borrow_mut()))
-    })
+    EXECUTION.with(|execution| Some(f(&mut execution.borrow_mut())))
 }
 
 /// The current shuttle task's index.
