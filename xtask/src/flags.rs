@@ -54,6 +54,9 @@ pub enum Command {
     /// ≤ P preemptions), on every core, and compare with the catalog.
     #[command(after_help = GLOSSARY)]
     Prove(ProveArgs),
+    /// One worker process of `prove` (started by it, with its job on standard input).
+    #[command(hide = true)]
+    ProveWorker,
     /// Run every variant on real threads (the lecture's experiment) and compare with the catalog.
     #[command(after_help = GLOSSARY)]
     Stress(StressArgs),
@@ -260,7 +263,8 @@ pub struct ProveArgs {
     /// Replace the preemption bound of every bounded part of the scope.
     #[arg(long, allow_negative_numbers = true, value_name = "P", value_parser = clap::value_parser!(u64).range(0..=64))]
     pub preemptions: Option<u64>,
-    /// Worker threads (default: one per core).
+    /// Worker processes, each proving its slice of every variant's workloads (default: one per
+    /// core; 1 proves in this process).
     #[arg(long, allow_negative_numbers = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub jobs: Option<u16>,
     /// The most schedules explored per workload; a workload with more is reported unfinished

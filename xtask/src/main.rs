@@ -17,6 +17,7 @@ mod merge;
 mod mutants;
 mod outputs;
 mod prove;
+mod prove_workers;
 mod replay;
 mod stress;
 mod style;
@@ -96,6 +97,7 @@ fn main() -> ExitCode {
         Command::Explore(args) => explore::run(&args),
         Command::Replay(args) => replay::run(&args),
         Command::Prove(args) => prove::run(&args),
+        Command::ProveWorker => prove_workers::run_worker(),
         Command::Stress(args) => stress::run(&args),
         Command::Merge(args) => merge::run(&args),
         Command::Detection(args) => detection::run(&args),

@@ -1,10 +1,12 @@
 //! `cargo xtask prove`: every workload of a scope, every schedule (or every schedule with ≤ P
 //! preemptions), for every variant, on every core; the verdicts with their evidence, the minimal
 //! counterexample of each break with its replay file, and exit 0 when everything agrees with the
-//! catalog. `merge` puts `--shard` runs back together (see `finish`).
+//! catalog. With more than one job, each variant's workloads are split between worker processes
+//! (`prove_workers.rs`). `merge` puts `--shard` runs back together (see `finish`).
 
 use crate::Outcome;
 use crate::flags::ProveArgs;
+use crate::prove_workers;
 use bank_core::{CATALOG, Invariant, VariantInfo, Verdict};
 use bank_stress::persist;
 use bank_stress::prove::{ProofReport, ProofVerdict, ProveOptions, VariantProof, prove_variant};
@@ -34,8 +36,13 @@ pub fn run(args: &ProveArgs) -> Result<Outcome, String> {
     // One shard of one is the whole proof.
     let shard = args.shard.filter(|shard| shard.count > 1);
     outln!(
-        "prove: scope '{}' with {jobs} worker thread(s){}, at most {} schedules per workload",
+        "prove: scope '{}' {}{}, at most {} schedules per workload",
         scope.name,
+        if jobs > 1 {
+            format!("in {jobs} worker processes")
+        } else {
+            "in this process".to_string()
+        },
         shard
             .map(|shard| format!(", shard {shard}"))
             .unwrap_or_default(),
@@ -74,13 +81,19 @@ pub fn run(args: &ProveArgs) -> Result<Outcome, String> {
                 }
             }
         };
-        let options = ProveOptions {
-            jobs,
-            shard,
-            schedule_cap: args.schedule_cap as usize,
-            progress: Some(&progress),
+        let proof = if jobs > 1 {
+            let cap = args.schedule_cap as usize;
+            let verbose = args.verbose;
+            prove_workers::prove(variant.id, &scope, shard, jobs, cap, verbose, &progress)?
+        } else {
+            let options = ProveOptions {
+                jobs: 1,
+                shard,
+                schedule_cap: args.schedule_cap as usize,
+                progress: Some(&progress),
+            };
+            prove_variant(variant, &scope, &options).map_err(|error| error.to_string())?
         };
-        let proof = prove_variant(variant, &scope, &options).map_err(|error| error.to_string())?;
         if show_progress
             && let Ok(mut tty) = std::fs::OpenOptions::new().write(true).open("/dev/tty")
         {

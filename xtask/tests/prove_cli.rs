@@ -1,6 +1,7 @@
 //! `cargo xtask prove` as a user meets it: a proof that agrees exits 0 and says what it proved, a
 //! bad scope exits 2 naming the field, a schedule cap too small to finish is "not found" (never
-//! "proven") and fails, and shards merge back into the whole proof with the same verdicts.
+//! "proven") and fails, shards merge back into the whole proof with the same verdicts, and worker
+//! processes prove exactly what one process proves.
 
 mod support;
 
@@ -143,4 +144,135 @@ fn shards_merge_into_the_whole_proof_and_a_missing_shard_is_refused() {
         "{}",
         text(&output)
     );
+}
+
+/// A proof's JSON without what may differ between runs of the same proof: seconds and the
+/// number of workers.
+fn evidence_and_findings(json: &std::path::Path) -> serde_json::Value {
+    let mut proof: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap();
+    proof["wall_seconds"] = serde_json::Value::Null;
+    proof["jobs"] = serde_json::Value::Null;
+    for variant in proof["variants"].as_array_mut().unwrap() {
+        for part in variant["parts"].as_array_mut().unwrap() {
+            part["seconds"] = serde_json::Value::Null;
+        }
+    }
+    proof
+}
+
+#[test]
+fn worker_processes_prove_exactly_what_one_process_proves() {
+    let dir = scratch("prove-workers");
+    let mut proofs = Vec::new();
+    // Three workers on two accounts' scope: uneven slices, and more workers than cores here.
+    for jobs in ["1", "3"] {
+        let json = dir.join(format!("proof-{jobs}.json"));
+        let output = xtask(&[
+            "prove",
+            "--scope",
+            "quick",
+            "--variant",
+            "nested-locks",
+            "--variant",
+            "unsafe",
+            "--jobs",
+            jobs,
+            "--json",
+            json.to_str().unwrap(),
+            "--replay-dir",
+            dir.join("replays").to_str().unwrap(),
+        ]);
+        let all = text(&output);
+        assert_eq!(output.status.code(), Some(0), "--jobs {jobs}: {all}");
+        let says = if jobs == "1" {
+            "in this process".to_string()
+        } else {
+            format!("in {jobs} worker processes")
+        };
+        assert!(all.contains(&says), "{all}");
+        proofs.push(evidence_and_findings(&json));
+    }
+    // The same workloads explored, the same schedules counted, the same first counterexample of
+    // every finding (the lowest workload index over every worker's slice), the same verdicts.
+    assert_eq!(proofs[0], proofs[1]);
+    assert!(
+        proofs[0]["variants"][0]["first"]
+            .as_object()
+            .unwrap()
+            .contains_key("deadlock_free"),
+        "nested-locks deadlocks in the quick scope"
+    );
+}
+
+#[test]
+fn a_shard_split_between_worker_processes_merges_like_any_shard() {
+    let dir = scratch("prove-shard-workers");
+    let scope = "threads=2,ops=1,accounts=2,preemptions=1";
+    let mut shards = Vec::new();
+    for (shard, jobs) in [("1/2", "2"), ("2/2", "1")] {
+        let path = dir.join(format!("shard-{}.json", &shard[..1]));
+        let output = xtask(&[
+            "prove",
+            "--scope",
+            scope,
+            "--variant",
+            "unsafe",
+            "--shard",
+            shard,
+            "--jobs",
+            jobs,
+            "--json",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+        shards.push(path);
+    }
+    let whole = dir.join("whole.json");
+    let output = xtask(&[
+        "prove",
+        "--scope",
+        scope,
+        "--variant",
+        "unsafe",
+        "--jobs",
+        "1",
+        "--json",
+        whole.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let merged = dir.join("merged.json");
+    let output = xtask(&[
+        "merge",
+        shards[0].to_str().unwrap(),
+        shards[1].to_str().unwrap(),
+        "--json",
+        merged.to_str().unwrap(),
+        "--replay-dir",
+        dir.join("replays").to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let (mut merged, mut whole) = (
+        evidence_and_findings(&merged),
+        evidence_and_findings(&whole),
+    );
+    // Minimal counterexamples are made after merging; compare what the exploration found.
+    for proof in [&mut merged, &mut whole] {
+        for variant in proof["variants"].as_array_mut().unwrap() {
+            variant["minimal"] = serde_json::Value::Null;
+        }
+    }
+    assert_eq!(merged, whole);
+}
+
+#[test]
+fn a_prove_worker_started_by_hand_says_what_it_needs_and_exits_2() {
+    let output = xtask(&["prove-worker"]);
+    assert_eq!(output.status.code(), Some(2));
+    let all = text(&output);
+    assert!(
+        all.contains("started by `cargo xtask prove`, with a job on standard input"),
+        "{all}"
+    );
+    assert_eq!(all.trim().lines().count(), 1, "{all}");
 }

@@ -129,6 +129,44 @@ impl VariantProof {
         self.parts.iter().map(|part| part.seconds).sum()
     }
 
+    /// Puts together the proofs of one variant over disjoint slices of the same task list (the
+    /// shards of a proof, or the worker processes of one): the evidence summed part by part, the
+    /// counterexample with the lowest workload index kept per finding. Minimal counterexamples
+    /// are dropped: they are made from the whole proof's first ones.
+    pub fn combine(slices: Vec<VariantProof>) -> Result<VariantProof, String> {
+        let mut slices = slices.into_iter();
+        let mut whole = slices.next().ok_or("no proof to combine")?;
+        whole.minimal.clear();
+        for slice in slices {
+            let same_plan = slice.variant == whole.variant
+                && slice.accounts_are_names == whole.accounts_are_names
+                && slice.tasks_fingerprint == whole.tasks_fingerprint
+                && slice.parts.len() == whole.parts.len()
+                && slice
+                    .parts
+                    .iter()
+                    .zip(&whole.parts)
+                    .all(|(a, b)| a.part == b.part);
+            if !same_plan {
+                return Err(format!(
+                    "cannot combine a proof of '{}' with one of '{}' over another task list",
+                    slice.variant, whole.variant
+                ));
+            }
+            for (sum, part) in whole.parts.iter_mut().zip(&slice.parts) {
+                sum.run += part.run;
+                sum.exhausted += part.exhausted;
+                sum.unfinished += part.unfinished;
+                sum.schedules += part.schedules;
+                sum.seconds += part.seconds;
+            }
+            for (key, found) in slice.first {
+                whole.absorb_first(key, found);
+            }
+        }
+        Ok(whole)
+    }
+
     /// Keeps the counterexample with the lowest workload index per finding.
     fn absorb_first(&mut self, key: String, found: Indexed) {
         match self.first.get(&key) {
@@ -149,7 +187,8 @@ pub struct ProofReport {
     pub scope: Scope,
     /// `[index, count]` (1-based index) when this is one shard; `None` for the whole proof.
     pub shard: Option<[usize; 2]>,
-    /// Worker threads used.
+    /// Workers used: worker processes under `cargo xtask prove`, threads under
+    /// [`super::prove_bank`].
     pub jobs: usize,
     /// The most schedules explored per workload before giving up on enumerating it.
     pub schedule_cap: usize,
@@ -207,31 +246,16 @@ impl ProofReport {
         let mut whole = first.clone();
         whole.shard = None;
         whole.wall_seconds = shards.iter().map(|s| s.wall_seconds).fold(0.0, f64::max);
-        for variant in &mut whole.variants {
-            variant.minimal.clear();
-            variant.first.clear();
-            for part in &mut variant.parts {
-                part.run = 0;
-                part.exhausted = 0;
-                part.unfinished = 0;
-                part.schedules = 0;
-                part.seconds = 0.0;
-            }
-        }
+        let mut slices: Vec<Vec<VariantProof>> = vec![Vec::new(); whole.variants.len()];
         for shard in shards {
-            for (whole_variant, variant) in whole.variants.iter_mut().zip(shard.variants) {
-                for (sum, part) in whole_variant.parts.iter_mut().zip(&variant.parts) {
-                    sum.run += part.run;
-                    sum.exhausted += part.exhausted;
-                    sum.unfinished += part.unfinished;
-                    sum.schedules += part.schedules;
-                    sum.seconds += part.seconds;
-                }
-                for (key, found) in variant.first {
-                    whole_variant.absorb_first(key, found);
-                }
+            for (slice, variant) in slices.iter_mut().zip(shard.variants) {
+                slice.push(variant);
             }
         }
+        whole.variants = slices
+            .into_iter()
+            .map(VariantProof::combine)
+            .collect::<Result<_, _>>()?;
         Ok(whole)
     }
 }

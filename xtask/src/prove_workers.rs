@@ -1,0 +1,219 @@
+//! `prove`'s worker processes: the variant's task list split into one slice per job, each slice
+//! proven by a child process (`xtask prove-worker`, hidden) with its own shuttle runner, and the
+//! slices' proofs combined ([`VariantProof::combine`]) into the variant's proof.
+//!
+//! Why processes and not threads: shuttle maps a coroutine stack for each task of a runner and
+//! unmaps it when the runner ends or an execution is aborted (a deadlock caught by shuttle), and
+//! an aborted execution leaks what its tasks owned. In one process, every unmap interrupts the
+//! other worker threads' cores to flush their TLBs, and the leaks of a deadlocking variant stay
+//! for the variants proven after it. Measured on this 2-core machine (BENCHMARKS.md §7):
+//! `nested-locks` ran 109 k schedules/s on one thread, 86 k/s/core on two threads of one process,
+//! and 110 k/s/core in two processes; `two-level` ran 117 k/s/core alone and 107 k/s/core after
+//! two deadlocking variants in the same process.
+//!
+//! How the slices are chosen: the `--shard I/N` convention, one level down. Worker `j` of `J`
+//! proves shard `(I − 1) + N·j + 1` of `N·J` (workload `k` belongs to it when
+//! `k mod N·J = (I − 1) + N·j`); the workers' slices are disjoint and together are exactly
+//! shard `I/N`'s (all workloads without `--shard`). Which workload is in which slice is fixed, so
+//! the result does not depend on timing; the first counterexample of a finding is the one with
+//! the lowest workload index over every slice, as in one process.
+//!
+//! The protocol: the parent writes a [`WorkerJob`] as JSON to the child's standard input; the
+//! child writes `progress DONE TOTAL` lines while it works and one `proof JSON` line at the end
+//! to its standard output, and exits 0. On an error it says why on standard error and exits 2.
+
+use crate::Outcome;
+use bank_stress::prove::{ProveOptions, Scope, VariantProof, prove_variant};
+use bank_stress::stress::Shard;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+
+/// What one worker process proves.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct WorkerJob {
+    /// The catalog id of the variant.
+    pub variant: String,
+    /// The whole scope (its per-variant smaller scopes included).
+    pub scope: Scope,
+    /// The slice: shard `index` (0-based) of `count`.
+    pub shard: [usize; 2],
+    /// The most schedules per workload.
+    pub schedule_cap: usize,
+    /// Whether shuttle's own messages go to the terminal.
+    pub verbose: bool,
+}
+
+/// Proves `variant` over `scope` (or over the workloads of `outer`, one shard of it) in `jobs`
+/// worker processes; `progress` is told (done, total) workloads as they finish.
+pub fn prove(
+    variant: &str,
+    scope: &Scope,
+    outer: Option<Shard>,
+    jobs: usize,
+    schedule_cap: usize,
+    verbose: bool,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<VariantProof, String> {
+    let outer = outer.unwrap_or(Shard { index: 0, count: 1 });
+    let executable = std::env::current_exe()
+        .map_err(|error| format!("cannot find this program to start prove workers: {error}"))?;
+    let counts = Mutex::new(vec![(0, 0); jobs]);
+    let report_progress = |worker: usize, done: usize, total: usize| {
+        let mut counts = counts.lock().unwrap_or_else(|e| e.into_inner());
+        counts[worker] = (done, total);
+        // Every worker reports its first workload at once (one that owns none never reports).
+        let (done, total) = counts
+            .iter()
+            .fold((0, 0), |(d, t), &(done, total)| (d + done, t + total));
+        progress(done, total);
+    };
+    let slices: Vec<Result<VariantProof, String>> = std::thread::scope(|threads| {
+        let handles: Vec<_> = (0..jobs)
+            .map(|worker| {
+                let job = WorkerJob {
+                    variant: variant.to_string(),
+                    scope: scope.clone(),
+                    shard: [outer.index + outer.count * worker, outer.count * jobs],
+                    schedule_cap,
+                    verbose,
+                };
+                let (executable, report_progress) = (&executable, &report_progress);
+                threads.spawn(move || {
+                    run_child(executable, &job, |done, total| {
+                        report_progress(worker, done, total)
+                    })
+                    .map_err(|error| format!("prove worker {} of {jobs}: {error}", worker + 1))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|_| Err("a prove worker's reader thread panicked".into()))
+            })
+            .collect()
+    });
+    VariantProof::combine(slices.into_iter().collect::<Result<_, _>>()?)
+}
+
+/// Starts one worker process on `job` and reads its proof.
+fn run_child(
+    executable: &std::path::Path,
+    job: &WorkerJob,
+    progress: impl Fn(usize, usize),
+) -> Result<VariantProof, String> {
+    let mut child = Command::new(executable)
+        .arg("prove-worker")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(if job.verbose {
+            Stdio::inherit()
+        } else {
+            Stdio::piped()
+        })
+        .spawn()
+        .map_err(|error| format!("cannot start {}: {error}", executable.display()))?;
+    let text = serde_json::to_string(job).map_err(|error| error.to_string())?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A child that died at once shows up below, in its exit status.
+        let _ = stdin.write_all(text.as_bytes());
+    }
+    // Standard error is read on its own thread, so that a child writing much there never blocks.
+    let stderr = child.stderr.take();
+    let errors = std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut stderr) = stderr {
+            let _ = stderr.read_to_string(&mut text);
+        }
+        text
+    });
+    let mut proof = None;
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines() {
+            let line = line.map_err(|error| format!("cannot read its output: {error}"))?;
+            if let Some(counts) = line.strip_prefix("progress ") {
+                let mut numbers = counts.split(' ').filter_map(|n| n.parse::<usize>().ok());
+                if let (Some(done), Some(total)) = (numbers.next(), numbers.next()) {
+                    progress(done, total);
+                }
+            } else if let Some(json) = line.strip_prefix("proof ") {
+                proof = Some(
+                    serde_json::from_str::<VariantProof>(json)
+                        .map_err(|error| format!("its proof is not readable: {error}"))?,
+                );
+            }
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|error| format!("cannot wait for it: {error}"))?;
+    let errors = errors.join().unwrap_or_default();
+    match proof {
+        Some(proof) if status.success() => Ok(proof),
+        _ => {
+            let why = errors
+                .lines()
+                .rev()
+                .find(|line| !line.trim().is_empty())
+                .unwrap_or("no message");
+            Err(format!("it ended ({status}) without a proof: {why}"))
+        }
+    }
+}
+
+/// The hidden `prove-worker` command: reads a [`WorkerJob`] on standard input, proves it on this
+/// thread, and writes the protocol's lines on standard output.
+pub fn run_worker() -> Result<Outcome, String> {
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|error| format!("cannot read the job: {error}"))?;
+    let job: WorkerJob = serde_json::from_str(&text).map_err(|error| {
+        format!(
+            "prove-worker is started by `cargo xtask prove`, with a job on standard input: {error}"
+        )
+    })?;
+    let variant = bank_core::catalog::find(&job.variant)
+        .ok_or_else(|| format!("unknown variant '{}'", job.variant))?;
+    let [index, count] = job.shard;
+    if count == 0 || index >= count {
+        return Err(format!("shard {index} of {count} does not exist"));
+    }
+    let stdout = Mutex::new(std::io::stdout());
+    let write = |line: String| {
+        let mut stdout = stdout.lock().unwrap_or_else(|e| e.into_inner());
+        if writeln!(stdout, "{line}")
+            .and_then(|()| stdout.flush())
+            .is_err()
+        {
+            // The parent is gone (killed, or its pipe closed): nobody will read the proof.
+            std::process::exit(2);
+        }
+    };
+    let progress = |done: usize, total: usize| {
+        if done.is_multiple_of(64) || done == total || done == 1 {
+            write(format!("progress {done} {total}"));
+        }
+    };
+    let options = ProveOptions {
+        jobs: 1,
+        shard: Some(Shard { index, count }),
+        schedule_cap: job.schedule_cap,
+        progress: Some(&progress),
+    };
+    // Shuttle prints two lines for every deadlock it reports; the checker records them.
+    let quiet = if job.verbose {
+        None
+    } else {
+        gag::Gag::stderr().ok()
+    };
+    let proof = prove_variant(variant, &job.scope, &options);
+    drop(quiet);
+    let proof = proof.map_err(|error| error.to_string())?;
+    let json = serde_json::to_string(&proof).map_err(|error| error.to_string())?;
+    write(format!("proof {json}"));
+    Ok(Outcome::Agrees)
+}
