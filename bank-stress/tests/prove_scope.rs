@@ -9,7 +9,7 @@ use bank_stress::matrix::{check_variant, shuttle_opener};
 use bank_stress::prove::symmetry::{
     is_representative, permutations, rename_accounts, representative, sort_threads,
 };
-use bank_stress::prove::{Scope, ScopePart};
+use bank_stress::prove::{ProveOptions, Scope, ScopePart};
 use bank_stress::workloads::{dfs_proof_workloads, transfer};
 use std::collections::{HashMap, HashSet};
 
@@ -351,5 +351,22 @@ fn switching_at_a_yield_costs_no_preemption() {
         matches!(report.shown(Invariant::SnapshotConservation), Shown::Breaks),
         "{:?}",
         report.shown(Invariant::SnapshotConservation)
+    );
+}
+
+#[test]
+fn a_scope_without_parts_proves_nothing_and_is_refused() {
+    let empty = Scope {
+        name: "empty".into(),
+        parts: Vec::new(),
+        smaller_for: Default::default(),
+    };
+    let variant = bank_core::catalog::find("global-lock").unwrap();
+    let refused = bank_stress::prove::prove_variant(variant, &empty, &ProveOptions::new());
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|error| error.to_string().contains("the scope has no part")),
+        "{refused:?}"
     );
 }

@@ -2,8 +2,10 @@
 //! command, and turns the outcome into an exit code; the logic lives in the library crates.
 //!
 //! Exit codes: 0 the run agrees with the catalog, 1 a finding (a verdict contradicts the catalog,
-//! or a replayed violation reproduces), 2 bad usage or input; `replay` also: 3 the schedule
-//! diverged from the bank, 4 the replay failed with another failure than the recorded one.
+//! or a replayed violation reproduces), 2 bad usage or input, or a failure that stopped the run
+//! (a file that cannot be written, a `prove` worker process that died: the message says which);
+//! `replay` also: 3 the schedule diverged from the bank, 4 the replay failed with another
+//! failure than the recorded one.
 
 #[macro_use]
 mod output;

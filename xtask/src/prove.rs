@@ -84,7 +84,7 @@ pub fn run(args: &ProveArgs) -> Result<Outcome, String> {
         let proof = if jobs > 1 {
             let cap = args.schedule_cap as usize;
             let verbose = args.verbose;
-            prove_workers::prove(variant.id, &scope, shard, jobs, cap, verbose, &progress)?
+            prove_workers::prove(variant, &scope, shard, jobs, cap, verbose, &progress)?
         } else {
             let options = ProveOptions {
                 jobs: 1,

@@ -23,10 +23,12 @@
 //! to its standard output, and exits 0. On an error it says why on standard error and exits 2.
 
 use crate::Outcome;
-use bank_stress::prove::{ProveOptions, Scope, VariantProof, prove_variant};
+use bank_core::VariantInfo;
+use bank_stress::prove::{ProveOptions, Scope, VariantProof, plan, prove_variant};
 use bank_stress::stress::Shard;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Command, Stdio};
+use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStderr, ChildStdout, Command, Stdio};
 use std::sync::Mutex;
 
 /// What one worker process proves.
@@ -45,9 +47,10 @@ pub struct WorkerJob {
 }
 
 /// Proves `variant` over `scope` (or over the workloads of `outer`, one shard of it) in `jobs`
-/// worker processes; `progress` is told (done, total) workloads as they finish.
+/// worker processes (no more than it has workloads); `progress` is told (done, total) workloads
+/// as they finish. If a worker fails, the others are stopped and its error is returned.
 pub fn prove(
-    variant: &str,
+    variant: &VariantInfo,
     scope: &Scope,
     outer: Option<Shard>,
     jobs: usize,
@@ -56,11 +59,32 @@ pub fn prove(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<VariantProof, String> {
     let outer = outer.unwrap_or(Shard { index: 0, count: 1 });
-    let executable = std::env::current_exe()
-        .map_err(|error| format!("cannot find this program to start prove workers: {error}"))?;
+    let (_, tasks) = plan(scope.parts_for(variant.id), variant.accounts_are_names);
+    let owned = (0..tasks.len()).filter(|&task| outer.owns(task)).count();
+    let jobs = jobs.min(owned.max(1));
+    let executable = this_program()?;
+    let mut workers = Vec::with_capacity(jobs);
+    for worker in 0..jobs {
+        let job = WorkerJob {
+            variant: variant.id.to_string(),
+            scope: scope.clone(),
+            shard: [outer.index + outer.count * worker, outer.count * jobs],
+            schedule_cap,
+            verbose,
+        };
+        match Worker::start(&executable, &job) {
+            Ok(started) => workers.push(started),
+            Err(error) => {
+                for started in &workers {
+                    started.kill();
+                }
+                return Err(format!("prove worker {} of {jobs}: {error}", worker + 1));
+            }
+        }
+    }
     let counts = Mutex::new(vec![(0, 0); jobs]);
     let report_progress = |worker: usize, done: usize, total: usize| {
-        let mut counts = counts.lock().unwrap_or_else(|e| e.into_inner());
+        let mut counts = lock(&counts);
         counts[worker] = (done, total);
         // Every worker reports its first workload at once (one that owns none never reports).
         let (done, total) = counts
@@ -68,114 +92,177 @@ pub fn prove(
             .fold((0, 0), |(d, t), &(done, total)| (d + done, t + total));
         progress(done, total);
     };
-    let slices: Vec<Result<VariantProof, String>> = std::thread::scope(|threads| {
-        let handles: Vec<_> = (0..jobs)
-            .map(|worker| {
-                let job = WorkerJob {
-                    variant: variant.to_string(),
-                    scope: scope.clone(),
-                    shard: [outer.index + outer.count * worker, outer.count * jobs],
-                    schedule_cap,
-                    verbose,
-                };
-                let (executable, report_progress) = (&executable, &report_progress);
+    // The first failure stops the other workers (whose own "killed" is then no news).
+    let first_failure: Mutex<Option<String>> = Mutex::new(None);
+    let fail = |worker: usize, error: String| {
+        let mut first = lock(&first_failure);
+        if first.is_none() {
+            *first = Some(format!("prove worker {} of {jobs}: {error}", worker + 1));
+            for other in &workers {
+                other.kill();
+            }
+        }
+    };
+    let slices: Vec<Option<VariantProof>> = std::thread::scope(|threads| {
+        let handles: Vec<_> = workers
+            .iter()
+            .enumerate()
+            .map(|(worker, this)| {
+                let (report_progress, fail) = (&report_progress, &fail);
                 threads.spawn(move || {
-                    run_child(executable, &job, |done, total| {
-                        report_progress(worker, done, total)
-                    })
-                    .map_err(|error| format!("prove worker {} of {jobs}: {error}", worker + 1))
+                    this.finish(verbose, |done, total| report_progress(worker, done, total))
+                        .map_err(|error| fail(worker, error))
+                        .ok()
                 })
             })
             .collect();
         handles
             .into_iter()
-            .map(|handle| {
-                handle
-                    .join()
-                    .unwrap_or_else(|_| Err("a prove worker's reader thread panicked".into()))
-            })
+            .map(|handle| handle.join().ok().flatten())
             .collect()
     });
-    VariantProof::combine(slices.into_iter().collect::<Result<_, _>>()?)
+    if let Some(failure) = first_failure
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+    {
+        return Err(failure);
+    }
+    let slices: Option<Vec<VariantProof>> = slices.into_iter().collect();
+    VariantProof::combine(slices.ok_or("a prove worker's reader thread panicked")?)
 }
 
-/// Starts one worker process on `job` and reads its proof.
-fn run_child(
-    executable: &std::path::Path,
-    job: &WorkerJob,
-    progress: impl Fn(usize, usize),
-) -> Result<VariantProof, String> {
-    let mut child = Command::new(executable)
-        .arg("prove-worker")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(if job.verbose {
-            Stdio::inherit()
-        } else {
-            Stdio::piped()
-        })
-        .spawn()
-        .map_err(|error| format!("cannot start {}: {error}", executable.display()))?;
-    let text = serde_json::to_string(job).map_err(|error| error.to_string())?;
-    if let Some(mut stdin) = child.stdin.take() {
-        // A child that died at once shows up below, in its exit status.
-        let _ = stdin.write_all(text.as_bytes());
+/// This very program, to start the workers with: on Linux `/proc/self/exe`, which stays the
+/// running binary even if a build replaces the file meanwhile.
+fn this_program() -> Result<PathBuf, String> {
+    let own = Path::new("/proc/self/exe");
+    if own.exists() {
+        return Ok(own.to_path_buf());
     }
-    // Standard error is read on its own thread, so that a child writing much there never blocks.
-    let stderr = child.stderr.take();
-    let errors = std::thread::spawn(move || {
-        let mut text = String::new();
-        if let Some(mut stderr) = stderr {
-            let _ = stderr.read_to_string(&mut text);
+    std::env::current_exe()
+        .map_err(|error| format!("cannot find this program to start prove workers: {error}"))
+}
+
+/// A started worker process, its output still to read.
+struct Worker {
+    child: Mutex<Child>,
+    stdout: Mutex<Option<ChildStdout>>,
+    stderr: Mutex<Option<ChildStderr>>,
+}
+
+impl Worker {
+    /// Starts a worker process on `job`.
+    fn start(executable: &Path, job: &WorkerJob) -> Result<Self, String> {
+        let mut child = Command::new(executable)
+            .arg("prove-worker")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(if job.verbose {
+                Stdio::inherit()
+            } else {
+                Stdio::piped()
+            })
+            .spawn()
+            .map_err(|error| format!("cannot start {}: {error}", executable.display()))?;
+        let text = serde_json::to_string(job).map_err(|error| error.to_string())?;
+        if let Some(mut stdin) = child.stdin.take() {
+            // A child that died at once shows up in its exit status.
+            let _ = stdin.write_all(text.as_bytes());
         }
-        text
-    });
-    let mut proof = None;
-    if let Some(stdout) = child.stdout.take() {
-        for line in BufReader::new(stdout).lines() {
-            let line = line.map_err(|error| format!("cannot read its output: {error}"))?;
-            if let Some(counts) = line.strip_prefix("progress ") {
-                let mut numbers = counts.split(' ').filter_map(|n| n.parse::<usize>().ok());
-                if let (Some(done), Some(total)) = (numbers.next(), numbers.next()) {
-                    progress(done, total);
+        Ok(Self {
+            stdout: Mutex::new(child.stdout.take()),
+            stderr: Mutex::new(child.stderr.take()),
+            child: Mutex::new(child),
+        })
+    }
+
+    /// Stops the worker (nothing if it has ended already).
+    fn kill(&self) {
+        let _ = lock(&self.child).kill();
+    }
+
+    /// Reads the worker's output until it ends, and returns its proof.
+    fn finish(
+        &self,
+        verbose: bool,
+        progress: impl Fn(usize, usize),
+    ) -> Result<VariantProof, String> {
+        // Standard error is read on its own thread, so that a child writing much there never
+        // blocks.
+        let stderr = lock(&self.stderr).take();
+        let errors = std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut stderr) = stderr {
+                let _ = stderr.read_to_string(&mut text);
+            }
+            text
+        });
+        let mut proof = Err("without writing its proof".to_string());
+        if let Some(stdout) = lock(&self.stdout).take() {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else {
+                    proof = Err("after writing output that is not text".into());
+                    self.kill();
+                    break;
+                };
+                if let Some(counts) = line.strip_prefix("progress ") {
+                    let mut numbers = counts.split(' ').filter_map(|n| n.parse::<usize>().ok());
+                    if let (Some(done), Some(total)) = (numbers.next(), numbers.next()) {
+                        progress(done, total);
+                    }
+                } else if let Some(json) = line.strip_prefix("proof ") {
+                    proof = serde_json::from_str::<VariantProof>(json).map_err(|error| {
+                        format!("after writing a proof that is not readable ({error})")
+                    });
                 }
-            } else if let Some(json) = line.strip_prefix("proof ") {
-                proof = Some(
-                    serde_json::from_str::<VariantProof>(json)
-                        .map_err(|error| format!("its proof is not readable: {error}"))?,
-                );
+            }
+        }
+        // Its output has ended, so the child has ended or is ending: the wait is short, and a
+        // kill from another thread never waits long for this lock.
+        let status = lock(&self.child)
+            .wait()
+            .map_err(|error| format!("cannot wait for it: {error}"))?;
+        let errors = errors.join().unwrap_or_default();
+        match proof {
+            Ok(proof) if status.success() => Ok(proof),
+            Ok(_) => Err(format!("it ended ({status}) after writing its proof")),
+            Err(why) => {
+                let said = errors
+                    .lines()
+                    .rev()
+                    .find(|line| !line.trim().is_empty())
+                    .map(str::to_string)
+                    .unwrap_or_else(|| {
+                        if verbose {
+                            "its messages are above".to_string()
+                        } else {
+                            "no message".to_string()
+                        }
+                    });
+                Err(format!("it ended ({status}) {why}: {said}"))
             }
         }
     }
-    let status = child
-        .wait()
-        .map_err(|error| format!("cannot wait for it: {error}"))?;
-    let errors = errors.join().unwrap_or_default();
-    match proof {
-        Some(proof) if status.success() => Ok(proof),
-        _ => {
-            let why = errors
-                .lines()
-                .rev()
-                .find(|line| !line.trim().is_empty())
-                .unwrap_or("no message");
-            Err(format!("it ended ({status}) without a proof: {why}"))
-        }
-    }
+}
+
+/// Locks a mutex, ignoring poisoning (nothing here is left half-written by a panic).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The hidden `prove-worker` command: reads a [`WorkerJob`] on standard input, proves it on this
 /// thread, and writes the protocol's lines on standard output.
 pub fn run_worker() -> Result<Outcome, String> {
+    const STARTED_BY: &str =
+        "prove-worker is started by `cargo xtask prove`, with a job on standard input";
+    if std::io::stdin().is_terminal() {
+        return Err(STARTED_BY.into());
+    }
     let mut text = String::new();
     std::io::stdin()
         .read_to_string(&mut text)
         .map_err(|error| format!("cannot read the job: {error}"))?;
-    let job: WorkerJob = serde_json::from_str(&text).map_err(|error| {
-        format!(
-            "prove-worker is started by `cargo xtask prove`, with a job on standard input: {error}"
-        )
-    })?;
+    let job: WorkerJob =
+        serde_json::from_str(&text).map_err(|error| format!("{STARTED_BY}: {error}"))?;
     let variant = bank_core::catalog::find(&job.variant)
         .ok_or_else(|| format!("unknown variant '{}'", job.variant))?;
     let [index, count] = job.shard;
@@ -210,9 +297,23 @@ pub fn run_worker() -> Result<Outcome, String> {
     } else {
         gag::Gag::stderr().ok()
     };
-    let proof = prove_variant(variant, &job.scope, &options);
+    // A panic that escapes the checker is a bug; its message would go to the silenced stderr,
+    // so it is caught and returned, and the parent shows it.
+    let proof = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        prove_variant(variant, &job.scope, &options)
+    }));
     drop(quiet);
-    let proof = proof.map_err(|error| error.to_string())?;
+    let proof = match proof {
+        Ok(proof) => proof.map_err(|error| error.to_string())?,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|text| text.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".into());
+            return Err(format!("the proof panicked: {message}"));
+        }
+    };
     let json = serde_json::to_string(&proof).map_err(|error| error.to_string())?;
     write(format!("proof {json}"));
     Ok(Outcome::Agrees)

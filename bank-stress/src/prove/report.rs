@@ -188,7 +188,7 @@ pub struct ProofReport {
     /// `[index, count]` (1-based index) when this is one shard; `None` for the whole proof.
     pub shard: Option<[usize; 2]>,
     /// Workers used: worker processes under `cargo xtask prove`, threads under
-    /// [`super::prove_bank`].
+    /// [`super::prove_bank`] (after a merge: the most any shard used).
     pub jobs: usize,
     /// The most schedules explored per workload before giving up on enumerating it.
     pub schedule_cap: usize,
@@ -246,6 +246,7 @@ impl ProofReport {
         let mut whole = first.clone();
         whole.shard = None;
         whole.wall_seconds = shards.iter().map(|s| s.wall_seconds).fold(0.0, f64::max);
+        whole.jobs = shards.iter().map(|s| s.jobs).max().unwrap_or(1);
         let mut slices: Vec<Vec<VariantProof>> = vec![Vec::new(); whole.variants.len()];
         for shard in shards {
             for (slice, variant) in slices.iter_mut().zip(shard.variants) {

@@ -132,6 +132,10 @@ where
     F: Fn(&[Money]) -> B + Clone + Send + Sync + 'static,
 {
     let scope = scope.parts_for(name);
+    if scope.is_empty() {
+        // Nothing explored proves nothing.
+        return Err(CheckError::InvalidWorkload("the scope has no part".into()));
+    }
     for part in scope {
         part.validate().map_err(CheckError::InvalidWorkload)?;
     }
