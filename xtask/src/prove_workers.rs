@@ -152,7 +152,14 @@ struct Worker {
 impl Worker {
     /// Starts a worker process on `job`.
     fn start(executable: &Path, job: &WorkerJob) -> Result<Self, String> {
-        let mut child = Command::new(executable)
+        let mut command = Command::new(executable);
+        #[cfg(unix)]
+        {
+            // Shown by `ps` and `top` instead of `/proc/self/exe`.
+            use std::os::unix::process::CommandExt;
+            command.arg0(std::env::args_os().next().unwrap_or_else(|| "xtask".into()));
+        }
+        let mut child = command
             .arg("prove-worker")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
