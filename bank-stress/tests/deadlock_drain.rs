@@ -32,6 +32,16 @@ fn workloads() -> Vec<Workload> {
             balances: vec![1, 2],
             threads: vec![vec![Op::Audit], vec![transfer(1, 0, 1), transfer(0, 1, 1)]],
         },
+        // Three threads, one of which can finish before the other two deadlock: the blocked
+        // threads named are the unfinished ones only.
+        Workload {
+            balances: vec![0, 0, 2],
+            threads: vec![
+                vec![transfer(1, 0, 2)],
+                vec![transfer(2, 0, 2)],
+                vec![Op::Audit],
+            ],
+        },
     ]
 }
 
@@ -77,6 +87,15 @@ fn drained_and_aborted_deadlocks_show_the_same_verdicts_and_drained_ones_replay(
             let found = drained
                 .counterexample(Invariant::DeadlockFree)
                 .expect("a break has a counterexample");
+            // The same first deadlock, the same threads named blocked.
+            let shuttles = aborted
+                .counterexample(Invariant::DeadlockFree)
+                .expect("the same break aborted");
+            assert_eq!(
+                found.anomaly.blocked_threads, shuttles.anomaly.blocked_threads,
+                "{} on {workload:?}",
+                variant.id
+            );
             let replayed = replay(shuttle_opener(variant), found).unwrap();
             assert!(
                 matches!(replayed, ReplayOutcome::Reproduced { .. }),
