@@ -64,6 +64,7 @@ pub fn prove(
     let jobs = jobs.min(owned.max(1));
     let executable = this_program()?;
     let mut workers = Vec::with_capacity(jobs);
+    let mut outputs = Vec::with_capacity(jobs);
     for worker in 0..jobs {
         let job = WorkerJob {
             variant: variant.id.to_string(),
@@ -73,7 +74,10 @@ pub fn prove(
             verbose,
         };
         match Worker::start(&executable, &job) {
-            Ok(started) => workers.push(started),
+            Ok((started, output)) => {
+                workers.push(started);
+                outputs.push(output);
+            }
             Err(error) => {
                 for started in &workers {
                     started.kill();
@@ -106,13 +110,16 @@ pub fn prove(
     let slices: Vec<Option<VariantProof>> = std::thread::scope(|threads| {
         let handles: Vec<_> = workers
             .iter()
+            .zip(outputs)
             .enumerate()
-            .map(|(worker, this)| {
+            .map(|(worker, (this, output))| {
                 let (report_progress, fail) = (&report_progress, &fail);
                 threads.spawn(move || {
-                    this.finish(verbose, |done, total| report_progress(worker, done, total))
-                        .map_err(|error| fail(worker, error))
-                        .ok()
+                    this.finish(output, verbose, |done, total| {
+                        report_progress(worker, done, total)
+                    })
+                    .map_err(|error| fail(worker, error))
+                    .ok()
                 })
             })
             .collect();
@@ -142,16 +149,20 @@ fn this_program() -> Result<PathBuf, String> {
         .map_err(|error| format!("cannot find this program to start prove workers: {error}"))
 }
 
-/// A started worker process, its output still to read.
+/// A started worker process. Any thread may stop it while another reads its [`Output`].
 struct Worker {
     child: Mutex<Child>,
-    stdout: Mutex<Option<ChildStdout>>,
-    stderr: Mutex<Option<ChildStderr>>,
+}
+
+/// What a worker process writes: the protocol's lines, and (unless `--verbose`) its errors.
+struct Output {
+    stdout: Option<ChildStdout>,
+    stderr: Option<ChildStderr>,
 }
 
 impl Worker {
     /// Starts a worker process on `job`.
-    fn start(executable: &Path, job: &WorkerJob) -> Result<Self, String> {
+    fn start(executable: &Path, job: &WorkerJob) -> Result<(Self, Output), String> {
         let mut command = Command::new(executable);
         #[cfg(unix)]
         {
@@ -175,11 +186,16 @@ impl Worker {
             // A child that died at once shows up in its exit status.
             let _ = stdin.write_all(text.as_bytes());
         }
-        Ok(Self {
-            stdout: Mutex::new(child.stdout.take()),
-            stderr: Mutex::new(child.stderr.take()),
-            child: Mutex::new(child),
-        })
+        let output = Output {
+            stdout: child.stdout.take(),
+            stderr: child.stderr.take(),
+        };
+        Ok((
+            Self {
+                child: Mutex::new(child),
+            },
+            output,
+        ))
     }
 
     /// Stops the worker (nothing if it has ended already).
@@ -190,12 +206,13 @@ impl Worker {
     /// Reads the worker's output until it ends, and returns its proof.
     fn finish(
         &self,
+        output: Output,
         verbose: bool,
         progress: impl Fn(usize, usize),
     ) -> Result<VariantProof, String> {
         // Standard error is read on its own thread, so that a child writing much there never
         // blocks.
-        let stderr = lock(&self.stderr).take();
+        let stderr = output.stderr;
         let errors = std::thread::spawn(move || {
             let mut text = String::new();
             if let Some(mut stderr) = stderr {
@@ -204,7 +221,7 @@ impl Worker {
             text
         });
         let mut proof = Err("without writing its proof".to_string());
-        if let Some(stdout) = lock(&self.stdout).take() {
+        if let Some(stdout) = output.stdout {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else {
                     proof = Err("after writing output that is not text".into());
