@@ -6,7 +6,7 @@ use bank_core::TransferError;
 use bank_core::model::SequentialBank;
 use bank_stress::linearizability::history::Operation;
 use bank_stress::linearizability::{
-    Call, History, Linearizability, Outcome, SearchBound, check, table,
+    Call, Exhausted, History, Limits, Linearizability, Outcome, SearchBounds, check, table,
 };
 use rand::{RngExt, SeedableRng, rngs::SmallRng};
 
@@ -17,7 +17,7 @@ fn transfer(from: usize, to: usize, amount: i64) -> Call {
 const DONE: Outcome = Outcome::Transfer(Ok(()));
 
 fn verdict(initial: &[i64], history: &History) -> Linearizability {
-    check(initial, history, SearchBound::default()).expect("well-formed")
+    check(initial, history, SearchBounds::default()).expect("well-formed")
 }
 
 #[test]
@@ -149,12 +149,12 @@ fn a_search_over_its_budget_says_unknown() {
     }
     history.invoke(4, Call::Audit);
     history.answer(4, Outcome::Audit(vec![9, 9]));
-    let answer = check(&[2, 2], &history, SearchBound { expansions: 3 }).unwrap();
+    let answer = check(&[2, 2], &history, SearchBounds::configurations(3)).unwrap();
     assert!(
         matches!(answer, Linearizability::Unknown { .. }),
         "{answer:?}"
     );
-    let unbounded = check(&[2, 2], &history, SearchBound::default()).unwrap();
+    let unbounded = check(&[2, 2], &history, SearchBounds::default()).unwrap();
     assert!(matches!(unbounded, Linearizability::NotLinearizable(_)));
 }
 
@@ -163,7 +163,7 @@ fn a_history_threads_could_not_produce_is_an_error() {
     let mut history = History::default();
     history.answer(0, DONE);
     assert_eq!(
-        check(&[1], &history, SearchBound::default())
+        check(&[1], &history, SearchBounds::default())
             .unwrap_err()
             .event,
         0
@@ -172,7 +172,7 @@ fn a_history_threads_could_not_produce_is_an_error() {
     twice.invoke(0, Call::Audit);
     twice.invoke(0, Call::Audit);
     assert_eq!(
-        check(&[1], &twice, SearchBound::default())
+        check(&[1], &twice, SearchBounds::default())
             .unwrap_err()
             .event,
         1
@@ -542,7 +542,7 @@ fn a_small_budget_never_turns_a_violation_into_linearizable() {
     let mut answers = Vec::new();
     for expansions in 0..400 {
         answers.push(
-            match check(&[2, 2], &history, SearchBound { expansions }).unwrap() {
+            match check(&[2, 2], &history, SearchBounds::configurations(expansions)).unwrap() {
                 Linearizability::Linearizable { .. } => panic!("{expansions}: called linearizable"),
                 Linearizability::Unknown { .. } => "unknown",
                 Linearizability::NotLinearizable(violation) if violation.minimal => {
@@ -578,57 +578,88 @@ fn a_small_budget_never_turns_a_violation_into_linearizable() {
     println!("decided from {decided_from} configurations: {answers:?}");
 }
 
-/// The decision fits a budget the minimal-prefix walk does not: the answer is still "not
-/// linearizable", over the whole history, with the call no order can place (the audit), the
-/// order the decision got furthest with, and the sequential answer there.
+/// Each stage has its own bound. A decision within its bound stays a violation when the
+/// explanation's bound runs out: "not linearizable", over the whole history, with the call the
+/// decision could not place and the order it got furthest with, said plainly to be not minimal.
+/// The decision's bound is a threshold of its own: below it "unknown".
+///
+/// worker-0's transfer is pending while worker-1's audit sees it done; the decision (every result
+/// real: worker-0's transfer was refused) fails at the audit, but the minimal prefix runs on to
+/// worker-0's refusal, where its early success dies; worker-2's later calls are not in it.
 #[test]
-fn a_violation_decided_within_budget_stays_a_violation_when_its_minimal_prefix_is_not() {
+fn a_violation_decided_within_budget_stays_a_violation_when_its_explanation_is_not() {
+    let refused = Outcome::Transfer(Err(TransferError::InsufficientFunds {
+        account: 0,
+        amount: 1,
+    }));
     let mut history = History::default();
-    for thread in 0..3 {
-        history.invoke(thread, transfer(thread % 2, 1 - thread % 2, 1));
-    }
-    for thread in 0..3 {
-        history.answer(thread, DONE);
-    }
-    history.invoke(3, Call::Audit);
-    history.answer(3, Outcome::Audit(vec![9, 9]));
-    let answer = |expansions| check(&[3, 3], &history, SearchBound { expansions }).unwrap();
-    for expansions in 0..8 {
+    history.invoke(0, transfer(0, 1, 1));
+    history.invoke(1, Call::Audit);
+    history.answer(1, Outcome::Audit(vec![0, 2]));
+    history.invoke(2, transfer(1, 0, 1));
+    history.answer(2, DONE);
+    history.answer(0, refused);
+    history.invoke(2, Call::Audit);
+    history.answer(2, Outcome::Audit(vec![2, 0]));
+    let answer = |decision, explanation| {
+        let bounds = SearchBounds {
+            decision: Limits::configurations(decision),
+            explanation: Limits::configurations(explanation),
+        };
+        check(&[1, 1], &history, bounds).unwrap()
+    };
+    let decided_from = (0..100)
+        .find(|&decision| !matches!(answer(decision, u64::MAX), Linearizability::Unknown { .. }))
+        .unwrap();
+    for decision in 0..decided_from {
         assert!(matches!(
-            answer(expansions),
-            Linearizability::Unknown { .. }
+            answer(decision, u64::MAX),
+            Linearizability::Unknown {
+                exhausted: Exhausted::Configurations,
+                ..
+            }
         ));
     }
-    for expansions in 8..11 {
-        let Linearizability::NotLinearizable(violation) = answer(expansions) else {
-            panic!("{expansions}: the decision fits");
+    let explained_from = (0..100)
+        .find(|&explanation| {
+            matches!(answer(decided_from, explanation), Linearizability::NotLinearizable(violation) if violation.minimal)
+        })
+        .unwrap();
+    assert!(explained_from > 0);
+    for explanation in 0..explained_from {
+        let Linearizability::NotLinearizable(violation) = answer(decided_from, explanation) else {
+            panic!("{explanation}: the decision fits");
         };
-        assert!(!violation.minimal, "{expansions}");
+        assert!(!violation.minimal, "{explanation}");
         assert_eq!(violation.prefix_len, 8);
-        assert_eq!(violation.unplaceable, 3);
-        assert_eq!(violation.closest_order.len(), 3);
-        // Deterministic: the first order that got furthest.
-        assert_eq!(violation.closest_order, vec![0, 1, 2]);
-        assert_eq!(violation.sequential_outcome, Outcome::Audit(vec![2, 4]));
+        // The audit: the first call the decision could not place.
+        assert_eq!(violation.unplaceable, 1);
+        assert_eq!(violation.closest_order, Vec::<usize>::new());
+        assert_eq!(violation.sequential_outcome, Outcome::Audit(vec![1, 1]));
         let text = table::render_text(&violation, &table::shuttle_names(3));
         assert!(
             text.contains("no shorter failing prefix was found within the search bound"),
             "{text}"
         );
     }
-    let Linearizability::NotLinearizable(violation) = answer(11) else {
-        panic!("both searches fit");
+    let Linearizability::NotLinearizable(violation) = answer(decided_from, explained_from) else {
+        panic!("both stages fit");
     };
     assert!(violation.minimal);
-    assert_eq!(violation.prefix_len, 8);
-    // Deterministic: the first of the longest orders the walk found.
-    assert_eq!(violation.closest_order, vec![2, 1, 0]);
-    assert_eq!(violation.sequential_outcome, Outcome::Audit(vec![2, 4]));
+    assert_eq!(violation.prefix_len, 6);
+    assert_eq!(violation.unplaceable, 0);
+    // Only worker-0's success explains the audit, so nothing can be placed before worker-0's
+    // call, where the sequential bank does it.
+    assert_eq!(violation.closest_order, Vec::<usize>::new());
+    assert_eq!(violation.sequential_outcome, DONE);
+    println!("decided from {decided_from}, explained from {explained_from} configurations");
 }
 
 /// Calls placed early are remembered as a set: five overlapping transfers placed before an
-/// audit in any order reach the same configurations, and the budgets at which each search
-/// decides are pinned (remembering them as sequences would multiply the configurations).
+/// audit in any order reach the same configurations. The decision creates at most one
+/// configuration per subset of the five (32) and one for the audit's failed placement, never
+/// one per order (5! = 120 orders of all five alone); the explanation restarts at the audit
+/// (nothing pending returns after it), where nothing is left to place: it creates none.
 #[test]
 fn configurations_that_place_the_same_calls_early_are_one() {
     let mut history = History::default();
@@ -640,18 +671,64 @@ fn configurations_that_place_the_same_calls_early_are_one() {
     }
     history.invoke(5, Call::Audit);
     history.answer(5, Outcome::Audit(vec![9, 9]));
-    let first_budget = |decided: &dyn Fn(&Linearizability) -> bool| {
+    let first_budget = |decided: &dyn Fn(&Linearizability) -> bool,
+                        stage: &dyn Fn(u64) -> SearchBounds| {
         (0..200)
-            .find(|&expansions| {
-                decided(&check(&[3, 3], &history, SearchBound { expansions }).unwrap())
+            .find(|&configurations| {
+                decided(&check(&[3, 3], &history, stage(configurations)).unwrap())
             })
             .unwrap()
     };
-    let decision = first_budget(&|answer| !matches!(answer, Linearizability::Unknown { .. }));
-    let minimal = first_budget(
-        &|answer| matches!(answer, Linearizability::NotLinearizable(violation) if violation.minimal),
+    let decision = first_budget(
+        &|answer| !matches!(answer, Linearizability::Unknown { .. }),
+        &|configurations| SearchBounds {
+            decision: Limits::configurations(configurations),
+            explanation: Limits::default(),
+        },
     );
-    assert_eq!((decision, minimal), (32, 57));
+    let explanation = first_budget(
+        &|answer| matches!(answer, Linearizability::NotLinearizable(violation) if violation.minimal),
+        &|configurations| SearchBounds {
+            decision: Limits::default(),
+            explanation: Limits::configurations(configurations),
+        },
+    );
+    assert_eq!((decision, explanation), (33, 0));
+}
+
+/// A wall-clock limit answers "unknown" and says so: a history whose decision takes many
+/// configurations, under a limit already over.
+#[test]
+fn a_time_limit_answers_unknown_and_says_it_was_time() {
+    let mut history = History::default();
+    history.invoke(0, transfer(0, 1, 1));
+    history.invoke(1, Call::Audit);
+    history.answer(0, DONE);
+    history.answer(1, Outcome::Audit(vec![1, 1]));
+    for _ in 0..20_000 {
+        history.invoke(0, transfer(1, 0, 1));
+        history.invoke(1, transfer(0, 1, 1));
+        history.answer(0, DONE);
+        history.answer(1, DONE);
+    }
+    let bounds = SearchBounds {
+        decision: Limits {
+            configurations: u64::MAX,
+            time: Some(std::time::Duration::ZERO),
+        },
+        explanation: Limits::default(),
+    };
+    assert!(matches!(
+        check(&[1, 1], &history, bounds).unwrap(),
+        Linearizability::Unknown {
+            exhausted: Exhausted::Time,
+            ..
+        }
+    ));
+    assert!(matches!(
+        check(&[1, 1], &history, SearchBounds::default()).unwrap(),
+        Linearizability::Linearizable { .. }
+    ));
 }
 
 /// A long history explained by a long order: the order's chain of steps is freed without

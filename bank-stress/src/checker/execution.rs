@@ -6,7 +6,7 @@
 //! checker catches (see `checker/mod.rs`).
 
 use crate::linearizability::{
-    Call, History, Linearizability, Outcome, SearchBound, Violation, check,
+    Call, Exhausted, History, Linearizability, Outcome, SearchBounds, Violation, check,
 };
 use bank_core::bank::total;
 use bank_core::runtime::{Joinable, Runtime, deadlock_drain, first_step, trace};
@@ -81,9 +81,10 @@ impl Observations {
         check(
             &self.initial_balances,
             &self.history,
-            SearchBound::default(),
+            SearchBounds::default(),
         )
         .unwrap_or(Linearizability::Unknown {
+            exhausted: Exhausted::Configurations,
             expansions: 0,
             events_checked: 0,
         })

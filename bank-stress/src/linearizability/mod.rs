@@ -6,14 +6,23 @@
 //!
 //! - [`history`]: the calls and results of one execution, in real-time order (exact under
 //!   shuttle; stamped from one shared counter on real threads).
-//! - [`search`]: the check (Lowe's just-in-time linearisation with Porcupine's memoisation),
-//!   bounded, with the minimal non-linearizable prefix of a violation. ARCHITECTURE.md says why it
-//!   is written here rather than taken from a crate.
+//! - [`record`]: a history recorded from any bank on real threads.
+//! - [`search`]: the check: a cheap witness, the decision, and the explanation of a violation,
+//!   each bounded. ARCHITECTURE.md says why it is written here rather than taken from a crate.
+//! - [`decide`]: the decision alone, one forward walk over the events as a stream, its memory
+//!   bounded by the calls that overlap in time.
+//! - [`explain`]: the minimal non-linearizable prefix, computed around the violation.
+//! - `walk`: one step of the walk, shared by the decision and the explanation.
 //! - [`table`]: a violation as a table with one column per thread.
 
+pub mod decide;
+mod explain;
 pub mod history;
+pub mod record;
 pub mod search;
 pub mod table;
+mod walk;
 
+pub use decide::{Decider, Decision, Limits, decide};
 pub use history::{Call, Event, History, Outcome};
-pub use search::{Linearizability, SearchBound, Violation, check};
+pub use search::{Exhausted, Linearizability, SearchBounds, Violation, check};

@@ -1,43 +1,45 @@
-//! The search: is a history linearizable against [`SequentialBank`]?
+//! The check: is a history linearizable against [`SequentialBank`], and if not, why?
 //!
-//! Wing & Gong's question, answered the way Lowe's "just-in-time" linearisation does (Lowe,
-//! "Testing for linearizability", 2017) with Porcupine's memoisation: walk the events in order,
-//! keeping every *configuration* the history so far allows — the sequential bank's state plus
-//! the calls already placed in the order but not yet returned. A call's return forces it into
-//! the order: each configuration is extended by placing pending calls (each must give the result
-//! it really gave) until that call is placed, and configurations that agree on (state, calls
-//! placed early) are merged. If none survives, no order exists.
+//! Wing & Gong's question, answered by Lowe's "just-in-time" linearisation (Lowe, "Testing for
+//! linearizability", 2017) as one forward walk that keeps only the frontier of configurations
+//! (the sequential bank's balances plus the calls placed in the order but not yet returned),
+//! merged when they agree ([`super::walk`]). Three stages, each with its own bound:
 //!
-//! Only calls pending at the same time are ever reordered, so the breadth-first walk keeps only
-//! the configurations of one window of overlapping calls. The depth-first decision (which runs
-//! first, see [`check`]) remembers every configuration it tried, so its memory grows with the work
-//! done, up to the budget. A budget of configuration expansions per stage bounds the work:
-//! exhausting it yields [`Linearizability::Unknown`], never a guess.
+//! 1. a cheap witness: the calls in the order they returned (most histories are explained by it);
+//! 2. the decision ([`super::decide`]): every placed call gives the result it really gave, which
+//!    the walk reads ahead to know; linear in the history;
+//! 3. for a violation, the explanation ([`super::explain`]): the minimal non-linearizable prefix
+//!    (in a prefix, a call still pending may have taken effect or not, with any result), the call
+//!    that cannot be placed at its end and the closest order, computed from the decision's
+//!    frontier a few events before the violation, not by re-walking the history.
 //!
-//! For a violation the search returns the *minimal* non-linearizable prefix (every shorter prefix
-//! has an order; in a prefix, calls that have not returned yet may take effect or not, with any
-//! result), the call that cannot be placed at its end, and the longest order found before it.
+//! A bound that runs out gives [`Linearizability::Unknown`] in the decision (never a guess) and
+//! a violation marked not minimal in the explanation.
 
+use super::decide::{Decision, Limits, Walker, threads_of};
+use super::explain::explain;
 use super::history::{Call, Event, History, MalformedHistory, Operation, Outcome};
+pub use super::walk::Exhausted;
+use super::walk::{Chain, order_of};
 use bank_core::Money;
 use bank_core::model::SequentialBank;
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, DefaultHasher};
-use std::rc::Rc;
 
-/// How much work a check may do before it answers "unknown".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SearchBound {
-    /// Configurations the search may create, over the whole history.
-    pub expansions: u64,
+/// How much each stage of a check may spend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SearchBounds {
+    /// The decision: past it, the answer is "unknown".
+    pub decision: Limits,
+    /// The explanation of a decided violation: past it, the violation stands and its prefix is
+    /// the whole history, said to be not minimal.
+    pub explanation: Limits,
 }
 
-impl Default for SearchBound {
-    /// Ten million configurations: far beyond any shuttle history (a few calls), and enough for
-    /// real-thread histories of hundreds of thousands of calls from a handful of threads.
-    fn default() -> Self {
+impl SearchBounds {
+    /// At most `configurations` configurations per stage, no time limit.
+    pub const fn configurations(configurations: u64) -> Self {
         Self {
-            expansions: 10_000_000,
+            decision: Limits::configurations(configurations),
+            explanation: Limits::configurations(configurations),
         }
     }
 }
@@ -54,8 +56,10 @@ pub enum Linearizability {
     },
     /// No order exists.
     NotLinearizable(Violation),
-    /// The budget ran out first.
+    /// The decision's bound ran out first.
     Unknown {
+        /// Which bound.
+        exhausted: Exhausted,
         /// Configurations created before stopping.
         expansions: u64,
         /// Events processed before stopping.
@@ -79,20 +83,23 @@ pub struct Violation {
     /// What the sequential bank would have answered to the unplaceable call at the end of
     /// `closest_order`.
     pub sequential_outcome: Outcome,
-    /// Whether the prefix is the minimal one. `false` only when the depth-first search proved
-    /// the history not linearizable and the breadth-first walk ran out of budget before finding
-    /// the minimal prefix: the prefix is then the whole history.
+    /// Whether the prefix is the minimal one. `false` only when the decision proved the history
+    /// not linearizable and the explanation ran out of its bound before finding the minimal
+    /// prefix: the prefix is then the whole history, and the unplaceable call the first one the
+    /// decision could not place.
     pub minimal: bool,
 }
 
-/// Checks `history` of a bank that opened with `initial` balances.
+/// Checks `history` of a bank that opened with `initial` balances: decides, and explains a
+/// violation. For the decision alone (no order, no explanation, less memory), see
+/// [`super::decide()`].
 ///
 /// # Errors
 /// A history that one-call-at-a-time threads could not have produced.
 pub fn check(
     initial: &[Money],
     history: &History,
-    bound: SearchBound,
+    bounds: SearchBounds,
 ) -> Result<Linearizability, MalformedHistory> {
     let Ok(start) = SequentialBank::open(initial) else {
         // A bank that cannot open has no calls to order.
@@ -102,62 +109,37 @@ pub fn check(
     if let Some(order) = order_of_returns(&start, history) {
         return Ok(Linearizability::Linearizable { order });
     }
-    let operations = history.operations()?;
-    Ok(
-        match depth_first(&start, &operations, &events_of(history, &operations), bound) {
-            Decision::Linearizable(order) => Linearizability::Linearizable { order },
-            Decision::Unknown {
-                expansions,
-                events_checked,
-            } => Linearizability::Unknown {
-                expansions,
-                events_checked,
-            },
-            Decision::NotLinearizable(furthest) => {
-                // Not linearizable: the breadth-first walk finds the minimal prefix and explains it.
-                // If its budget runs out first, the answer stands (the depth-first search was
-                // complete); the explanation is then the whole history and the call the depth-first
-                // search could place last.
-                match search(&start, history, &operations, bound) {
-                    Walk::Died {
-                        at_event,
-                        unplaceable,
-                        closest_order,
-                        sequential_outcome,
-                    } => {
-                        let prefix_len = at_event + 1;
-                        let operations = history.prefix(prefix_len).operations()?;
-                        Linearizability::NotLinearizable(Violation {
-                            prefix_len,
-                            operations,
-                            unplaceable,
-                            closest_order,
-                            sequential_outcome,
-                            minimal: true,
-                        })
-                    }
-                    Walk::Survived | Walk::OutOfBudget => {
-                        Linearizability::NotLinearizable(Violation {
-                            prefix_len: history.events.len(),
-                            unplaceable: furthest.returning,
-                            closest_order: furthest.order,
-                            sequential_outcome: furthest.sequential_outcome,
-                            operations,
-                            minimal: false,
-                        })
-                    }
-                }
-            }
+    let mut decider: Walker<Chain> =
+        Walker::new(initial, threads_of(history), bounds.decision).keeping_window();
+    for event in &history.events {
+        decider.push(event.clone())?;
+    }
+    decider.finish_walk();
+    Ok(match decider.answer() {
+        None => Linearizability::Linearizable {
+            order: decider
+                .surviving()
+                .map_or_else(Vec::new, |configuration| order_of(&configuration.trail)),
         },
-    )
-}
-
-/// Where the depth-first search got furthest before it had to give up: the return it could not
-/// get past, the order it had built, and the sequential answer to that call there.
-struct Furthest {
-    returning: usize,
-    order: Vec<usize>,
-    sequential_outcome: Outcome,
+        Some(Decision::Linearizable) => {
+            unreachable!("the decider answers only when it stops early")
+        }
+        Some(&Decision::Unknown {
+            exhausted,
+            configurations,
+            events_checked,
+        }) => Linearizability::Unknown {
+            exhausted,
+            expansions: configurations,
+            events_checked,
+        },
+        Some(&Decision::NotLinearizable { event }) => Linearizability::NotLinearizable(explain(
+            history,
+            &decider,
+            event,
+            bounds.explanation.budget(),
+        )?),
+    })
 }
 
 /// The cheap witness tried first: the calls in the order they returned. It respects real time
@@ -200,366 +182,6 @@ fn order_of_returns(start: &SequentialBank, history: &History) -> Option<Vec<usi
         }
     }
     Some(order)
-}
-
-/// The sequential bank's answer to one call, applied to `bank`.
-pub(super) fn apply(bank: &mut SequentialBank, call: Call) -> Outcome {
-    match call {
-        Call::Transfer { from, to, amount } => Outcome::Transfer(bank.transfer(from, to, amount)),
-        Call::Audit => Outcome::Audit(bank.balances().to_vec()),
-    }
-}
-
-/// One step of an order, shared between the configurations that extend it.
-struct Placed {
-    operation: usize,
-    /// Calls placed up to and including this one.
-    depth: usize,
-    before: Option<Rc<Placed>>,
-}
-
-impl Placed {
-    /// `operation` placed after `before`.
-    fn after(operation: usize, before: Option<Rc<Placed>>) -> Rc<Placed> {
-        Rc::new(Placed {
-            operation,
-            depth: order_depth(before.as_ref()) + 1,
-            before,
-        })
-    }
-}
-
-impl Drop for Placed {
-    /// Unlinks the chain iteratively: a real-thread order is hundreds of thousands of calls long,
-    /// too deep for the recursive drop.
-    fn drop(&mut self) {
-        let mut next = self.before.take();
-        while let Some(step) = next {
-            next = match Rc::try_unwrap(step) {
-                Ok(mut alone) => alone.before.take(),
-                Err(_) => None,
-            };
-        }
-    }
-}
-
-fn order_of(mut last: Option<&Rc<Placed>>) -> Vec<usize> {
-    let mut order = Vec::new();
-    while let Some(step) = last {
-        order.push(step.operation);
-        last = step.before.as_ref();
-    }
-    order.reverse();
-    order
-}
-
-/// A call placed in the order before it returned, with the result the sequential bank gave it
-/// there; its real result must match when it returns.
-type PlacedEarly = Vec<(usize, Outcome)>;
-
-/// A configuration: the sequential state and the calls placed but not yet returned (sorted by
-/// call), with their results.
-#[derive(Clone, PartialEq, Eq, Hash)]
-struct Key {
-    balances: Vec<Money>,
-    placed_early: PlacedEarly,
-}
-
-struct Configuration {
-    bank: SequentialBank,
-    placed_early: PlacedEarly,
-    order: Option<Rc<Placed>>,
-}
-
-/// How the breadth-first walk ended (it runs only on histories already found not
-/// linearizable, so surviving means a bug in one of the two searches).
-enum Walk {
-    Survived,
-    Died {
-        at_event: usize,
-        unplaceable: usize,
-        closest_order: Vec<usize>,
-        sequential_outcome: Outcome,
-    },
-    OutOfBudget,
-}
-
-/// A hasher with no random seed.
-type Fixed = BuildHasherDefault<DefaultHasher>;
-
-/// The decision, depth first (Lowe's just-in-time tree search): one configuration at a time,
-/// moving forward through the events; at a return, first place the returning call, and only when
-/// that leads nowhere, place other pending calls before it, one by one. Every call placed must
-/// give the result it really gave (the whole history is known here), so the search follows one
-/// order and backtracks only locally; configurations already tried at an event are memoised.
-/// Complete and sound for the whole history; it does not find the minimal prefix (see [`search`]).
-fn depth_first(
-    start: &SequentialBank,
-    operations: &[Operation],
-    of_event: &[(usize, bool)],
-    bound: SearchBound,
-) -> Decision {
-    struct Node {
-        at_event: usize,
-        bank: SequentialBank,
-        pending: Vec<usize>,
-        placed_early: Vec<usize>,
-        order: Option<Rc<Placed>>,
-    }
-    let fits = |bank: &mut SequentialBank, index: usize| {
-        let outcome = apply(bank, operations[index].call);
-        operations[index]
-            .outcome
-            .as_ref()
-            .is_none_or(|real| *real == outcome)
-    };
-    let mut tried: HashSet<(usize, Vec<Money>, Vec<usize>), Fixed> = HashSet::default();
-    let mut furthest: Option<(usize, usize, Option<Rc<Placed>>, SequentialBank)> = None;
-    let mut expansions: u64 = 0;
-    let mut stack = vec![Node {
-        at_event: 0,
-        bank: start.clone(),
-        pending: Vec::new(),
-        placed_early: Vec::new(),
-        order: None,
-    }];
-    'nodes: while let Some(mut node) = stack.pop() {
-        // Invocations, and returns of calls already placed, need no choice.
-        let returning = loop {
-            let Some(&(operation, is_invocation)) = of_event.get(node.at_event) else {
-                return Decision::Linearizable(order_of(node.order.as_ref()));
-            };
-            if is_invocation {
-                node.pending.push(operation);
-            } else if let Some(position) = node.placed_early.iter().position(|&p| p == operation) {
-                node.placed_early.remove(position);
-                node.pending.retain(|&p| p != operation);
-            } else {
-                break operation;
-            }
-            node.at_event += 1;
-        };
-        if !tried.insert((
-            node.at_event,
-            node.bank.balances().to_vec(),
-            node.placed_early.clone(),
-        )) {
-            continue 'nodes;
-        }
-        if furthest
-            .as_ref()
-            .is_none_or(|(at, _, _, _)| node.at_event > *at)
-        {
-            furthest = Some((
-                node.at_event,
-                returning,
-                node.order.clone(),
-                node.bank.clone(),
-            ));
-        }
-        expansions += 1;
-        if expansions > bound.expansions {
-            return Decision::Unknown {
-                expansions,
-                events_checked: node.at_event,
-            };
-        }
-        // Children, pushed so that "place the returning call now" is tried first.
-        for &candidate in node.pending.iter().rev() {
-            if candidate == returning || node.placed_early.contains(&candidate) {
-                continue;
-            }
-            let mut bank = node.bank.clone();
-            if !fits(&mut bank, candidate) {
-                continue;
-            }
-            // Kept sorted: configurations that placed the same calls early are one.
-            let mut placed_early = node.placed_early.clone();
-            placed_early.push(candidate);
-            placed_early.sort_unstable();
-            stack.push(Node {
-                at_event: node.at_event,
-                bank,
-                pending: node.pending.clone(),
-                placed_early,
-                order: Some(Placed::after(candidate, node.order.clone())),
-            });
-        }
-        let mut bank = node.bank.clone();
-        if fits(&mut bank, returning) {
-            let mut pending = node.pending;
-            pending.retain(|&p| p != returning);
-            stack.push(Node {
-                at_event: node.at_event + 1,
-                bank,
-                pending,
-                placed_early: node.placed_early,
-                order: Some(Placed::after(returning, node.order)),
-            });
-        }
-    }
-    let (_, returning, order, mut bank) =
-        furthest.expect("a history with no linearization has a return the search reached");
-    Decision::NotLinearizable(Furthest {
-        returning,
-        order: order_of(order.as_ref()),
-        sequential_outcome: apply(&mut bank, operations[returning].call),
-    })
-}
-
-/// What the depth-first search decided.
-enum Decision {
-    Linearizable(Vec<usize>),
-    NotLinearizable(Furthest),
-    Unknown {
-        expansions: u64,
-        events_checked: usize,
-    },
-}
-
-/// Per event: the call it invokes or returns, and whether it is an invocation.
-fn events_of(history: &History, operations: &[Operation]) -> Vec<(usize, bool)> {
-    let mut of_event: Vec<(usize, bool)> = vec![(0, true); history.events.len()];
-    for (index, operation) in operations.iter().enumerate() {
-        of_event[operation.invoked_at] = (index, true);
-        if let Some(at) = operation.returned_at {
-            of_event[at] = (index, false);
-        }
-    }
-    of_event
-}
-
-/// The just-in-time walk over `history`'s events.
-fn search(
-    start: &SequentialBank,
-    history: &History,
-    operations: &[Operation],
-    bound: SearchBound,
-) -> Walk {
-    let of_event = events_of(history, operations);
-    let mut configurations = vec![Configuration {
-        bank: start.clone(),
-        placed_early: Vec::new(),
-        order: None,
-    }];
-    let mut pending: Vec<usize> = Vec::new();
-    let mut expansions: u64 = 0;
-    for (at_event, &(operation, is_invocation)) in of_event.iter().enumerate() {
-        if is_invocation {
-            pending.push(operation);
-            continue;
-        }
-        let returning = operation;
-        // A fixed hasher: which configurations the narrow walk keeps is the same on every run.
-        let mut survivors: HashMap<Key, Configuration, Fixed> = HashMap::default();
-        let mut seen: HashSet<Key, Fixed> = HashSet::default();
-        // The longest order found before the returning call, and the result it gets there.
-        let mut deepest: Option<(usize, Option<Rc<Placed>>, Outcome)> = None;
-        // (Only worked out for a configuration deeper than the best so far.)
-        let mut consider = |before: Option<Rc<Placed>>, outcome: &dyn Fn() -> Outcome| {
-            let depth = order_depth(before.as_ref());
-            if deepest.as_ref().is_none_or(|(best, _, _)| depth > *best) {
-                deepest = Some((depth, before, outcome()));
-            }
-        };
-        let mut stack = configurations;
-        let real = operations[returning].outcome.as_ref();
-        while let Some(configuration) = stack.pop() {
-            if let Some(position) = configuration
-                .placed_early
-                .iter()
-                .position(|(placed, _)| *placed == returning)
-            {
-                // Placed before it returned: it survives if the result it was given there is the
-                // one it returned.
-                let mut placed_early = configuration.placed_early;
-                let (_, given) = placed_early.remove(position);
-                if Some(&given) != real {
-                    consider(
-                        order_before(configuration.order.as_ref(), returning),
-                        &|| given.clone(),
-                    );
-                } else {
-                    let key = Key {
-                        balances: configuration.bank.balances().to_vec(),
-                        placed_early: placed_early.clone(),
-                    };
-                    survivors.entry(key).or_insert(Configuration {
-                        placed_early,
-                        ..configuration
-                    });
-                }
-                continue;
-            }
-            for &candidate in &pending {
-                if configuration
-                    .placed_early
-                    .iter()
-                    .any(|(placed, _)| *placed == candidate)
-                {
-                    continue;
-                }
-                let mut bank = configuration.bank.clone();
-                let outcome = apply(&mut bank, operations[candidate].call);
-                if candidate == returning && Some(&outcome) != real {
-                    continue;
-                }
-                // Kept sorted by call: configurations that placed the same calls early, with
-                // the same results, are one.
-                let mut placed_early = configuration.placed_early.clone();
-                placed_early.push((candidate, outcome));
-                placed_early.sort_unstable_by_key(|(placed, _)| *placed);
-                let key = Key {
-                    balances: bank.balances().to_vec(),
-                    placed_early: placed_early.clone(),
-                };
-                if !seen.insert(key) {
-                    continue;
-                }
-                expansions += 1;
-                if expansions > bound.expansions {
-                    return Walk::OutOfBudget;
-                }
-                stack.push(Configuration {
-                    bank,
-                    placed_early,
-                    order: Some(Placed::after(candidate, configuration.order.clone())),
-                });
-            }
-            let call = operations[returning].call;
-            consider(configuration.order, &|| {
-                apply(&mut configuration.bank.clone(), call)
-            });
-        }
-        pending.retain(|&operation| operation != returning);
-        if survivors.is_empty() {
-            let (_, closest, sequential_outcome) =
-                deepest.expect("every configuration is considered before it is dropped");
-            return Walk::Died {
-                at_event,
-                unplaceable: returning,
-                closest_order: order_of(closest.as_ref()),
-                sequential_outcome,
-            };
-        }
-        configurations = survivors.into_values().collect();
-    }
-    Walk::Survived
-}
-
-/// The order up to (not including) `operation`'s place in it.
-fn order_before(mut last: Option<&Rc<Placed>>, operation: usize) -> Option<Rc<Placed>> {
-    while let Some(step) = last {
-        if step.operation == operation {
-            return step.before.clone();
-        }
-        last = step.before.as_ref();
-    }
-    None
-}
-
-fn order_depth(last: Option<&Rc<Placed>>) -> usize {
-    last.map_or(0, |step| step.depth)
 }
 
 #[cfg(test)]
