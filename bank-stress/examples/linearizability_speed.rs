@@ -44,7 +44,11 @@ fn word(answer: &Linearizability) -> String {
         Linearizability::NotLinearizable(violation) => format!(
             "not linearizable at event {}{}",
             violation.prefix_len,
-            if violation.minimal { "" } else { " (not minimal)" }
+            if violation.minimal {
+                ""
+            } else {
+                " (not minimal)"
+            }
         ),
         Linearizability::Unknown { exhausted, .. } => format!("unknown: {exhausted}"),
     }

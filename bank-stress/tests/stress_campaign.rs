@@ -185,11 +185,11 @@ fn small_campaign(shard: Option<Shard>) -> Campaign {
 
 #[test]
 fn shards_partition_the_campaign_and_merge_back_into_it() {
-    let whole = small_campaign(None).run(|_, _, _| {}).unwrap();
+    let whole = small_campaign(None).run(|_| {}).unwrap();
     let shards: Vec<_> = (0..2)
         .map(|index| {
             small_campaign(Some(Shard { index, count: 2 }))
-                .run(|_, _, _| {})
+                .run(|_| {})
                 .unwrap()
         })
         .collect();
@@ -240,7 +240,7 @@ fn shards_partition_the_campaign_and_merge_back_into_it() {
 #[test]
 fn merging_refuses_a_run_twice_or_another_campaign() {
     let shard = small_campaign(Some(Shard { index: 0, count: 3 }))
-        .run(|_, _, _| {})
+        .run(|_| {})
         .unwrap();
     assert!(
         merge(vec![shard.clone(), shard.clone()], false)
@@ -264,7 +264,7 @@ fn correct_variants_never_contradict_the_catalog_on_real_threads() {
     campaign.variants = ["global-lock", "ordered-locks", "two-level", "actor"]
         .map(|id| find(id).unwrap())
         .to_vec();
-    let report = campaign.run(|_, _, _| {}).unwrap();
+    let report = campaign.run(|_| {}).unwrap();
     assert!(
         report.contradictions().is_empty(),
         "{:?}",

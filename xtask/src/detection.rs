@@ -25,7 +25,7 @@ pub fn run(args: &DetectionArgs) -> Result<Outcome, String> {
             let campaign = campaign_from(&stress)?;
             let started = Instant::now();
             let report = campaign
-                .run(|_, _, _| {})
+                .run(|_| {})
                 .map_err(|error| format!("detection: {error}"))?;
             walls.push(started.elapsed().as_secs_f64());
             eprintln!(

@@ -5,7 +5,7 @@ use crate::flags::StressArgs;
 use bank_core::workload::SEED_BALANCES;
 use bank_core::{CATALOG, Invariant, VariantInfo};
 use bank_stress::stress::{
-    Campaign, CampaignReport, HistoryVerdict, Observed, RunOutcome, RunRecord, RunSpec,
+    Campaign, CampaignReport, HistoryVerdict, Observed, RunEvent, RunOutcome, RunRecord, RunSpec,
     seed_timings,
 };
 use indicatif::{ProgressBar, ProgressStyle};
@@ -50,22 +50,32 @@ pub fn run(args: &StressArgs) -> Result<Outcome, String> {
     let terminal = std::io::stderr().is_terminal();
     let mut bar: Option<ProgressBar> = None;
     let mut eta = CampaignEta::new(campaign.my_runs().len());
+    // A run's history is checked while the next run runs: its line comes once the check ends,
+    // printed above the next run's bar.
     let report = campaign
-        .run(|spec, record, progress| match record {
-            None if terminal => bar = Some(start_bar(spec, progress, &eta.progress())),
-            None => outln!(
+        .run(|event| match event {
+            RunEvent::Started(spec, progress) if terminal => {
+                bar = Some(start_bar(spec, progress, &eta.progress()));
+            }
+            RunEvent::Started(spec, _) => outln!(
                 "stress: {} {} run {} (seed {}) started",
                 eta.progress(),
                 spec.variant.id,
                 spec.run,
                 spec.seed
             ),
-            Some(record) => {
+            RunEvent::Ran(_) => {
                 if let Some(bar) = bar.take() {
                     bar.finish_and_clear();
                 }
                 eta.finished_one();
-                outln!("stress: {}", describe_run(record));
+            }
+            RunEvent::Checked(_, record) => {
+                let line = format!("stress: {}", describe_run(record));
+                match &bar {
+                    Some(bar) => bar.suspend(|| outln!("{line}")),
+                    None => outln!("{line}"),
+                }
             }
         })
         .map_err(|error| format!("stress: {error}"))?;

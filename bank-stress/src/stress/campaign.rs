@@ -2,11 +2,67 @@
 //! and running them one after another.
 
 use super::report::CampaignReport;
-use super::run::{Progress, RunError, run_once};
+use super::run::{Progress, RecordedHistory, RunError, run_recorded};
+use super::{HistoryCheck, RunRecord};
 use super::{Preset, Shard};
 use bank_core::runtime::Noise;
 use bank_core::{VariantInfo, WorkloadShape};
 use std::time::Duration;
+
+/// What a campaign tells its observer, in this order for each run (a run's `Checked` comes
+/// after the next run's `Started` and `Ran`: its history is checked while the next run runs).
+#[derive(Debug, Clone, Copy)]
+pub enum RunEvent<'a> {
+    /// The run starts; its transfers are counted in the progress counter.
+    Started(&'a RunSpec, &'a Progress),
+    /// Its threads are done (or abandoned); its history is being checked.
+    Ran(&'a RunSpec),
+    /// Its history is checked: the whole record.
+    Checked(&'a RunSpec, &'a RunRecord),
+}
+
+/// A history being checked on a thread of its own (or, if the OS refuses a thread, at once).
+enum Checking {
+    Thread(std::thread::JoinHandle<HistoryCheck>),
+    Done(HistoryCheck),
+}
+
+impl Checking {
+    fn start(history: RecordedHistory) -> Self {
+        // The history moves into the thread; if the thread cannot start, it comes back here.
+        let slot = std::sync::Arc::new(std::sync::Mutex::new(Some(history)));
+        let theirs = std::sync::Arc::clone(&slot);
+        let spawned = std::thread::Builder::new()
+            .name("history-check".to_string())
+            .spawn(move || {
+                let history = theirs
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .take()
+                    .expect("taken once");
+                history.check()
+            });
+        match spawned {
+            Ok(handle) => Self::Thread(handle),
+            Err(_) => Self::Done(
+                slot.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .take()
+                    .expect("the thread never started")
+                    .check(),
+            ),
+        }
+    }
+
+    fn wait(self) -> HistoryCheck {
+        match self {
+            Self::Thread(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Self::Done(check) => check,
+        }
+    }
+}
 
 /// One run to make.
 #[derive(Debug, Clone)]
@@ -109,19 +165,34 @@ impl Campaign {
         })
     }
 
-    /// Runs this shard's runs one after another; `observe` is told before each run starts (with
-    /// its progress counter) and after it ends.
-    pub fn run(
-        &self,
-        mut observe: impl FnMut(&RunSpec, Option<&super::RunRecord>, &Progress),
-    ) -> Result<CampaignReport, RunError> {
+    /// Runs this shard's runs one after another, each run's history checked on a thread of its
+    /// own while the next run runs (the check does not hold the campaign). `observe` is told
+    /// when a run starts (with its progress counter), when its threads are done, and when its
+    /// history is checked (with the whole record); a run's check ends before the run after the
+    /// next starts, so the records come in campaign order and each is the same as if checked at
+    /// once.
+    pub fn run(&self, mut observe: impl FnMut(RunEvent<'_>)) -> Result<CampaignReport, RunError> {
         let mut records = Vec::new();
+        let mut checking: Option<(RunSpec, RunRecord, Checking)> = None;
+        let mut checked = |(spec, mut record, check): (RunSpec, RunRecord, Checking),
+                           observe: &mut dyn FnMut(RunEvent<'_>)| {
+            record.linearizability = check.wait();
+            observe(RunEvent::Checked(&spec, &record));
+            records.push(record);
+        };
         for spec in self.my_runs() {
             let progress = Progress::default();
-            observe(&spec, None, &progress);
-            let record = run_once(&spec, &progress)?;
-            observe(&spec, Some(&record), &progress);
-            records.push(record);
+            observe(RunEvent::Started(&spec, &progress));
+            let ran = run_recorded(&spec, &progress);
+            observe(RunEvent::Ran(&spec));
+            if let Some(previous) = checking.take() {
+                checked(previous, &mut observe);
+            }
+            let (record, history) = ran?;
+            checking = Some((spec, record, Checking::start(history)));
+        }
+        if let Some(last) = checking.take() {
+            checked(last, &mut observe);
         }
         Ok(CampaignReport::from_runs(
             records,

@@ -26,7 +26,7 @@ mod report;
 mod run;
 mod shard;
 
-pub use campaign::{Campaign, RunSpec};
+pub use campaign::{Campaign, RunEvent, RunSpec};
 pub use course_timing::{
     CPYTHON_UNSAFE_INCONSISTENT_PER_SECOND, SeedTiming, cpython_seconds, seed_timings,
 };
@@ -40,5 +40,5 @@ pub use report::{
     AuditSample, CampaignReport, DeadlockReport, Observed, RunOutcome, RunRecord, VariantSummary,
     merge,
 };
-pub use run::{RunError, run_once};
+pub use run::{RecordedHistory, RunError, run_once, run_recorded};
 pub use shard::Shard;

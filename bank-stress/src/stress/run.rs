@@ -120,9 +120,44 @@ impl std::fmt::Display for RunError {
 
 impl std::error::Error for RunError {}
 
-/// Runs `spec` to completion, deadlock, panic or time bound, and records everything every thread
-/// observed. Never hangs: returns within `duration + time_bound + STOP_LIMIT` at the latest.
+/// Runs `spec` to completion, deadlock, panic or time bound, records everything every thread
+/// observed, and checks the history. Never hangs: returns within `duration + time_bound +
+/// STOP_LIMIT` (plus the check's own time limit) at the latest.
 pub fn run_once(spec: &RunSpec, progress: &Progress) -> Result<RunRecord, RunError> {
+    let (mut record, history) = run_recorded(spec, progress)?;
+    record.linearizability = history.check();
+    Ok(record)
+}
+
+/// A run's recorded history, not checked yet: what [`check_run_history`] needs.
+#[derive(Debug)]
+pub struct RecordedHistory {
+    initial: Vec<Money>,
+    workers: Vec<StampedEvents>,
+    collected_below: u64,
+    final_balances: Option<Vec<Money>>,
+    wall_micros: u64,
+}
+
+impl RecordedHistory {
+    /// Checks it for linearizability.
+    pub fn check(self) -> super::HistoryCheck {
+        check_run_history(
+            &self.initial,
+            self.workers,
+            self.collected_below,
+            self.final_balances.as_deref(),
+            self.wall_micros,
+        )
+    }
+}
+
+/// [`run_once`] without the check: the record (its `linearizability` not checked yet) and the
+/// history to check, so that a campaign can check it while the next run runs.
+pub fn run_recorded(
+    spec: &RunSpec,
+    progress: &Progress,
+) -> Result<(RunRecord, RecordedHistory), RunError> {
     let options = BankOptions {
         yield_between_debit_and_credit: spec.yield_between_debit_and_credit,
     };
@@ -339,14 +374,14 @@ pub fn run_once(spec: &RunSpec, progress: &Progress) -> Result<RunRecord, RunErr
         wall,
     );
     record.threads_finished = finished_cleanly;
-    record.linearizability = check_run_history(
-        &spec.shape.balances,
-        histories,
+    let history = RecordedHistory {
+        initial: spec.shape.balances.clone(),
+        workers: histories,
         collected_below,
-        final_balances_for_history.as_deref(),
-        micros_since(started),
-    );
-    Ok(record)
+        final_balances: final_balances_for_history,
+        wall_micros: micros_since(started),
+    };
+    Ok((record, history))
 }
 
 /// What the watchdog has seen so far.
