@@ -6,7 +6,8 @@ use bank_core::TransferError;
 use bank_core::model::SequentialBank;
 use bank_stress::linearizability::history::Operation;
 use bank_stress::linearizability::{
-    Call, Exhausted, History, Limits, Linearizability, Outcome, SearchBounds, check, table,
+    Call, Decider, Decision, Exhausted, History, Limits, Linearizability, Outcome, SearchBounds,
+    check, decide, table,
 };
 use rand::{RngExt, SeedableRng, rngs::SmallRng};
 
@@ -491,6 +492,18 @@ fn the_search_agrees_with_brute_force_on_small_random_histories() {
                         .all(|(index, op)| op.returned_at.is_none() || order.contains(&index)),
                     "case {case}: the witness leaves out a returned call"
                 );
+                // And it respects real time: a call that returned before another was invoked
+                // comes first.
+                for (position, &index) in order.iter().enumerate() {
+                    for &later in &order[position + 1..] {
+                        assert!(
+                            operations[later]
+                                .returned_at
+                                .is_none_or(|at| at > operations[index].invoked_at),
+                            "case {case}: witness {order:?} puts {later} after {index}"
+                        );
+                    }
+                }
             }
             Linearizability::NotLinearizable(violation) => {
                 assert!(!expected, "case {case}: {initial:?} {history:?}");
@@ -753,4 +766,97 @@ fn a_long_history_is_decided_and_its_order_freed() {
     };
     assert_eq!(order.len(), 200_002);
     assert_eq!(&order[..2], &[1, 0]);
+}
+
+/// A time limit too far off to be a time (`Duration::MAX`) is no limit, not a panic.
+#[test]
+fn a_time_limit_of_duration_max_is_no_limit() {
+    let mut history = History::default();
+    history.invoke(0, transfer(0, 1, 1));
+    history.invoke(1, Call::Audit);
+    history.answer(0, DONE);
+    history.answer(1, Outcome::Audit(vec![1, 1]));
+    let limits = Limits {
+        configurations: 1_000,
+        time: Some(std::time::Duration::MAX),
+    };
+    assert_eq!(
+        decide(&[1, 1], &history, limits),
+        Ok(Decision::Linearizable)
+    );
+    let bounds = SearchBounds {
+        decision: limits,
+        explanation: limits,
+    };
+    assert!(matches!(
+        check(&[1, 1], &history, bounds),
+        Ok(Linearizability::Linearizable { .. })
+    ));
+}
+
+/// Thread numbers may be any `usize`: they are names, not indices.
+#[test]
+fn thread_numbers_are_names_even_the_largest() {
+    let mut history = History::default();
+    history.invoke(usize::MAX, transfer(0, 1, 1));
+    history.invoke(1 << 40, Call::Audit);
+    history.answer(usize::MAX, DONE);
+    history.answer(1 << 40, Outcome::Audit(vec![1, 1]));
+    assert_eq!(
+        decide(&[1, 1], &history, Limits::default()),
+        Ok(Decision::Linearizable)
+    );
+    assert!(matches!(
+        verdict(&[1, 1], &history),
+        Linearizability::Linearizable { .. }
+    ));
+    history.invoke(7, Call::Audit);
+    history.answer(7, Outcome::Audit(vec![2, 0]));
+    let Linearizability::NotLinearizable(violation) = verdict(&[1, 1], &history) else {
+        panic!("an audit of a state the bank was never in");
+    };
+    assert_eq!((violation.prefix_len, violation.unplaceable), (6, 2));
+    assert_eq!(violation.operations[0].thread, usize::MAX);
+}
+
+/// More threads than the first bit-set word holds: the configurations are widened while a call
+/// is placed early, and both answers survive it (a linearizable history, then a violation after
+/// the widening).
+#[test]
+fn configurations_widened_for_a_new_thread_keep_their_early_placements() {
+    let mut history = History::default();
+    history.invoke(0, transfer(0, 1, 1));
+    history.invoke(1, Call::Audit);
+    // Needs worker-0's transfer placed early.
+    history.answer(1, Outcome::Audit(vec![0, 1]));
+    history.invoke(2, Call::Audit);
+    history.answer(0, DONE);
+    // Every thread from 3 to 99 makes one audit while worker-2's is pending: 100 threads, two
+    // words per bit set.
+    for thread in 3..100 {
+        history.invoke(thread, Call::Audit);
+        history.answer(thread, Outcome::Audit(vec![0, 1]));
+    }
+    history.answer(2, Outcome::Audit(vec![0, 1]));
+    assert_eq!(
+        decide(&[1, 0], &history, Limits::default()),
+        Ok(Decision::Linearizable)
+    );
+    let mut decider = Decider::new(&[1, 0], 1, Limits::default());
+    for event in history.events.clone() {
+        decider.push(event).unwrap();
+    }
+    assert_eq!(decider.finish(), Decision::Linearizable);
+    let mut bad = history.clone();
+    bad.invoke(200, Call::Audit);
+    bad.answer(200, Outcome::Audit(vec![1, 0]));
+    let events = bad.events.len();
+    assert_eq!(
+        decide(&[1, 0], &bad, Limits::default()),
+        Ok(Decision::NotLinearizable { event: events - 1 })
+    );
+    assert!(matches!(
+        verdict(&[1, 0], &bad),
+        Linearizability::NotLinearizable(violation) if violation.minimal && violation.prefix_len == events
+    ));
 }

@@ -7,7 +7,9 @@
 //! returned in the stream (or the stream has ended), because a call can be placed early only
 //! where it gives its real result. So its memory is the frontier plus the events since the
 //! oldest call still pending, bounded by the calls that overlap in time, never by the history's
-//! length; and its time is linear in the history, times the configurations of each window.
+//! length; and its time is linear in the history, times the configurations of each window. (A
+//! call that never returns, a deadlocked thread's, overlaps everything after it: the stream is
+//! then held from its invocation to the end.)
 //!
 //! The answer is exact: linearizable, not linearizable (with the return that no configuration
 //! gets past), or unknown when a stated bound (configurations, or wall-clock time) runs out.
@@ -17,7 +19,7 @@ use super::walk::{
     self, Budget, Configuration, Exhausted, Layout, Mode, PendingCall, Scratch, Step, Trail,
 };
 use bank_core::Money;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -43,7 +45,8 @@ impl Limits {
         Budget {
             configurations: self.configurations,
             spent: 0,
-            deadline: self.time.map(|time| Instant::now() + time),
+            // A limit too far off to be a time is no limit.
+            deadline: self.time.and_then(|time| Instant::now().checked_add(time)),
         }
     }
 }
@@ -93,16 +96,16 @@ pub fn decide(
     Ok(decider.finish())
 }
 
-/// Thread slots a history uses (its highest thread number, plus one).
+/// How many threads a history's events name (its thread numbers may be any `usize`).
 pub(super) fn threads_of(history: &History) -> usize {
     history
         .events
         .iter()
         .map(|event| match event {
-            Event::Invoke { thread, .. } | Event::Return { thread, .. } => thread + 1,
+            Event::Invoke { thread, .. } | Event::Return { thread, .. } => *thread,
         })
-        .max()
-        .unwrap_or(0)
+        .collect::<std::collections::HashSet<_>>()
+        .len()
 }
 
 /// An event read but not processed yet: an invocation (its call), or a return (its thread).
@@ -117,8 +120,8 @@ enum Buffered {
 pub struct Decider(Walker<()>);
 
 impl Decider {
-    /// A decision for a bank that opened with `initial`, whose threads are numbered
-    /// `0..threads` (a higher number is accepted too, at the cost of repacking).
+    /// A decision for a bank that opened with `initial`, whose history names `threads` threads
+    /// (a hint: more are accepted, at the cost of repacking; thread numbers may be any `usize`).
     pub fn new(initial: &[Money], threads: usize, limits: Limits) -> Self {
         Self(Walker::new(initial, threads, limits))
     }
@@ -160,6 +163,8 @@ pub(super) struct Walker<T: Trail> {
     /// Whether the bank opened at all (a bank that cannot open has no calls to order).
     opened: bool,
     frontier: Rc<Vec<Configuration<T>>>,
+    /// Thread numbers to the dense slots that index everything below and the bit sets.
+    slots: HashMap<usize, usize, foldhash::fast::FixedState>,
     /// Each thread's pending call, once processed.
     pending: Vec<Option<PendingCall>>,
     /// Per thread: whether a call is open in what was pushed (to refuse malformed input).
@@ -193,6 +198,7 @@ impl<T: Trail> Walker<T> {
                 packed: layout.start(initial),
                 trail: T::start(),
             }]),
+            slots: HashMap::default(),
             pending: Vec::new(),
             open: Vec::new(),
             results: Vec::new(),
@@ -219,17 +225,9 @@ impl<T: Trail> Walker<T> {
     /// See [`Decider::push`].
     pub(super) fn push(&mut self, event: Event) -> Result<(), MalformedHistory> {
         let at = self.pushed;
-        let thread = match &event {
+        let thread = self.slot(match &event {
             Event::Invoke { thread, .. } | Event::Return { thread, .. } => *thread,
-        };
-        if thread >= self.open.len() {
-            self.open.resize(thread + 1, false);
-            self.results.resize_with(thread + 1, VecDeque::new);
-            self.pending.resize(thread + 1, None);
-            if thread >= self.layout.words * 64 {
-                self.repack(thread + 1);
-            }
-        }
+        });
         let is_invocation = matches!(event, Event::Invoke { .. });
         if self.open[thread] == is_invocation {
             return Err(MalformedHistory { event: at });
@@ -240,10 +238,8 @@ impl<T: Trail> Walker<T> {
             return Ok(());
         }
         match event {
-            Event::Invoke { thread, call } => {
-                self.buffer.push_back(Buffered::Invoke { thread, call })
-            }
-            Event::Return { thread, outcome } => {
+            Event::Invoke { call, .. } => self.buffer.push_back(Buffered::Invoke { thread, call }),
+            Event::Return { outcome, .. } => {
                 match &mut self.pending[thread] {
                     Some(call) if call.real.is_none() => {
                         call.real = Some(outcome);
@@ -334,6 +330,26 @@ impl<T: Trail> Walker<T> {
                 }
             }
         }
+    }
+
+    /// The dense slot of a thread number (any `usize`), given in order of first appearance.
+    fn slot(&mut self, thread: usize) -> usize {
+        let next = self.slots.len();
+        let slot = *self.slots.entry(thread).or_insert(next);
+        if slot == next {
+            self.open.push(false);
+            self.results.push(VecDeque::new());
+            self.pending.push(None);
+            if slot >= self.layout.words * 64 {
+                self.repack(slot + 1);
+            }
+        }
+        slot
+    }
+
+    /// The slot of a thread number already seen.
+    pub(super) fn slot_of(&self, thread: usize) -> usize {
+        self.slots[&thread]
     }
 
     /// Widens every configuration's thread bit sets for `threads` threads.

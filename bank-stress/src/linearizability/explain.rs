@@ -14,7 +14,7 @@
 //! decision's frontier at `c` (every result real) reaches. Its work is the few events around the
 //! violation.
 
-use super::decide::{Walker, threads_of};
+use super::decide::Walker;
 use super::history::{Event, History, MalformedHistory, Operation, Outcome};
 use super::search::Violation;
 use super::walk::{self, Budget, Chain, Configuration, Layout, Mode, PendingCall, Scratch, Step};
@@ -46,7 +46,7 @@ pub(super) fn explain(
     match walk_from(
         history,
         &operations,
-        layout,
+        decider,
         *start,
         configurations,
         &mut budget,
@@ -58,7 +58,7 @@ pub(super) fn explain(
                 layout,
                 frontier,
                 pending,
-                thread_of(&history.events[failed]),
+                decider.slot_of(thread_of(&history.events[failed])),
                 Mode::Decide,
             );
             Ok(Violation {
@@ -91,13 +91,13 @@ fn operation_returning_at(operations: &[Operation], event: usize) -> usize {
 fn walk_from(
     history: &History,
     operations: &[Operation],
-    layout: Layout,
+    walker: &Walker<Chain>,
     start: usize,
     configurations: &[Configuration<Chain>],
     budget: &mut Budget,
 ) -> Option<Violation> {
-    let threads = threads_of(history);
-    let mut pending: Vec<Option<PendingCall>> = vec![None; threads];
+    let (_, _, layout, slots) = walker.remains();
+    let mut pending: Vec<Option<PendingCall>> = vec![None; slots.len()];
     let mut operation_of_event = vec![usize::MAX; history.events.len()];
     for (index, operation) in operations.iter().enumerate() {
         operation_of_event[operation.invoked_at] = index;
@@ -105,7 +105,7 @@ fn walk_from(
             operation_of_event[at] = index;
         }
         if operation.invoked_at < start && operation.returned_at.is_none_or(|at| at >= start) {
-            pending[operation.thread] = Some(pending_call(index, operation));
+            pending[walker.slot_of(operation.thread)] = Some(pending_call(index, operation));
         }
     }
     let mut frontier = configurations.to_vec();
@@ -114,10 +114,10 @@ fn walk_from(
         let index = operation_of_event[at];
         let returning = match event {
             Event::Invoke { thread, .. } => {
-                pending[*thread] = Some(pending_call(index, &operations[index]));
+                pending[walker.slot_of(*thread)] = Some(pending_call(index, &operations[index]));
                 continue;
             }
-            Event::Return { thread, .. } => *thread,
+            Event::Return { thread, .. } => walker.slot_of(*thread),
         };
         let step = Step {
             layout,
@@ -153,9 +153,10 @@ fn pending_call(index: usize, operation: &Operation) -> PendingCall {
     }
 }
 
-/// Configurations the closest order's search may create (its step places every pending call
-/// with any result, which for many threads is many orders).
-const CLOSEST_BOUND: u64 = 1_000_000;
+/// Configurations the closest order's search may create, beyond the explanation's bound (its
+/// one step places every pending call with any result, which for many threads is many orders;
+/// past this many, the longest order found so far is the one given).
+const CLOSEST_BOUND: u64 = 100_000;
 
 /// The longest order the frontier reaches before it must place `returning`'s call, the first
 /// found of that length, and what the sequential bank answers to the call after it. `mode` says

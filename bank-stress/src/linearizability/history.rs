@@ -8,6 +8,7 @@
 //! invents a real-time constraint (wall clocks are not ordered across cores).
 
 use bank_core::{AccountId, Money, Op, TransferError};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What a thread asked the bank for.
@@ -142,34 +143,31 @@ impl History {
     /// still pending.
     pub fn operations(&self) -> Result<Vec<Operation>, MalformedHistory> {
         let mut operations: Vec<Operation> = Vec::new();
-        let mut pending: Vec<Option<usize>> = Vec::new();
-        let mut calls_per_thread: Vec<usize> = Vec::new();
+        // Per thread number (any `usize`): the call pending, and the calls made so far.
+        let mut threads: HashMap<usize, (Option<usize>, usize)> = HashMap::new();
         for (at, event) in self.events.iter().enumerate() {
             let thread = match event {
                 Event::Invoke { thread, .. } | Event::Return { thread, .. } => *thread,
             };
-            if pending.len() <= thread {
-                pending.resize(thread + 1, None);
-                calls_per_thread.resize(thread + 1, 0);
-            }
+            let (pending, calls) = threads.entry(thread).or_default();
             match event {
                 Event::Invoke { call, .. } => {
-                    if pending[thread].is_some() {
+                    if pending.is_some() {
                         return Err(MalformedHistory { event: at });
                     }
-                    pending[thread] = Some(operations.len());
+                    *pending = Some(operations.len());
                     operations.push(Operation {
                         thread,
-                        index_in_thread: calls_per_thread[thread],
+                        index_in_thread: *calls,
                         call: *call,
                         outcome: None,
                         invoked_at: at,
                         returned_at: None,
                     });
-                    calls_per_thread[thread] += 1;
+                    *calls += 1;
                 }
                 Event::Return { outcome, .. } => {
-                    let Some(operation) = pending[thread].take() else {
+                    let Some(operation) = pending.take() else {
                         return Err(MalformedHistory { event: at });
                     };
                     operations[operation].outcome = Some(outcome.clone());

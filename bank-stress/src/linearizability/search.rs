@@ -154,6 +154,10 @@ fn order_of_returns(start: &SequentialBank, history: &History) -> Option<Vec<usi
     let mut order = Vec::with_capacity(history.events.len() / 2);
     for event in &history.events {
         match event {
+            // A thread number too large to index by leaves the history to the full check.
+            Event::Invoke { thread, .. } | Event::Return { thread, .. } if *thread >= 1 << 16 => {
+                return None;
+            }
             Event::Invoke { thread, call } => {
                 if pending.len() <= *thread {
                     pending.resize(thread + 1, None);

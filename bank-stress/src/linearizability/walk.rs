@@ -26,9 +26,8 @@ use super::history::{Call, Outcome};
 use bank_core::Money;
 use bank_core::TransferError;
 use bank_core::bank::{check_funds, validate_request};
-use std::collections::HashSet;
-use std::hash::BuildHasherDefault;
-use std::hash::DefaultHasher;
+use hashbrown::HashTable;
+use std::hash::BuildHasher;
 use std::rc::Rc;
 use std::time::Instant;
 
@@ -288,11 +287,13 @@ pub(super) struct Budget {
 impl Budget {
     /// Counts one configuration created.
     fn spend(&mut self) -> Result<(), Exhausted> {
-        self.spent += 1;
-        if self.spent > self.configurations {
+        // Indices of a step's configurations are 31-bit (see `FRONTIER`).
+        if self.spent >= self.configurations.min(u64::from(FRONTIER - 1)) {
             return Err(Exhausted::Configurations);
         }
-        // The clock is read every 1,024 configurations: a few microseconds late at worst.
+        self.spent += 1;
+        // The clock is read every 1,024 configurations: a limit is overrun by fewer than that
+        // many (microseconds).
         if self.spent.is_multiple_of(1024)
             && self
                 .deadline
@@ -304,8 +305,11 @@ impl Budget {
     }
 }
 
-/// A hasher with no random seed: which configuration survives a merge is the same on every run.
-type Fixed = BuildHasherDefault<DefaultHasher>;
+/// The hash of a packed configuration: foldhash with a fixed seed, so which configuration
+/// survives a merge is the same on every run.
+fn hash_of(packed: &[Money]) -> u64 {
+    foldhash::fast::FixedState::with_seed(0).hash_one(packed)
+}
 
 /// What a step needs to know besides the frontier.
 pub(super) struct Step<'a> {
@@ -317,21 +321,72 @@ pub(super) struct Step<'a> {
     pub mode: Mode,
 }
 
-/// Reused between steps so that a step allocates only the configurations it keeps.
+/// Marks an index into the frontier (rather than into the step's own configurations).
+const FRONTIER: u32 = 1 << 31;
+
+/// Reused between steps so that a step allocates only the configurations it creates: the
+/// configurations reached are kept once, and the sets of them hold indices.
 pub(super) struct Scratch<T> {
-    seen: HashSet<Box<[Money]>, Fixed>,
-    kept: HashSet<Box<[Money]>, Fixed>,
-    stack: Vec<Configuration<T>>,
+    /// Configurations this step created (before placing the returning call).
+    created: Vec<Configuration<T>>,
+    /// Every configuration reached: an index into `created`, or into the frontier with
+    /// [`FRONTIER`] set.
+    seen: HashTable<u32>,
+    /// The answer's configurations, by index into it.
+    kept: HashTable<u32>,
+    /// Reached and not yet extended.
+    stack: Vec<u32>,
+    current: Vec<Money>,
+    candidate: Vec<Money>,
 }
 
 impl<T> Default for Scratch<T> {
     fn default() -> Self {
         Self {
-            seen: HashSet::default(),
-            kept: HashSet::default(),
+            created: Vec::new(),
+            seen: HashTable::new(),
+            kept: HashTable::new(),
             stack: Vec::new(),
+            current: Vec::new(),
+            candidate: Vec::new(),
         }
     }
+}
+
+/// The configuration an index of `seen` names.
+fn reached<'a, T>(
+    frontier: &'a [Configuration<T>],
+    created: &'a [Configuration<T>],
+    index: u32,
+) -> &'a Configuration<T> {
+    if index & FRONTIER != 0 {
+        &frontier[(index & !FRONTIER) as usize]
+    } else {
+        &created[index as usize]
+    }
+}
+
+/// Adds `packed` to `next` unless it is there already.
+fn keep<T>(
+    next: &mut Vec<Configuration<T>>,
+    kept: &mut HashTable<u32>,
+    packed: &[Money],
+    trail: T,
+) {
+    let hash = hash_of(packed);
+    if kept
+        .find(hash, |&index| &*next[index as usize].packed == packed)
+        .is_some()
+    {
+        return;
+    }
+    kept.insert_unique(hash, next.len() as u32, |&index| {
+        hash_of(&next[index as usize].packed)
+    });
+    next.push(Configuration {
+        packed: packed.into(),
+        trail,
+    });
 }
 
 /// Sees each configuration that had to place the returning call: `true` for one that placed it
@@ -358,70 +413,89 @@ pub(super) fn step<T: Trail>(
     let mine = pending[returning]
         .as_ref()
         .expect("a return has its call pending");
+    let real = mine.real.as_ref().expect("a returning call has its result");
     let mut next = Vec::new();
-    scratch.seen.clear();
-    scratch.kept.clear();
-    scratch.stack.clear();
-    scratch.stack.extend(frontier.iter().cloned());
-    for configuration in frontier {
-        scratch.seen.insert(configuration.packed.clone());
+    let Scratch {
+        created,
+        seen,
+        kept,
+        stack,
+        current,
+        candidate,
+    } = scratch;
+    created.clear();
+    seen.clear();
+    kept.clear();
+    stack.clear();
+    for (index, configuration) in frontier.iter().enumerate() {
+        let index = index as u32 | FRONTIER;
+        seen.insert_unique(hash_of(&configuration.packed), index, |&index| {
+            hash_of(&reached(frontier, created, index).packed)
+        });
+        stack.push(index);
     }
-    while let Some(configuration) = scratch.stack.pop() {
-        if layout.is_placed(&configuration.packed, returning) {
-            let fabricated = layout.is_fabricated(&configuration.packed, returning);
+    while let Some(index) = stack.pop() {
+        let configuration = reached(frontier, created, index);
+        current.clear();
+        current.extend_from_slice(&configuration.packed);
+        let trail = configuration.trail.clone();
+        if layout.is_placed(current, returning) {
+            let fabricated = layout.is_fabricated(current, returning);
             if let Some(consider) = consider.as_deref_mut() {
-                consider(&configuration, fabricated);
+                consider(configuration, fabricated);
             }
             if !fabricated {
-                let mut packed = configuration.packed;
-                layout.flip(&mut packed, 0, returning);
-                if scratch.kept.insert(packed.clone()) {
-                    next.push(Configuration {
-                        packed,
-                        trail: configuration.trail,
-                    });
-                }
+                layout.flip(current, 0, returning);
+                keep(&mut next, kept, current, trail);
             }
             continue;
         }
         if let Some(consider) = consider.as_deref_mut() {
-            consider(&configuration, false);
+            consider(configuration, false);
         }
         // Another pending call first.
         for (thread, other) in pending.iter().enumerate() {
             let Some(other) = other else { continue };
-            if thread == returning || layout.is_placed(&configuration.packed, thread) {
+            if thread == returning || layout.is_placed(current, thread) {
                 continue;
             }
-            let mut packed = configuration.packed.clone();
-            let placed = place_early(&mut packed[..layout.accounts], other, mode);
+            candidate.clear();
+            candidate.extend_from_slice(current);
+            let placed = place_early(&mut candidate[..layout.accounts], other, mode);
             if placed == Early::Skip {
                 continue;
             }
-            layout.flip(&mut packed, 0, thread);
+            layout.flip(candidate, 0, thread);
             if placed == Early::Fabricated {
-                layout.flip(&mut packed, 1, thread);
+                layout.flip(candidate, 1, thread);
             }
-            if !scratch.seen.insert(packed.clone()) {
+            let hash = hash_of(candidate);
+            if seen
+                .find(hash, |&index| {
+                    *reached(frontier, created, index).packed == **candidate
+                })
+                .is_some()
+            {
                 continue;
             }
             budget.spend()?;
-            scratch.stack.push(Configuration {
-                packed,
-                trail: configuration.trail.then(other.operation),
+            let index = created.len() as u32;
+            created.push(Configuration {
+                packed: candidate.as_slice().into(),
+                trail: trail.then(other.operation),
             });
+            seen.insert_unique(hash, index, |&index| {
+                hash_of(&reached(frontier, created, index).packed)
+            });
+            stack.push(index);
         }
         // The returning call now, with the result it really gave.
-        let mut packed = configuration.packed;
-        let real = mine.real.as_ref().expect("a returning call has its result");
-        if gives(&mut packed[..layout.accounts], mine.call, real)
-            && scratch.kept.insert(packed.clone())
-        {
-            budget.spend()?;
-            next.push(Configuration {
-                packed,
-                trail: configuration.trail.then(mine.operation),
-            });
+        if gives(&mut current[..layout.accounts], mine.call, real) {
+            let before = next.len();
+            keep(&mut next, kept, current, trail.then(mine.operation));
+            if next.len() > before {
+                budget.spend()?;
+            }
         }
     }
     Ok(next)

@@ -1,14 +1,14 @@
 //! Linearizability on real threads: each worker records its calls and results, stamped from one
 //! shared counter (see `linearizability::history`), up to [`CALLS_PER_WORKER`] calls; after the
-//! run the histories are merged by stamp and checked.
+//! run the histories are merged by stamp and checked (by the campaign, while the next run runs).
 //!
 //! Bounded on both sides. Memory: a worker stops recording after [`CALLS_PER_WORKER`] calls, and
 //! the merged history is cut at the earliest stamp at which any worker stopped, so what is checked
 //! is a true prefix of the run (calls that straddle the cut are pending: they may have taken
-//! effect or not). Work: the search only ever reorders calls that overlap in time, so it walks
-//! the history in windows of overlapping calls (at most one per worker), keeping only the
-//! configurations of the current window; its budget of configurations makes an undecidable
-//! window an honest "unknown".
+//! effect or not). Work: the check walks the history once, keeping only the configurations of
+//! the calls that overlap in time, and its bounds ([`RUN_SEARCH_BOUNDS`]: configurations and
+//! time, for the decision and for the explanation apart) make an undecidable history an honest
+//! "unknown" and an unexplained violation one "not minimal".
 
 use crate::checker::thread_name;
 use crate::linearizability::history::{StampedEvents, merge_stamped};
@@ -16,8 +16,10 @@ use crate::linearizability::{Call, Limits, Linearizability, Outcome, SearchBound
 use bank_core::Money;
 use std::time::{Duration, Instant};
 
-/// Calls each worker records at most (the seed workload's 9,999 transfers and audits fit).
-pub const CALLS_PER_WORKER: usize = 50_000;
+/// Calls each worker records at most: 200,000 transfers with an audit after each fit (`cargo
+/// xtask stress --transfers 200000`: a history of 2,000,001 calls, about 0.5 GB while it is
+/// recorded and checked).
+pub const CALLS_PER_WORKER: usize = 400_000;
 
 /// The bounds for one run's history. The decision of a default-preset history (200,001 calls)
 /// creates about a million configurations in a fraction of the run's time; these bounds are
