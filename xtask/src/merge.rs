@@ -10,7 +10,13 @@ use bank_stress::stress::{CampaignReport, merge};
 pub fn run(args: &MergeArgs) -> Result<Outcome, String> {
     crate::outputs::check_distinct(Some(&args.json), args.report.as_deref())?;
     crate::outputs::check_json(Some(&args.json))?;
-    crate::outputs::check_report(args.report.as_deref())?;
+    crate::outputs::check_not_an_input(&args.json, &args.files)?;
+    crate::outputs::check_readable_folder(args.counterexamples.as_deref(), "--counterexamples")?;
+    crate::outputs::check_report(
+        args.report.as_deref(),
+        "--report",
+        crate::outputs::PageKind::Campaign,
+    )?;
     let mut texts = Vec::new();
     for path in &args.files {
         let text = std::fs::read_to_string(path)

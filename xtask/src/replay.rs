@@ -9,7 +9,11 @@ use bank_stress::matrix::shuttle_opener;
 use bank_stress::persist;
 
 pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
-    crate::outputs::check_report(args.html.as_deref())?;
+    crate::outputs::check_report(
+        args.html.as_deref(),
+        "--html",
+        crate::outputs::PageKind::Replay,
+    )?;
     let file = persist::load(&args.file)?;
     let variant = parse_variant(&file.variant)
         .map_err(|why| format!("{}: variant {:?}: {why}", args.file.display(), file.variant))?;

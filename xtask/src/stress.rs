@@ -18,7 +18,12 @@ pub fn run(args: &StressArgs) -> Result<Outcome, String> {
     let campaign = campaign_from(args)?;
     crate::outputs::check_distinct(args.json.as_deref(), args.report.as_deref())?;
     crate::outputs::check_json(args.json.as_deref())?;
-    crate::outputs::check_report(args.report.as_deref())?;
+    crate::outputs::check_readable_folder(args.counterexamples.as_deref(), "--counterexamples")?;
+    crate::outputs::check_report(
+        args.report.as_deref(),
+        "--report",
+        crate::outputs::PageKind::Campaign,
+    )?;
     let runs = campaign.my_runs().len();
     outln!(
         "stress: preset {}, {} variant(s), {} run(s){}, {} threads × {} transfers on {} accounts, yield {}, noise {}, seed {}",

@@ -32,7 +32,9 @@ pub use replay::{ReplayOutcome, replay, replay_with_trace};
 pub use report::{Anomaly, CheckReport, Counterexample, Finding, Shown, StrategyRun};
 pub use schedule::RecordedSchedule;
 pub use strategy::{Budget, Strategy};
-pub use timeline::{TIMELINE_CSS, timeline, timeline_html, timeline_table_html, waits_for};
+pub use timeline::{
+    REPLAY_PAGE_MARK, TIMELINE_CSS, timeline, timeline_html, timeline_table_html, waits_for,
+};
 
 use bank_core::bank::validate_initial;
 use bank_core::{Bank, Invariant, Money, Verdict, Verdicts, Workload};

@@ -242,6 +242,10 @@ pub fn mark_where_it_broke(events: &mut [TraceEvent]) {
 
 /// The same timeline as a self-contained HTML page (no script, no external file), titled
 /// `title`, the breaking step's row highlighted. Carries the stress report's generator mark, so
+/// The mark of a replayed counterexample's page, so a folder holding one is not written over by
+/// another kind of page.
+pub const REPLAY_PAGE_MARK: &str = "<meta name=\"bank-stress-page\" content=\"replay\">";
+
 /// `--html` may replace an earlier page of ours and nothing else.
 pub fn timeline_html(title: &str, intro: &str, events: &[TraceEvent]) -> String {
     html! {
@@ -250,6 +254,7 @@ pub fn timeline_html(title: &str, intro: &str, events: &[TraceEvent]) -> String 
             head {
                 meta charset="utf-8";
                 (PreEscaped(crate::stress::GENERATOR_MARK))
+                (PreEscaped(REPLAY_PAGE_MARK))
                 title { (title) }
                 style {
                     "body{font-family:system-ui,sans-serif;margin:2em;color:#222}"

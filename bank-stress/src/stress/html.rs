@@ -16,6 +16,10 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 /// page before replacing it.
 pub const GENERATOR_MARK: &str = "<meta name=\"generator\" content=\"bank-stress\">";
 
+/// The mark of a stress campaign's report page, so a folder holding one is not written over by
+/// another kind of page.
+pub const CAMPAIGN_PAGE_MARK: &str = "<meta name=\"bank-stress-page\" content=\"campaign\">";
+
 /// The page's style sheet (the timeline tables add `checker::TIMELINE_CSS`).
 const PAGE_CSS: &str = "body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}\
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right;font-size:90%;white-space:nowrap}\
@@ -59,6 +63,7 @@ pub fn render_with(report: &CampaignReport, counterexamples: &[CounterexampleSec
             head {
                 meta charset="utf-8";
                 (PreEscaped(GENERATOR_MARK))
+                (PreEscaped(CAMPAIGN_PAGE_MARK))
                 title { "Bank stress report: " (report.preset) }
                 style { (PreEscaped(PAGE_CSS)) (PreEscaped(crate::checker::TIMELINE_CSS)) }
             }

@@ -33,7 +33,8 @@ pub use course_timing::{
 pub use detection::{DetectionRow, detection_rows};
 pub use history_check::{CALLS_PER_WORKER, HistoryCheck, HistoryVerdict, check_run_history};
 pub use html::{
-    CounterexampleSection, GENERATOR_MARK, render as render_html, render_with as render_html_with,
+    CAMPAIGN_PAGE_MARK, CounterexampleSection, GENERATOR_MARK, render as render_html,
+    render_with as render_html_with,
 };
 pub use preset::Preset;
 pub use report::{
