@@ -3,7 +3,7 @@
 
 use crate::Outcome;
 use crate::flags::{ExploreArgs, StrategyChoice};
-use bank_core::{CATALOG, Invariant, VariantInfo};
+use bank_core::Invariant;
 use bank_stress::checker::{Budget, Counterexample, Shown, Strategy};
 use bank_stress::matrix::{VariantCheck, explore_variant, minimal_counterexample};
 use bank_stress::own_bank::describe_threads;
@@ -19,11 +19,7 @@ struct Explored {
 }
 
 pub fn run(args: &ExploreArgs) -> Result<Outcome, String> {
-    let variants: Vec<&'static VariantInfo> = if args.variants.is_empty() {
-        CATALOG.iter().collect()
-    } else {
-        args.variants.clone()
-    };
+    let variants = crate::flags::chosen_variants(&args.variants);
     let strategies = match args.strategy {
         StrategyChoice::Random => vec![Strategy::Random],
         StrategyChoice::Pct => vec![Strategy::Pct { depth: 2 }, Strategy::Pct { depth: 3 }],

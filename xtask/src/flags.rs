@@ -157,6 +157,21 @@ pub struct ReplayArgs {
     pub html: Option<PathBuf>,
 }
 
+/// The variants a command works on: those named by `--variant` (each once, in the order first
+/// named), or every catalog variant when none is named.
+pub fn chosen_variants(named: &[&'static VariantInfo]) -> Vec<&'static VariantInfo> {
+    if named.is_empty() {
+        return bank_core::CATALOG.iter().collect();
+    }
+    let mut chosen: Vec<&'static VariantInfo> = Vec::new();
+    for &variant in named {
+        if !chosen.iter().any(|known| known.id == variant.id) {
+            chosen.push(variant);
+        }
+    }
+    chosen
+}
+
 /// Parses a catalog id; the error lists the known ones.
 pub fn parse_variant(id: &str) -> Result<&'static VariantInfo, String> {
     bank_core::catalog::find(id).ok_or_else(|| {
@@ -188,7 +203,7 @@ pub struct DetectionArgs {
     #[arg(long, allow_negative_numbers = true, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub seeds: u64,
     /// A noise level to measure (repeatable): none, low, high or a probability.
-    #[arg(long, value_name = "LEVEL", default_values = ["none", "low"], value_parser = clap::value_parser!(bank_core::runtime::Noise))]
+    #[arg(long, value_name = "LEVEL", allow_negative_numbers = true, default_values = ["none", "low"], value_parser = clap::value_parser!(bank_core::runtime::Noise))]
     pub noise: Vec<bank_core::runtime::Noise>,
 }
 
@@ -229,7 +244,7 @@ pub struct StressArgs {
     pub seed: u64,
     /// Schedule noise on every runtime primitive: none, low (p = 0.01), high (p = 0.1) or a
     /// probability in 0..=1. Default: low, except `--preset seed` (none).
-    #[arg(long, value_name = "LEVEL", value_parser = clap::value_parser!(bank_core::runtime::Noise))]
+    #[arg(long, value_name = "LEVEL", allow_negative_numbers = true, value_parser = clap::value_parser!(bank_core::runtime::Noise))]
     pub noise: Option<bank_core::runtime::Noise>,
     /// Do not yield between debit and credit (throughput runs).
     #[arg(long)]

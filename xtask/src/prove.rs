@@ -7,7 +7,7 @@
 use crate::Outcome;
 use crate::flags::ProveArgs;
 use crate::prove_workers;
-use bank_core::{CATALOG, Invariant, VariantInfo, Verdict};
+use bank_core::{Invariant, Verdict};
 use bank_stress::persist;
 use bank_stress::prove::{ProofReport, ProofVerdict, ProveOptions, VariantProof, prove_variant};
 use std::io::IsTerminal;
@@ -21,11 +21,7 @@ pub fn run(args: &ProveArgs) -> Result<Outcome, String> {
         .clone()
         .unwrap_or_else(persist::default_replay_dir);
     crate::outputs::check_replay_dir(&replay_dir)?;
-    let variants: Vec<&'static VariantInfo> = if args.variants.is_empty() {
-        CATALOG.iter().collect()
-    } else {
-        args.variants.clone()
-    };
+    let variants = crate::flags::chosen_variants(&args.variants);
     let mut scope = args.scope.clone();
     if let Some(bound) = args.preemptions {
         scope = scope.with_preemptions(bound as usize);

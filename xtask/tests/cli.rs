@@ -134,6 +134,9 @@ fn explore_writes_json_and_replay_files_and_the_unsafe_replay_reproduces() {
         "unsafe",
         "--variant",
         "global-lock",
+        // Named twice, explored once.
+        "--variant",
+        "unsafe",
         "--iterations",
         "500",
         "--json",
@@ -149,6 +152,7 @@ fn explore_writes_json_and_replay_files_and_the_unsafe_replay_reproduces() {
     );
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    assert_eq!(json["variants"].as_array().unwrap().len(), 2, "{json}");
     let unsafe_bank = &json["variants"][0];
     for invariant in [
         "snapshot_conservation",

@@ -58,6 +58,15 @@ fn a_bad_scope_exits_2_and_names_what_is_wrong() {
         ("huge", "unknown scope 'huge'"),
         ("threads=2,ops=1,accounts=1", "accounts must be at least 2"),
         ("threads=2,ops=x,accounts=2", "ops=x"),
+        (
+            "threads=2,ops=1,accounts=2,threads=3",
+            "scope field 'threads' is given twice",
+        ),
+        // Too many to count is said so, not printed as if exact.
+        (
+            "threads=99,ops=99,accounts=2",
+            "more than 340282366920938463463374607431768211455 workloads before reduction (more than can be counted)",
+        ),
     ] {
         let output = xtask(&["prove", "--scope", scope]);
         assert_eq!(output.status.code(), Some(2), "{scope}");

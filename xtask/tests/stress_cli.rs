@@ -25,6 +25,8 @@ fn every_bad_stress_input_exits_2_naming_the_flag() {
         (vec!["--threads", "-1"], "--threads"),
         (vec!["--noise", "loud"], "--noise"),
         (vec!["--duration", "30d"], "--duration"),
+        // A negative probability is a bad noise level, not an unknown argument.
+        (vec!["--noise", "-0.1"], "is not a noise level"),
     ] {
         let output = xtask(&[&["stress"], args.as_slice()].concat());
         assert_eq!(output.status.code(), Some(2), "{args:?}");

@@ -99,7 +99,8 @@ pub fn plan(scope: &[ScopePart], accounts_are_names: bool) -> (Vec<PartEvidence>
         }
         parts.push(PartEvidence {
             part: part.clone(),
-            raw_workloads: part.raw_count(),
+            // A validated part has at most 10,000,000.
+            raw_workloads: part.raw_count().unwrap_or(u128::MAX),
             workloads: kept.len(),
             covered_by_earlier_part: covered,
             run: 0,

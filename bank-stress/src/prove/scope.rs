@@ -168,11 +168,19 @@ impl Scope {
             ));
         }
         let mut custom = part(0, 0, 0, Some(2));
+        let mut given: Vec<&str> = Vec::new();
         for field in text.split(',') {
             let (key, value) = field
                 .split_once('=')
                 .ok_or_else(|| format!("'{field}' is not key=value"))?;
             let value = value.trim();
+            if given.contains(&key.trim()) {
+                return Err(format!(
+                    "scope field '{}' is given twice: give each field once",
+                    key.trim()
+                ));
+            }
+            given.push(key.trim());
             match key.trim() {
                 "threads" => custom.threads = count(key, value)?,
                 "ops" => custom.ops_per_thread = count(key, value)?,
@@ -261,11 +269,19 @@ impl ScopePart {
         if *self.amounts.start() < 1 {
             return Err("amounts must be at least 1".into());
         }
-        let raw = self.raw_count();
-        if raw > 10_000_000 {
-            return Err(format!(
-                "this scope has {raw} workloads before reduction; the limit is 10,000,000"
-            ));
+        match self.raw_count() {
+            Some(raw) if raw <= 10_000_000 => {}
+            Some(raw) => {
+                return Err(format!(
+                    "this scope has {raw} workloads before reduction; the limit is 10,000,000"
+                ));
+            }
+            None => {
+                return Err(format!(
+                    "this scope has more than {} workloads before reduction (more than can be counted); the limit is 10,000,000",
+                    u128::MAX
+                ));
+            }
         }
         Ok(())
     }
@@ -332,7 +348,8 @@ impl ScopePart {
 
     /// How many workloads the part has before any reduction: for each account count and thread
     /// count, (opening balance vectors) × (thread programs)^(threads), with the threads ordered.
-    pub fn raw_count(&self) -> u128 {
+    /// `None` when there are more than a `u128` counts.
+    pub fn raw_count(&self) -> Option<u128> {
         let mut total: u128 = 0;
         let width = |range: &RangeInclusive<Money>| {
             (i128::from(*range.end()) - i128::from(*range.start()) + 1).max(0) as u128
@@ -340,17 +357,19 @@ impl ScopePart {
         for accounts in 2..=self.accounts {
             let balance_values = width(&self.balances);
             let amounts = width(&self.amounts);
-            let letters = (accounts * (accounts - 1)) as u128 * amounts + u128::from(self.audits);
-            let programs: u128 = (1..=self.ops_per_thread as u32)
-                .map(|length| letters.saturating_pow(length))
-                .fold(0u128, u128::saturating_add);
-            let openings = balance_values.saturating_pow(accounts as u32);
-            for threads in 1..=self.threads as u32 {
-                total =
-                    total.saturating_add(openings.saturating_mul(programs.saturating_pow(threads)));
+            let letters = ((accounts * (accounts - 1)) as u128)
+                .checked_mul(amounts)?
+                .checked_add(u128::from(self.audits))?;
+            let mut programs: u128 = 0;
+            for length in 1..=u32::try_from(self.ops_per_thread).ok()? {
+                programs = programs.checked_add(letters.checked_pow(length)?)?;
+            }
+            let openings = balance_values.checked_pow(u32::try_from(accounts).ok()?)?;
+            for threads in 1..=u32::try_from(self.threads).ok()? {
+                total = total.checked_add(openings.checked_mul(programs.checked_pow(threads)?)?)?;
             }
         }
-        total
+        Some(total)
     }
 
     /// Every workload of the part with its threads in non-decreasing program order (one per
