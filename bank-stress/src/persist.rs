@@ -54,10 +54,49 @@ pub fn save(
     Ok(path)
 }
 
-/// Reads a replay file; the error says what is wrong with it in one line.
+/// Reads a replay file; the error says what is wrong with it in one line. A file is refused
+/// here, before anything is replayed, when no run of this tool could have written it: a workload
+/// the checker would refuse (too few accounts, a negative balance, a transfer naming an account
+/// the bank lacks), balances whose total no balance can hold, or a schedule that does not parse
+/// or names a thread the workload does not have. (A zero, negative or same-account transfer is
+/// a workload like any other: the bank must refuse it, and a replay whose schedule no longer
+/// fits an edited one says so as "diverged".)
 pub fn load(path: &Path) -> Result<ReplayFile, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-    serde_json::from_str(&text)
-        .map_err(|error| format!("{} is not a replay file: {error}", path.display()))
+    let file: ReplayFile = serde_json::from_str(&text)
+        .map_err(|error| format!("{} is not a replay file: {error}", path.display()))?;
+    validate(&file)
+        .map_err(|why| format!("{} is not a valid replay file: {why}", path.display()))?;
+    Ok(file)
+}
+
+/// What [`load`] refuses (see there).
+fn validate(file: &ReplayFile) -> Result<(), String> {
+    let workload = &file.counterexample.workload;
+    crate::checker::validate_workload(workload).map_err(|error| error.to_string())?;
+    let total = bank_core::bank::total(&workload.balances);
+    if total > i128::from(bank_core::Money::MAX) {
+        return Err(format!(
+            "workload: the balances total {total}, more than a balance can hold ({})",
+            bank_core::Money::MAX
+        ));
+    }
+    let schedule: crate::checker::RecordedSchedule = file
+        .counterexample
+        .schedule
+        .parse()
+        .map_err(|why| format!("schedule: {why}"))?;
+    let threads = workload.threads.len();
+    if let Some(task) = schedule
+        .steps
+        .iter()
+        .flatten()
+        .find(|&&task| task > threads)
+    {
+        return Err(format!(
+            "schedule: it names thread {task}, but the workload has {threads} thread(s) (1..={threads}; 0 is the main thread)"
+        ));
+    }
+    Ok(())
 }

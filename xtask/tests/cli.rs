@@ -124,6 +124,56 @@ fn replay_of_a_missing_or_damaged_file_exits_2() {
     }
 }
 
+/// A replay file edited into one no run could have written is a bad file (exit 2, the field
+/// named), refused before anything is replayed or announced.
+#[test]
+fn an_edited_replay_file_no_run_could_have_written_exits_2_before_replaying() {
+    let dir = scratch("replay-edited");
+    let original: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../bank-stress/tests/regressions/unsafe-linearizable-fc0f1d1b.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let edits: [(&str, fn(&mut serde_json::Value), &str); 3] = [
+        (
+            "thread-9",
+            |file| file["counterexample"]["schedule"] = "seed=1;0,9,1".into(),
+            "names thread 9",
+        ),
+        (
+            "huge-balances",
+            |file| {
+                file["counterexample"]["workload"]["balances"] =
+                    serde_json::json!([i64::MAX, i64::MAX])
+            },
+            "more than a balance can hold",
+        ),
+        (
+            "account-9",
+            |file| file["counterexample"]["workload"]["threads"][0][0]["transfer"]["to"] = 9.into(),
+            "only 2 accounts",
+        ),
+    ];
+    for (name, edit, says) in edits {
+        let mut file = original.clone();
+        edit(&mut file);
+        let path = dir.join(format!("{name}.json"));
+        std::fs::write(&path, file.to_string()).unwrap();
+        let output = xtask(&["replay", path.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(2), "{name}: {}", text(&output));
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert!(said.contains(says), "{name}: {said}");
+        assert!(
+            !String::from_utf8_lossy(&output.stdout).contains("replaying"),
+            "{name}: announced before it was refused: {}",
+            text(&output)
+        );
+    }
+}
+
 #[test]
 fn explore_writes_json_and_replay_files_and_the_unsafe_replay_reproduces() {
     let dir = scratch("explore-unsafe");
