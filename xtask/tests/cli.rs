@@ -137,7 +137,9 @@ fn an_edited_replay_file_no_run_could_have_written_exits_2_before_replaying() {
         .unwrap(),
     )
     .unwrap();
-    let edits: [(&str, fn(&mut serde_json::Value), &str); 3] = [
+    // (file name, the edit, what the refusal says)
+    type Edit = (&'static str, fn(&mut serde_json::Value), &'static str);
+    let edits: [Edit; 3] = [
         (
             "thread-9",
             |file| file["counterexample"]["schedule"] = "seed=1;0,9,1".into(),
