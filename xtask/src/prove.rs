@@ -151,6 +151,16 @@ pub fn finish(
             "\n(proven: no fair interleaving of any workload of the variant's parts breaks it, within each part's preemption bound; the parts are listed below)"
         );
     }
+    let cannot_be_shown = report.variants.iter().any(|proof| {
+        Invariant::ALL
+            .iter()
+            .any(|&invariant| proof.verdict(invariant) == ProofVerdict::CannotBeShown)
+    });
+    if cannot_be_shown {
+        outln!(
+            "(cannot be shown: no workload of the scope can observe the invariant (snapshot conservation needs an audit), so it is neither proven nor broken here)"
+        );
+    }
     print_evidence(&report);
     if !saved.is_empty() {
         outln!(
@@ -192,12 +202,14 @@ fn summarise(report: &ProofReport) -> Summary {
     let whole = report.shard.is_none();
     let (mut expected_breaks, mut shown, mut proven, mut holds, mut contradictions) =
         (0, 0, 0, 0, 0);
-    let mut unproven = 0;
+    let (mut unproven, mut unobservable) = (0, 0);
     for proof in &report.variants {
         let expected = expected_of(proof);
         for invariant in Invariant::ALL {
             let verdict = proof.verdict(invariant);
             match expected.get(invariant) {
+                // What the scope cannot show counts neither way.
+                _ if verdict == ProofVerdict::CannotBeShown => unobservable += 1,
                 Verdict::Breaks => {
                     expected_breaks += 1;
                     if verdict == ProofVerdict::Breaks {
@@ -209,7 +221,7 @@ fn summarise(report: &ProofReport) -> Summary {
                     match verdict {
                         ProofVerdict::Proven => proven += 1,
                         ProofVerdict::NotFound => unproven += 1,
-                        ProofVerdict::Breaks => {}
+                        ProofVerdict::Breaks | ProofVerdict::CannotBeShown => {}
                     }
                 }
             }
@@ -223,8 +235,13 @@ fn summarise(report: &ProofReport) -> Summary {
     }
     let agrees = contradictions == 0 && (!whole || unproven == 0);
     let line = format!(
-        "{} variant(s): {shown} of {expected_breaks} expected breaks shown, {proven} of {holds} expected holds proven{}, {contradictions} contradiction(s){}{} — {:.0} s",
+        "{} variant(s): {shown} of {expected_breaks} expected breaks shown, {proven} of {holds} expected holds proven{}{}, {contradictions} contradiction(s){}{} — {:.0} s",
         report.variants.len(),
+        if unobservable > 0 {
+            format!(", {unobservable} verdict(s) the scope cannot show")
+        } else {
+            String::new()
+        },
         if whole {
             String::new()
         } else {
@@ -275,10 +292,16 @@ fn print_row(proof: &VariantProof, whole: bool) {
             "CONTRADICTS"
         } else if verdict == ProofVerdict::NotFound {
             if whole { "(no proof)" } else { "(shard)" }
+        } else if verdict == ProofVerdict::CannotBeShown {
+            "(scope)"
         } else {
             "ok"
         };
-        let cell = format!("{:<23}", format!("{} {mark}", verdict.word()));
+        let word = match verdict {
+            ProofVerdict::CannotBeShown => "cannot be shown",
+            _ => verdict.word(),
+        };
+        let cell = format!("{:<23}", format!("{word} {mark}"));
         let cell = match mark {
             "ok" => crate::style::good(&cell),
             "CONTRADICTS" => crate::style::bad(&cell),

@@ -285,3 +285,38 @@ fn a_prove_worker_started_by_hand_says_what_it_needs_and_exits_2() {
     );
     assert_eq!(all.trim().lines().count(), 1, "{all}");
 }
+
+/// A scope without audits cannot observe snapshot conservation: the proof says so ("cannot be
+/// shown"), neither "proven" (vacuously, for a bank that keeps it; against the catalog, for one
+/// whose audits break it) nor "breaks", and it is no contradiction; the other verdicts stand.
+#[test]
+fn an_invariant_no_workload_of_the_scope_can_observe_is_neither_proven_nor_a_contradiction() {
+    let dir = scratch("prove-no-audits");
+    let json = dir.join("proof.json");
+    let output = xtask(&[
+        "prove",
+        "--scope",
+        "threads=2,ops=1,accounts=2,audits=no",
+        "--variant",
+        "unsafe",
+        "--variant",
+        "global-lock",
+        "--json",
+        json.to_str().unwrap(),
+        "--replay-dir",
+        dir.join("replays").to_str().unwrap(),
+    ]);
+    let all = text(&output);
+    assert!(!all.contains("CONTRADICTS"), "{all}");
+    assert_eq!(all.matches("cannot be shown (scope)").count(), 2, "{all}");
+    let proof: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    for variant in proof["variants"].as_array().unwrap() {
+        assert!(
+            variant["first"].get("snapshot_conservation").is_none(),
+            "{variant}"
+        );
+    }
+    // unsafe's lost update needs no audit: it still breaks final conservation.
+    assert!(all.contains("breaks ok"), "{all}");
+    assert_eq!(output.status.code(), Some(0), "{all}");
+}

@@ -63,6 +63,9 @@ pub enum ProofVerdict {
     /// Not every schedule was explored (a shard, a schedule cap, a livelock or a panic), and none
     /// of those explored broke it.
     NotFound,
+    /// No workload of the variant's parts can observe it (snapshot conservation without audits):
+    /// neither proven nor broken.
+    CannotBeShown,
 }
 
 impl ProofVerdict {
@@ -72,13 +75,14 @@ impl ProofVerdict {
             Self::Breaks => "breaks",
             Self::Proven => "proven",
             Self::NotFound => "not found",
+            Self::CannotBeShown => "cannot be shown in this scope",
         }
     }
 
     /// Whether it agrees with the catalog's expectation (a hold is never contradicted by "not
     /// found", but only "proven" proves it).
     pub fn agrees_with(&self, expected: Verdict) -> bool {
-        (*self == Self::Breaks) == (expected == Verdict::Breaks)
+        *self == Self::CannotBeShown || (*self == Self::Breaks) == (expected == Verdict::Breaks)
     }
 }
 
@@ -109,6 +113,8 @@ impl VariantProof {
     pub fn verdict(&self, invariant: Invariant) -> ProofVerdict {
         if self.first.contains_key(invariant.key()) {
             ProofVerdict::Breaks
+        } else if !self.parts.iter().any(|part| part.part.observes(invariant)) {
+            ProofVerdict::CannotBeShown
         } else if self.parts.iter().all(PartEvidence::complete)
             && !self.first.contains_key(Finding::Livelock.key())
             && !self.first.contains_key(Finding::Panic.key())

@@ -286,6 +286,13 @@ impl ScopePart {
         Ok(())
     }
 
+    /// Whether some workload of the part can observe `invariant`: snapshot conservation needs an
+    /// audit; the others are seen in every execution (the final read, every call's result,
+    /// every blocked thread).
+    pub fn observes(&self, invariant: bank_core::Invariant) -> bool {
+        invariant != bank_core::Invariant::SnapshotConservation || self.audits
+    }
+
     /// The operations a thread may perform over `accounts` accounts: every transfer between two
     /// distinct accounts with every amount, then the audit.
     pub fn alphabet(&self, accounts: usize) -> Vec<Op> {
