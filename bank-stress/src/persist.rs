@@ -13,19 +13,43 @@ pub struct ReplayFile {
     pub counterexample: Counterexample,
 }
 
-/// `target/bank-stress/replays` under the workspace's target directory (`CARGO_TARGET_DIR` when
-/// set).
+/// `bank-stress/replays` under the caller's target folder: `CARGO_TARGET_DIR` when set; else the
+/// `target` folder of the workspace of the crate being run or tested (cargo tells a test or a
+/// `cargo run` its manifest folder at run time: a user's crate, not this one); else of the
+/// workspace around the current folder; else this workspace's.
 pub fn default_replay_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"));
+    replay_dir_for(
+        std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from),
+        std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from),
+        std::env::current_dir().ok(),
+    )
+}
+
+/// [`default_replay_dir`] from what the environment says.
+fn replay_dir_for(
+    target_dir: Option<PathBuf>,
+    manifest_dir: Option<PathBuf>,
+    current_dir: Option<PathBuf>,
+) -> PathBuf {
+    let built_here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let target = target_dir.unwrap_or_else(|| {
+        [manifest_dir, current_dir]
+            .into_iter()
+            .flatten()
+            .find_map(|dir| workspace_of(&dir))
+            .or_else(|| workspace_of(built_here))
+            .unwrap_or_else(|| built_here.to_path_buf())
+            .join("target")
+    });
     target.join("bank-stress").join("replays")
 }
 
-/// The workspace's root: the parent of this crate's manifest directory.
-fn workspace_root() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().unwrap_or(manifest).to_path_buf()
+/// The workspace a folder belongs to: the nearest folder at or above it that holds a
+/// `Cargo.lock` (a workspace's, or a lone crate's).
+fn workspace_of(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|folder| folder.join("Cargo.lock").is_file())
+        .map(Path::to_path_buf)
 }
 
 /// Writes the counterexample to `dir/<variant>-<finding>-<hash>.json` and returns the path. The
@@ -99,4 +123,35 @@ fn validate(file: &ReplayFile) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replay_dir_for;
+    use std::path::PathBuf;
+
+    #[test]
+    fn replay_files_go_under_the_callers_target_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let workspace = dir.path().join("their-workspace");
+        let member = workspace.join("their-bank");
+        std::fs::create_dir_all(member.join("src")).unwrap();
+        std::fs::write(workspace.join("Cargo.lock"), "").unwrap();
+        let replays = |target: PathBuf| target.join("bank-stress").join("replays");
+        // CARGO_TARGET_DIR wins.
+        assert_eq!(
+            replay_dir_for(Some("/elsewhere".into()), Some(member.clone()), None),
+            replays("/elsewhere".into())
+        );
+        // The crate cargo runs: its workspace's target, not this crate's.
+        assert_eq!(
+            replay_dir_for(None, Some(member.clone()), None),
+            replays(workspace.join("target"))
+        );
+        // No cargo: the workspace around the current folder.
+        assert_eq!(
+            replay_dir_for(None, None, Some(member.join("src"))),
+            replays(workspace.join("target"))
+        );
+    }
 }

@@ -370,3 +370,29 @@ fn a_scope_without_parts_proves_nothing_and_is_refused() {
         "{refused:?}"
     );
 }
+
+/// A bank's name is only a name: a bank of one's own that happens to be called `actor` is
+/// proven over the scope's own parts, not the catalog actor's smaller ones.
+#[test]
+fn a_bank_called_like_a_catalog_variant_gets_the_scope_asked_for() {
+    let global_lock = bank_core::catalog::find("global-lock").unwrap();
+    let mut scope = Scope::quick();
+    let actor = bank_core::catalog::find("actor").unwrap();
+    assert_ne!(
+        scope.parts_for(actor),
+        scope.parts.as_slice(),
+        "the quick scope has actor parts"
+    );
+    // One small part, so that the proof is quick; the actor's parts stay in the scope.
+    scope.parts = vec![small_part(Some(0))];
+    let proof = bank_stress::prove::prove_bank(
+        "actor",
+        shuttle_opener(global_lock),
+        false,
+        &scope,
+        &ProveOptions::new(),
+    )
+    .unwrap();
+    let parts: Vec<ScopePart> = proof.parts.iter().map(|part| part.part.clone()).collect();
+    assert_eq!(parts, scope.parts);
+}

@@ -59,7 +59,7 @@ pub fn prove(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<VariantProof, String> {
     let outer = outer.unwrap_or(Shard { index: 0, count: 1 });
-    let (_, tasks) = plan(scope.parts_for(variant.id), variant.accounts_are_names);
+    let (_, tasks) = plan(scope.parts_for(variant), variant.accounts_are_names);
     let owned = (0..tasks.len()).filter(|&task| outer.owns(task)).count();
     let jobs = jobs.min(owned.max(1));
     let executable = this_program()?;

@@ -26,18 +26,18 @@ use crate::checker::CheckError;
 use crate::matrix::{minimal_counterexample, shuttle_opener};
 use bank_core::VariantInfo;
 
-/// Proves `scope` for one catalog variant (accounts renamed only if the catalog says the variant
-/// uses them as names).
+/// Proves `scope` for one catalog variant (its smaller parts, if the scope has some for it;
+/// accounts renamed only if the catalog says the variant uses them as names).
 pub fn prove_variant(
     variant: &'static VariantInfo,
     scope: &Scope,
     options: &ProveOptions<'_>,
 ) -> Result<VariantProof, CheckError> {
-    prove_bank(
+    run::prove_parts(
         variant.id,
         shuttle_opener(variant),
         variant.accounts_are_names,
-        scope,
+        scope.parts_for(variant),
         options,
     )
 }

@@ -132,7 +132,23 @@ where
     B: Bank + 'static,
     F: Fn(&[Money]) -> B + Clone + Send + Sync + 'static,
 {
-    let scope = scope.parts_for(name);
+    // A bank's name is only a name: the scope's own parts, whatever it is called (a catalog
+    // variant's smaller parts are chosen by `prove_variant`, from the catalog entry).
+    prove_parts(name, open, accounts_are_names, &scope.parts, options)
+}
+
+/// [`prove_bank`] over these parts.
+pub(crate) fn prove_parts<B, F>(
+    name: &str,
+    open: F,
+    accounts_are_names: bool,
+    scope: &[super::ScopePart],
+    options: &ProveOptions<'_>,
+) -> Result<VariantProof, CheckError>
+where
+    B: Bank + 'static,
+    F: Fn(&[Money]) -> B + Clone + Send + Sync + 'static,
+{
     if scope.is_empty() {
         // Nothing explored proves nothing.
         return Err(CheckError::InvalidWorkload("the scope has no part".into()));

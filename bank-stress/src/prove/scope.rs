@@ -64,8 +64,8 @@ fn part(threads: usize, ops: usize, accounts: usize, preemptions: Option<usize>)
 
 impl Scope {
     /// The parts `variant` is proven over.
-    pub fn parts_for(&self, variant: &str) -> &[ScopePart] {
-        self.smaller_for.get(variant).unwrap_or(&self.parts)
+    pub fn parts_for(&self, variant: &bank_core::VariantInfo) -> &[ScopePart] {
+        self.smaller_for.get(variant.id).unwrap_or(&self.parts)
     }
 
     /// The names [`Scope::named`] knows.
