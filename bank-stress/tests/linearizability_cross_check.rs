@@ -140,7 +140,7 @@ fn the_walk_agrees_with_depth_first_search_on_long_generated_histories() {
     let (mut linearizable, mut not) = (0, 0);
     for case in 0..2_000 {
         let threads = rng.random_range(2..=5);
-        let calls = rng.random_range(20..=200);
+        let calls = rng.random_range(20..=100);
         let (initial, mut history) = generated(&mut rng, threads, calls);
         if case % 4 != 0 {
             corrupt_late(&mut rng, &mut history);
