@@ -5,7 +5,8 @@
 //! or a replayed violation reproduces), 2 bad usage or input, or a failure that stopped the run
 //! (a file that cannot be written, a `prove` worker process that died: the message says which);
 //! `replay` also: 3 the schedule diverged from the bank, 4 the replay failed with another
-//! failure than the recorded one.
+//! failure than the recorded one; `stress` also: 130 interrupted by Ctrl-C (after the summary of
+//! the runs that finished).
 
 #[macro_use]
 mod output;
@@ -39,6 +40,9 @@ const EXIT_DIVERGED: u8 = 3;
 /// `replay`: it failed, but not as recorded.
 const EXIT_FAILED_DIFFERENTLY: u8 = 4;
 
+/// `stress`: interrupted by Ctrl-C (128 + SIGINT, as a shell reports a process it interrupted).
+pub(crate) const EXIT_INTERRUPTED: u8 = 130;
+
 /// How a command ended.
 pub enum Outcome {
     /// Nothing contradicts the catalog.
@@ -49,6 +53,8 @@ pub enum Outcome {
     Diverged,
     /// A replay failed with another failure than the recorded one.
     FailedDifferently,
+    /// Interrupted by Ctrl-C; what finished was reported.
+    Interrupted,
 }
 
 /// The `--color` choice, read before clap parses anything, so that help and usage errors follow
@@ -111,6 +117,7 @@ fn main() -> ExitCode {
         Ok(Outcome::Finding) => ExitCode::from(EXIT_FINDING),
         Ok(Outcome::Diverged) => ExitCode::from(EXIT_DIVERGED),
         Ok(Outcome::FailedDifferently) => ExitCode::from(EXIT_FAILED_DIFFERENTLY),
+        Ok(Outcome::Interrupted) => ExitCode::from(EXIT_INTERRUPTED),
         Err(message) => {
             anstream::eprintln!("{}: {message}", style::bad("error"));
             ExitCode::from(EXIT_USAGE)

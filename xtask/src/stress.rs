@@ -57,8 +57,9 @@ pub fn run(args: &StressArgs) -> Result<Outcome, String> {
     let mut eta = CampaignEta::new(campaign.my_runs().len());
     // A run's history is checked while the next run runs: its line comes once the check ends,
     // printed above the next run's bar.
-    let report = campaign
-        .run(|event| match event {
+    let cancel = cancel_on_ctrl_c();
+    let ran = campaign
+        .run_until(&cancel, |event| match event {
             RunEvent::Started(spec, progress) if terminal => {
                 bar = Some(start_bar(spec, progress, &eta.progress()));
             }
@@ -84,6 +85,14 @@ pub fn run(args: &StressArgs) -> Result<Outcome, String> {
             }
         })
         .map_err(|error| format!("stress: {error}"))?;
+    let report = ran.report;
+    if let Some(interrupted) = ran.interrupted {
+        outln!(
+            "\nstress: interrupted (Ctrl-C) after {} of {} run(s); the run under way was stopped and left out. What the finished runs showed:",
+            interrupted.finished,
+            interrupted.planned
+        );
+    }
     print_summary(&report);
     if campaign.is_the_seed_workload() {
         print_seed_timings(&report);
@@ -94,11 +103,27 @@ pub fn run(args: &StressArgs) -> Result<Outcome, String> {
     if let Some(dir) = &args.report {
         write_html(&report, dir, args.counterexamples.as_deref())?;
     }
-    Ok(if report.agrees() {
+    Ok(if ran.interrupted.is_some() {
+        Outcome::Interrupted
+    } else if report.agrees() {
         Outcome::Agrees
     } else {
         Outcome::Finding
     })
+}
+
+/// A flag set by the first Ctrl-C (SIGINT): the campaign stops its run under way and reports the
+/// runs that finished. A second Ctrl-C ends the process at once, with the signal's exit status.
+/// If the handler cannot be installed (another one is), Ctrl-C keeps its default behaviour.
+fn cancel_on_ctrl_c() -> Arc<std::sync::atomic::AtomicBool> {
+    let cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = Arc::clone(&cancel);
+    let _ = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(crate::EXIT_INTERRUPTED.into());
+        }
+    });
+    cancel
 }
 
 /// The campaign the flags describe: the preset's sizes, overridden by any flag given.

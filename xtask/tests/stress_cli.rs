@@ -200,3 +200,69 @@ fn the_report_adds_the_shuttle_counterexamples_step_by_step_when_given_their_rep
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// A Ctrl-C ends a campaign with the summary of the runs that finished (and its JSON), the run
+/// under way stopped and left out, and exits 130, as a shell reports an interrupted process.
+#[test]
+fn ctrl_c_ends_a_campaign_with_the_summary_of_the_runs_that_finished() {
+    use std::io::{BufRead, BufReader, Read};
+    let dir = scratch("stress-ctrl-c");
+    let json = dir.join("partial.json");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args([
+            "stress",
+            "--preset",
+            "quick",
+            "--variant",
+            "global-lock",
+            "--runs",
+            "10000",
+            "--transfers",
+            "200",
+            "--json",
+            json.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = String::new();
+    // Two runs reported: the campaign is well under way (its lines are the synchronisation).
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("global-lock run 1 done") {
+            break;
+        }
+    }
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    for line in lines {
+        seen.push_str(&line.unwrap());
+        seen.push('\n');
+    }
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{seen}{stderr}");
+    assert!(
+        seen.contains("stress: interrupted (Ctrl-C) after "),
+        "{seen}"
+    );
+    assert!(seen.contains("of 10000 run(s)"), "{seen}");
+    assert!(seen.contains("nothing contradicts the catalog"), "{seen}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let runs = report["runs"].as_array().unwrap().len();
+    assert!((2..10000).contains(&runs), "{runs} runs in the JSON");
+}

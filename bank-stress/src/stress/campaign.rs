@@ -7,6 +7,7 @@ use super::{HistoryCheck, RunRecord};
 use super::{Preset, Shard};
 use bank_core::runtime::Noise;
 use bank_core::{VariantInfo, WorkloadShape};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// What a campaign tells its observer, in this order for each run (a run's `Checked` comes
@@ -171,7 +172,18 @@ impl Campaign {
     /// history is checked (with the whole record); a run's check ends before the run after the
     /// next starts, so the records come in campaign order and each is the same as if checked at
     /// once.
-    pub fn run(&self, mut observe: impl FnMut(RunEvent<'_>)) -> Result<CampaignReport, RunError> {
+    pub fn run(&self, observe: impl FnMut(RunEvent<'_>)) -> Result<CampaignReport, RunError> {
+        self.run_until(&AtomicBool::new(false), observe)
+            .map(|ran| ran.report)
+    }
+
+    /// [`Campaign::run`] until `cancel` is set (a Ctrl-C): the run under way is stopped and
+    /// left out, no later run starts, and the report holds the runs that finished.
+    pub fn run_until(
+        &self,
+        cancel: &AtomicBool,
+        mut observe: impl FnMut(RunEvent<'_>),
+    ) -> Result<Ran, RunError> {
         let mut records = Vec::new();
         let mut checking: Option<(RunSpec, RunRecord, Checking)> = None;
         let mut checked = |(spec, mut record, check): (RunSpec, RunRecord, Checking),
@@ -180,26 +192,61 @@ impl Campaign {
             observe(RunEvent::Checked(&spec, &record));
             records.push(record);
         };
-        for spec in self.my_runs() {
+        let runs = self.my_runs();
+        let planned = runs.len();
+        let mut interrupted = false;
+        for spec in runs {
+            if cancel.load(Ordering::Relaxed) {
+                interrupted = true;
+                break;
+            }
             let progress = Progress::default();
             observe(RunEvent::Started(&spec, &progress));
-            let ran = run_recorded(&spec, &progress);
+            let ran = run_recorded(&spec, &progress, cancel);
             observe(RunEvent::Ran(&spec));
             if let Some(previous) = checking.take() {
                 checked(previous, &mut observe);
             }
             let (record, history) = ran?;
+            if cancel.load(Ordering::Relaxed) && record.outcome == super::RunOutcome::CutShort {
+                // Stopped by the cancel, not by the bank: not a run of the campaign.
+                interrupted = true;
+                break;
+            }
             checking = Some((spec, record, Checking::start(history)));
         }
         if let Some(last) = checking.take() {
             checked(last, &mut observe);
         }
-        Ok(CampaignReport::from_runs(
+        let finished = records.len();
+        let report = CampaignReport::from_runs(
             records,
             self.seed,
             self.preset.name(),
             self.shard.map(|s| s.to_string()),
             self.config(),
-        ))
+        );
+        Ok(Ran {
+            report,
+            interrupted: interrupted.then_some(Interrupted { finished, planned }),
+        })
     }
+}
+
+/// What [`Campaign::run_until`] made.
+#[derive(Debug)]
+pub struct Ran {
+    /// The report of the runs that finished.
+    pub report: CampaignReport,
+    /// Set when the campaign was cancelled before its last run.
+    pub interrupted: Option<Interrupted>,
+}
+
+/// How far a cancelled campaign got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interrupted {
+    /// Runs that finished (and are in the report).
+    pub finished: usize,
+    /// Runs the campaign (or its shard) planned.
+    pub planned: usize,
 }

@@ -26,7 +26,7 @@ mod report;
 mod run;
 mod shard;
 
-pub use campaign::{Campaign, RunEvent, RunSpec};
+pub use campaign::{Campaign, Interrupted, Ran, RunEvent, RunSpec};
 pub use course_timing::{
     CPYTHON_UNSAFE_INCONSISTENT_PER_SECOND, SeedTiming, cpython_seconds, seed_timings,
 };

@@ -124,7 +124,7 @@ impl std::error::Error for RunError {}
 /// observed, and checks the history. Never hangs: returns within `duration + time_bound +
 /// STOP_LIMIT` (plus the check's own time limit) at the latest.
 pub fn run_once(spec: &RunSpec, progress: &Progress) -> Result<RunRecord, RunError> {
-    let (mut record, history) = run_recorded(spec, progress)?;
+    let (mut record, history) = run_recorded(spec, progress, &AtomicBool::new(false))?;
     record.linearizability = history.check();
     Ok(record)
 }
@@ -153,10 +153,12 @@ impl RecordedHistory {
 }
 
 /// [`run_once`] without the check: the record (its `linearizability` not checked yet) and the
-/// history to check, so that a campaign can check it while the next run runs.
+/// history to check, so that a campaign can check it while the next run runs. Once `cancel` is
+/// set (a Ctrl-C), the run's threads are asked to stop, as at its time bound.
 pub fn run_recorded(
     spec: &RunSpec,
     progress: &Progress,
+    cancel: &AtomicBool,
 ) -> Result<(RunRecord, RecordedHistory), RunError> {
     let options = BankOptions {
         yield_between_debit_and_credit: spec.yield_between_debit_and_credit,
@@ -284,7 +286,11 @@ pub fn run_recorded(
         }
         let elapsed = started.elapsed();
         if watch.stopped_at.is_none() {
-            if spec.duration.is_some_and(|duration| elapsed >= duration) {
+            if cancel.load(Ordering::Relaxed) {
+                stop.store(true, Ordering::Relaxed);
+                watch.stopped_at = Some(Instant::now());
+                watch.cut_short = true;
+            } else if spec.duration.is_some_and(|duration| elapsed >= duration) {
                 stop.store(true, Ordering::Relaxed);
                 watch.stopped_at = Some(Instant::now());
             } else if elapsed
