@@ -320,3 +320,43 @@ fn an_invariant_no_workload_of_the_scope_can_observe_is_neither_proven_nor_a_con
     assert!(all.contains("breaks ok"), "{all}");
     assert_eq!(output.status.code(), Some(0), "{all}");
 }
+
+/// Shards of two custom scopes that differ only in their preemption bound are refused, and the
+/// message says where they differ (both are named 'custom').
+#[test]
+fn shards_of_custom_scopes_that_differ_are_refused_saying_how() {
+    let dir = scratch("prove-merge-custom");
+    let shard = |bound: &str, index: &str| {
+        let json = dir.join(format!("shard-{index}.json"));
+        let output = xtask(&[
+            "prove",
+            "--scope",
+            &format!("threads=2,ops=1,accounts=2,preemptions={bound}"),
+            "--variant",
+            "global-lock",
+            "--shard",
+            &format!("{index}/2"),
+            "--json",
+            json.to_str().unwrap(),
+            "--replay-dir",
+            dir.join("replays").to_str().unwrap(),
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+        json
+    };
+    let (one, two) = (shard("0", "1"), shard("1", "2"));
+    let output = xtask(&[
+        "merge",
+        one.to_str().unwrap(),
+        two.to_str().unwrap(),
+        "--json",
+        dir.join("merged.json").to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let said = text(&output);
+    assert!(
+        said.contains("proves another scope than shard 1/2: its part 1 is"),
+        "{said}"
+    );
+    assert!(!said.contains("'custom', another shard 'custom'"), "{said}");
+}

@@ -204,6 +204,32 @@ pub struct ProofReport {
     pub variants: Vec<VariantProof>,
 }
 
+/// What tells two scopes apart, in a reader's words: their names, or (same name, as two custom
+/// scopes have) the first part that differs.
+fn scope_difference(one: &Scope, other: &Scope) -> String {
+    if one.name != other.name {
+        return format!("'{}', not '{}'", one.name, other.name);
+    }
+    let parts = |scope: &Scope| {
+        scope
+            .parts
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+    };
+    let (mine, theirs) = (parts(one), parts(other));
+    match mine.iter().zip(&theirs).position(|(a, b)| a != b) {
+        Some(at) => format!("its part {} is {}, not {}", at + 1, mine[at], theirs[at]),
+        None if mine.len() != theirs.len() => {
+            format!("{} part(s), not {}", mine.len(), theirs.len())
+        }
+        None => format!(
+            "'{}' with other parts for some variants (the actor's smaller ones)",
+            one.name
+        ),
+    }
+}
+
 impl ProofReport {
     /// The `kind` of a proof report.
     pub const KIND: &'static str = "prove";
@@ -226,8 +252,9 @@ impl ProofReport {
             }
             if shard.scope != first.scope {
                 return Err(format!(
-                    "shard {index}/{of} proves scope '{}', another shard '{}'",
-                    shard.scope.name, first.scope.name
+                    "shard {index}/{of} proves another scope than shard {}/{count}: {}",
+                    first.shard.map_or(1, |[i, _]| i),
+                    scope_difference(&shard.scope, &first.scope)
                 ));
             }
             if shard.schedule_cap != first.schedule_cap {
