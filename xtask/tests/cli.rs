@@ -374,12 +374,18 @@ fn a_deadlock_trace_says_who_waits_for_which_lock_held_by_whom() {
             && stdout.contains("worker-1 waits for mutex 0, held by worker-0"),
         "{stdout}"
     );
-    // The step at which each worker began to wait for good is marked.
-    assert_eq!(
-        stdout.matches("(waits for ever)   ← BROKEN HERE").count(),
-        2,
+    // The step at which each worker began to wait for good is marked: worker-1's request for a
+    // mutex worker-0 holds, and, for worker-0, which asked for mutex 1 while it was free, the
+    // step at which worker-1 took it (not worker-0's own earlier request).
+    assert!(
+        stdout.contains("wants mutex 0 (waits for ever)   ← BROKEN HERE"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains("got mutex 1 (worker-0 waits for it   ← BROKEN HERE"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.matches("← BROKEN HERE").count(), 2, "{stdout}");
     assert!(
         !stdout.contains("blocked tasks"),
         "no shuttle internals: {stdout}"

@@ -154,8 +154,8 @@ pub fn waits_for(events: &[TraceEvent]) -> Vec<String> {
             }
             let by = holders
                 .iter()
-                .find(|(_, held)| *held == wait.object)
-                .map_or("no thread of the trace", |(thread, _)| thread.as_str());
+                .find(|holder| holder.object == wait.object)
+                .map_or("no thread of the trace", |holder| holder.thread.as_str());
             format!("{} waits for {}, held by {by}", wait.thread, wait.object)
         })
         .collect()
@@ -172,10 +172,19 @@ struct Wait {
     for_notify: bool,
 }
 
+/// A thread holding a mutex at the end of the trace.
+struct Holder {
+    thread: String,
+    /// `mutex 1`.
+    object: String,
+    /// The step at which it took it.
+    step: usize,
+}
+
 /// The waits still pending at the end of the trace, and who holds which mutex then.
-fn pending_waits(events: &[TraceEvent]) -> (Vec<Wait>, Vec<(String, String)>) {
+fn pending_waits(events: &[TraceEvent]) -> (Vec<Wait>, Vec<Holder>) {
     let mut waits: Vec<Wait> = Vec::new();
-    let mut holders: Vec<(String, String)> = Vec::new();
+    let mut holders: Vec<Holder> = Vec::new();
     for (step, event) in events.iter().enumerate() {
         let Some(object) = event.object.as_ref().filter(|o| o.starts_with("mutex ")) else {
             continue;
@@ -202,12 +211,16 @@ fn pending_waits(events: &[TraceEvent]) -> (Vec<Wait>, Vec<(String, String)>) {
             "wants" => start_waiting(&mut waits, false),
             "got" | "woke, holding" => {
                 waits.retain(|wait| wait.thread != event.thread);
-                holders.retain(|(_, held)| held != object);
-                holders.push((event.thread.clone(), object.clone()));
+                holders.retain(|holder| holder.object != *object);
+                holders.push(Holder {
+                    thread: event.thread.clone(),
+                    object: object.clone(),
+                    step,
+                });
             }
-            "released" => holders.retain(|(_, held)| held != object),
+            "released" => holders.retain(|holder| holder.object != *object),
             "waits on a condition, releasing" => {
-                holders.retain(|(_, held)| held != object);
+                holders.retain(|holder| holder.object != *object);
                 start_waiting(&mut waits, true);
             }
             _ => {}
@@ -219,7 +232,9 @@ fn pending_waits(events: &[TraceEvent]) -> (Vec<Wait>, Vec<(String, String)>) {
 /// Marks the steps where an invariant broke that the checker's own marks (an audit's or the final
 /// read's wrong total, a call no sequential order allows) cannot see: the first step that leaves
 /// a balance below zero (`(a balance below zero)`), and, when the trace ends with threads waiting
-/// for good, the step at which each started waiting (`(waits for ever)`).
+/// for good, the step at which each started waiting (`(waits for ever)`), or, if the mutex was
+/// free then, the step at which the thread that keeps it took it (`(worker-0 waits for it from
+/// here on, for ever)`).
 pub fn mark_where_it_broke(events: &mut [TraceEvent]) {
     let below_zero = |value: &str| {
         value
@@ -233,10 +248,27 @@ pub fn mark_where_it_broke(events: &mut [TraceEvent]) {
         events[step].breaks = true;
         events[step].text.push_str(" (a balance below zero)");
     }
-    let (waits, _) = pending_waits(events);
+    // A thread that asked for a mutex while it was free (and was preempted before taking it)
+    // blocks for good only when another thread takes it and keeps it: the mark goes there.
+    let (waits, holders) = pending_waits(events);
     for wait in waits {
-        events[wait.step].breaks = true;
-        events[wait.step].text.push_str(" (waits for ever)");
+        let taken_later = holders
+            .iter()
+            .find(|holder| holder.object == wait.object && holder.step > wait.step)
+            .filter(|_| !wait.for_notify);
+        match taken_later {
+            Some(holder) => {
+                events[holder.step].breaks = true;
+                events[holder.step].text.push_str(&format!(
+                    " ({} waits for it from here on, for ever)",
+                    wait.thread
+                ));
+            }
+            None => {
+                events[wait.step].breaks = true;
+                events[wait.step].text.push_str(" (waits for ever)");
+            }
+        }
     }
 }
 
@@ -416,6 +448,39 @@ mod tests {
             [
                 "writes cell 0: -1 (a balance below zero)",
                 "wants mutex 0 (waits for ever)"
+            ]
+        );
+    }
+
+    /// A thread that asks for a free mutex and is preempted before it takes it does not wait for
+    /// ever there: it blocks for good only once another thread takes the mutex and keeps it, so
+    /// the mark goes on that step.
+    #[test]
+    fn a_wait_for_ever_is_marked_where_the_mutex_is_taken_for_good() {
+        let on = |thread: &str, text: &str, mutex: &str| TraceEvent {
+            object: Some(mutex.into()),
+            ..event(thread, text, false)
+        };
+        let mut events = vec![
+            on("worker-0", "got mutex 0", "mutex 0"),
+            on("worker-0", "wants mutex 1", "mutex 1"),
+            on("worker-1", "got mutex 1", "mutex 1"),
+            on("worker-1", "wants mutex 0", "mutex 0"),
+        ];
+        mark_where_it_broke(&mut events);
+        let marked: Vec<(&str, &str)> = events
+            .iter()
+            .filter(|event| event.breaks)
+            .map(|event| (event.thread.as_str(), event.text.as_str()))
+            .collect();
+        assert_eq!(
+            marked,
+            [
+                (
+                    "worker-1",
+                    "got mutex 1 (worker-0 waits for it from here on, for ever)"
+                ),
+                ("worker-1", "wants mutex 0 (waits for ever)"),
             ]
         );
     }
