@@ -860,3 +860,54 @@ fn configurations_widened_for_a_new_thread_keep_their_early_placements() {
         Linearizability::NotLinearizable(violation) if violation.minimal && violation.prefix_len == events
     ));
 }
+
+/// A table with a column per thread is drawn only when it fits 100 columns; a wider one (six
+/// threads auditing six accounts) becomes a list, one call per line with its thread's name, so
+/// that a terminal shows it whole instead of a wall of wrapped lines.
+#[test]
+fn a_table_too_wide_for_a_terminal_is_drawn_one_call_per_line() {
+    let balances = vec![10_000_i64; 6];
+    let mut history = History::default();
+    for thread in 0..6 {
+        history.invoke(thread, Call::Audit);
+    }
+    for thread in 0..5 {
+        history.answer(thread, Outcome::Audit(balances.clone()));
+    }
+    let mut wrong = balances.clone();
+    wrong[0] += 1;
+    history.answer(5, Outcome::Audit(wrong));
+    let Linearizability::NotLinearizable(violation) = verdict(&balances, &history) else {
+        panic!("an audit of money that is not there");
+    };
+    let names = table::shuttle_names(6);
+    for text in [
+        table::render_text(&violation, &names),
+        table::render_window(&violation, &names),
+    ] {
+        let (sentences, table): (Vec<&str>, Vec<&str>) = text.lines().partition(|line| {
+            line.starts_with("not linearizable")
+                || line.contains("closest sequential order")
+                || line.contains("no order of the calls")
+        });
+        assert_eq!(sentences.len(), 3, "{text}");
+        assert_eq!(table.len(), 6, "one line per call: {text}");
+        for line in table {
+            assert!(line.chars().count() <= table::MAX_TABLE_COLUMNS, "{line}");
+        }
+        assert!(text.contains("one per line"), "{text}");
+        assert!(text.contains("  ✗ worker-5  audit → [10001,"), "{text}");
+    }
+    // A narrow one keeps its columns.
+    let mut narrow = History::default();
+    narrow.invoke(0, transfer(0, 1, 1));
+    narrow.invoke(1, transfer(0, 1, 1));
+    narrow.answer(0, DONE);
+    narrow.answer(1, DONE);
+    let Linearizability::NotLinearizable(violation) = verdict(&[1, 0], &narrow) else {
+        panic!("two transfers of the only dollar");
+    };
+    let text = table::render_text(&violation, &table::shuttle_names(2));
+    assert!(text.contains(" │ "), "{text}");
+    assert!(!text.contains("one per line"), "{text}");
+}

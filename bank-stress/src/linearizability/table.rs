@@ -148,6 +148,10 @@ pub fn render_window(violation: &Violation, names: Names) -> String {
     render(violation, names, true)
 }
 
+/// The widest table drawn with a column per thread; a wider one is drawn as a list, one call per
+/// line with its thread's name first (a 6-thread real-thread table is over 400 columns wide).
+pub const MAX_TABLE_COLUMNS: usize = 100;
+
 fn render(violation: &Violation, names: Names, window: bool) -> String {
     let threads = thread_count(violation);
     let headers: Vec<String> = (0..threads).map(names).collect();
@@ -170,6 +174,15 @@ fn render(violation: &Violation, names: Names, window: bool) -> String {
         format!("  {mark} {}\n", body.join(" │ ").trim_end())
     };
     let shown = rows.len();
+    let table: Vec<String> =
+        std::iter::once(line(&headers, " "))
+            .chain(rows.iter().map(|(cells, is_unplaceable)| {
+                line(cells, if *is_unplaceable { "✗" } else { " " })
+            }))
+            .collect();
+    let too_wide = table
+        .iter()
+        .any(|line| line.trim_end().chars().count() > MAX_TABLE_COLUMNS);
     let mut text = format!(
         "not linearizable: the {} {} events ({} calls) have no sequential order{}{}\n",
         if violation.minimal {
@@ -184,15 +197,36 @@ fn render(violation: &Violation, names: Names, window: bool) -> String {
         } else {
             " (no shorter failing prefix was found within the search bound)"
         },
-        if shown < violation.operations.len() {
-            format!("; the {shown} calls around the one that cannot be placed:")
-        } else {
-            String::new()
+        match (shown < violation.operations.len(), too_wide) {
+            (true, false) => format!("; the {shown} calls around the one that cannot be placed:"),
+            (true, true) =>
+                format!("; the {shown} calls around the one that cannot be placed, one per line:"),
+            (false, true) => "; its calls, one per line:".to_string(),
+            (false, false) => String::new(),
         }
     );
-    text.push_str(&line(&headers, " "));
-    for (cells, is_unplaceable) in &rows {
-        text.push_str(&line(cells, if *is_unplaceable { "✗" } else { " " }));
+    if too_wide {
+        // One call per line, in invocation order, its thread's name first.
+        let name_width = headers
+            .iter()
+            .map(|name| name.chars().count())
+            .max()
+            .unwrap_or(0);
+        for (cells, is_unplaceable) in &rows {
+            if let Some((thread, cell)) =
+                cells.iter().enumerate().find(|(_, cell)| !cell.is_empty())
+            {
+                let mark = if *is_unplaceable { "✗" } else { " " };
+                text.push_str(&format!(
+                    "  {mark} {:<name_width$}  {cell}\n",
+                    headers[thread]
+                ));
+            }
+        }
+    } else {
+        for row in &table {
+            text.push_str(row);
+        }
     }
     text.push_str(&format!(
         "  closest sequential order: {}\n",
