@@ -81,8 +81,15 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
             "{} / {}: the counterexample step by step",
             variant.id, counterexample.finding
         );
+        // The main thread has a column only if it took a step in the trace (a deadlock's ends
+        // with it blocked in its join, before it reads anything).
+        let main_column = if events.iter().any(|event| event.thread == "main-thread") {
+            ", then main-thread, which opens the bank, starts the workers, joins them and reads the final balances"
+        } else {
+            " (main-thread, which starts the workers and joins them, takes no step of its own here)"
+        };
         let intro = format!(
-            "workload: balances {:?}; {} threads. Columns: the workload's threads, then main-thread, which opens the bank, starts the workers, joins them and reads the final balances. Cells and locks of each kind are numbered from 0 in memory order (a bank that keeps one per account in a list gets the account's number); a highlighted row is where an invariant broke. Replayed from {}: {}.",
+            "workload: balances {:?}; {} threads. Columns: the workload's threads{main_column}. Cells and locks of each kind are numbered from 0 in memory order (a bank that keeps one per account in a list gets the account's number); a highlighted row is where an invariant broke. Replayed from {}: {}.",
             counterexample.workload.balances,
             counterexample.workload.threads.len(),
             args.file.display(),
@@ -93,10 +100,19 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
             }
         );
         let waits = bank_stress::checker::waits_for(&events);
-        let intro = if waits.is_empty() {
-            intro
-        } else {
-            format!("{intro} At the end: {}.", waits.join("; "))
+        let deadlocked = outcome.reproduced()
+            && matches!(
+                counterexample.finding,
+                bank_stress::checker::Finding::Broke(bank_core::Invariant::DeadlockFree)
+            );
+        let intro = match (waits.is_empty(), deadlocked) {
+            (true, _) => intro,
+            (false, false) => format!("{intro} At the end: {}.", waits.join("; ")),
+            // The terminal's last row, on the page too.
+            (false, true) => format!(
+                "{intro} At the end: {}. Every unfinished thread now waits for something another one holds: DEADLOCK.",
+                waits.join("; ")
+            ),
         };
         crate::outputs::write_report(dir, &timeline_html(&title, &intro, &events))?;
     }

@@ -306,7 +306,8 @@ pub fn timeline_html(title: &str, intro: &str, events: &[TraceEvent]) -> String 
 /// The CSS a [`timeline_table_html`] table needs.
 pub const TIMELINE_CSS: &str = "table.timeline{border-collapse:collapse}\
 table.timeline td,table.timeline th{border:1px solid #ccc;padding:2px 8px;font-family:ui-monospace,monospace;font-size:90%;text-align:left;vertical-align:top}\
-table.timeline tr.broken td{background:#fcc;font-weight:bold}";
+table.timeline tr.broken td{background:#fcc;font-weight:bold}\
+table.timeline span.value{white-space:nowrap}";
 
 /// The timeline as an HTML table (one column per thread, the breaking row highlighted), for
 /// a page of its own or a section of the stress report.
@@ -328,7 +329,13 @@ pub fn timeline_table_html(events: &[TraceEvent]) -> Markup {
                         td { @if event.thread == *thread { (event.text) } }
                     }
                     @if with_values {
-                        td { (values.get(step).cloned().flatten().unwrap_or_default()) }
+                        // Each value kept whole (`cell 0 = -1`); a line breaks only between them.
+                        td.values {
+                            @for (index, value) in values.get(step).cloned().flatten().unwrap_or_default().split(" · ").enumerate() {
+                                @if index > 0 { " · " }
+                                span.value { (value) }
+                            }
+                        }
                     }
                 }
             }

@@ -5,6 +5,7 @@
 //! Plotters is built without a font stack (no `ttf` feature): SVG text is laid out by the
 //! browser, and plotters only estimates label widths for its margins.
 
+use super::numbers::grouped_rounded;
 use super::report::{AuditSample, RunRecord, VariantSummary};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -72,8 +73,8 @@ pub fn scatter(runs: &[&RunRecord], series: &Series) -> String {
             .y_desc(series.what)
             .x_labels(6)
             .y_labels(y_labels)
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| format!("{y:.0}"))
+            .x_label_formatter(&|x| grouped_rounded(*x))
+            .y_label_formatter(&|y| grouped_rounded(*y))
             .label_style(LABEL_FONT)
             .axis_desc_style(LABEL_FONT)
             .draw()?;
@@ -120,7 +121,7 @@ pub fn throughput(variants: &[VariantSummary]) -> String {
             .disable_mesh()
             .x_desc("transfers per second")
             .x_labels(5)
-            .x_label_formatter(&|x| format!("{x:.0}"))
+            .x_label_formatter(&|x| grouped_rounded(*x))
             .y_labels(count)
             .y_label_formatter(&|segment| match segment {
                 SegmentValue::CenterOf(segment) if *segment < count => {
@@ -147,7 +148,7 @@ pub fn throughput(variants: &[VariantSummary]) -> String {
         }))?;
         chart.draw_series(variants.iter().enumerate().map(|(index, variant)| {
             Text::new(
-                format!(" {:.0}/s", variant.transfers_per_sec),
+                format!(" {}/s", grouped_rounded(variant.transfers_per_sec)),
                 (
                     variant.transfers_per_sec,
                     SegmentValue::CenterOf(row(index)),

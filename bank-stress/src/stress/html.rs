@@ -8,6 +8,7 @@
 //! `plotters` (`charts.rs`).
 
 use super::charts::{self, Series};
+use super::numbers::{grouped, grouped_rounded};
 use super::report::{CampaignReport, Observed, RunOutcome, RunRecord, VariantSummary};
 use bank_core::Invariant;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
@@ -21,12 +22,15 @@ pub const GENERATOR_MARK: &str = "<meta name=\"generator\" content=\"bank-stress
 pub const CAMPAIGN_PAGE_MARK: &str = "<meta name=\"bank-stress-page\" content=\"campaign\">";
 
 /// The page's style sheet (the timeline tables add `checker::TIMELINE_CSS`).
-const PAGE_CSS: &str = "body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}\
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right;font-size:90%;white-space:nowrap}\
+/// Laid out for a laptop and a 1400-pixel projector alike: the whole width, headers that wrap,
+/// explanations that wrap rather than scroll.
+const PAGE_CSS: &str = "body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}\
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right;font-size:90%;white-space:nowrap}th{white-space:normal}\
 td:first-child,th:first-child{text-align:left}.fail{background:#fcc}.ok{background:#dfd}.unseen{background:#eee}\
+td.ok,td.fail,td.unseen{white-space:normal;min-width:6em}\
 .verdict{font-size:120%;padding:.4em .6em}\
 section{margin:2em 0}h2{margin-bottom:.2em}.note{color:#666;font-size:90%}svg text{font-size:12px}\
-pre,.wide{overflow-x:auto}";
+pre{white-space:pre-wrap;overflow-wrap:anywhere}.wide{overflow-x:auto}";
 
 /// One shuttle counterexample for the report's last section: a heading (variant / finding), a
 /// line on what it is and how to replay it, and its step-by-step table
@@ -278,11 +282,11 @@ fn verdict_table(report: &CampaignReport) -> Markup {
                     @for invariant in Invariant::ALL {
                         (verdict_cell(variant, invariant))
                     }
-                    td { (format!("{:.0}", variant.transfers_per_sec)) }
-                    td { (variant.audits) }
-                    td { (variant.inconsistent_audits) }
+                    td { (grouped_rounded(variant.transfers_per_sec)) }
+                    td { (grouped(variant.audits)) }
+                    td { (grouped(variant.inconsistent_audits)) }
                     td { (below_zero(variant.min_balance)) }
-                    td { (variant.final_total.map_or("-".into(), |total| total.to_string())) }
+                    td { (variant.final_total.map_or("-".into(), grouped)) }
                 }
             }
         }
@@ -334,7 +338,7 @@ fn lowest_balance_chart(runs: &[&RunRecord]) -> Markup {
         p.note {
             (which_runs(runs)) ": the lowest balance in each sampled audit; red: below zero, an \
              overdraft (lowest sampled: "
-            (runs.iter().flat_map(|run| run.samples.iter()).map(|sample| sample.min_balance).min().unwrap_or(0))
+            (grouped(runs.iter().flat_map(|run| run.samples.iter()).map(|sample| sample.min_balance).min().unwrap_or(0)))
             "; below zero in any audit of these runs: "
             (below_zero(runs.iter().map(|run| run.min_balance).min().unwrap_or(0)))
             "); dashed: zero."
@@ -360,10 +364,10 @@ fn totals_chart(runs: &[&RunRecord]) -> Markup {
         (chart(&format!("audited total over time, {}", which_runs(runs)), charts::scatter(runs, &series)))
         p.note {
             (which_runs(runs)) ": the total of each sampled audit; "
-            (runs.iter().map(|run| run.audits).sum::<u64>()) " audits, "
-            (runs.iter().map(|run| run.inconsistent_audits).sum::<u64>())
+            (grouped(runs.iter().map(|run| run.audits).sum::<u64>())) " audits, "
+            (grouped(runs.iter().map(|run| run.inconsistent_audits).sum::<u64>()))
             " inconsistent (red), consistent ones grey; "
-            (runs.iter().map(|run| run.samples.len()).sum::<usize>())
+            (grouped(runs.iter().map(|run| run.samples.len() as u64).sum::<u64>()))
             " samples drawn; dashed: the expected total."
         }
     }

@@ -14,6 +14,7 @@
 //! - `course_timing.rs`: the course's CPython timings, and each variant's wall times against them.
 //! - `html.rs`: the self-contained HTML report (markup written with `maud`).
 //! - `charts.rs`: its SVG charts, drawn with `plotters`.
+//! - `numbers.rs`: numbers with their thousands grouped, as the report prints them.
 
 mod campaign;
 mod charts;
@@ -21,6 +22,7 @@ mod course_timing;
 mod detection;
 mod history_check;
 pub(crate) mod html;
+mod numbers;
 mod preset;
 mod report;
 mod run;
