@@ -8,14 +8,11 @@ use bank_stress::prove::ProofReport;
 use bank_stress::stress::{CampaignReport, merge};
 
 pub fn run(args: &MergeArgs) -> Result<Outcome, String> {
-    crate::outputs::check_distinct(Some(&args.json), args.report.as_deref())?;
-    crate::outputs::check_json(Some(&args.json))?;
     crate::outputs::check_not_an_input(&args.json, &args.files)?;
-    crate::outputs::check_readable_folder(args.counterexamples.as_deref(), "--counterexamples")?;
-    crate::outputs::check_report(
+    crate::outputs::check_campaign_outputs(
+        Some(&args.json),
         args.report.as_deref(),
-        "--report",
-        crate::outputs::PageKind::Campaign,
+        args.counterexamples.as_deref(),
     )?;
     let mut texts = Vec::new();
     for path in &args.files {

@@ -137,6 +137,19 @@ pub fn check_report(dir: Option<&Path>, flag: &str, kind: PageKind) -> Result<()
         .map_err(|error| format!("{flag}: cannot write in {}: {error}", dir.display()))
 }
 
+/// Checks a stress campaign's outputs before the work: `--json`, the `--counterexamples` folder
+/// it reads, and the `--report` folder (distinct from the JSON).
+pub fn check_campaign_outputs(
+    json: Option<&Path>,
+    report: Option<&Path>,
+    counterexamples: Option<&Path>,
+) -> Result<(), String> {
+    check_distinct(json, report)?;
+    check_json(json)?;
+    check_readable_folder(counterexamples, "--counterexamples")?;
+    check_report(report, "--report", PageKind::Campaign)
+}
+
 /// Checks a folder of replay files (`flag` DIR) that the command will read, before the work.
 pub fn check_readable_folder(dir: Option<&Path>, flag: &str) -> Result<(), String> {
     match dir {

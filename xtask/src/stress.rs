@@ -16,13 +16,10 @@ use std::time::Duration;
 
 pub fn run(args: &StressArgs) -> Result<Outcome, String> {
     let campaign = campaign_from(args)?;
-    crate::outputs::check_distinct(args.json.as_deref(), args.report.as_deref())?;
-    crate::outputs::check_json(args.json.as_deref())?;
-    crate::outputs::check_readable_folder(args.counterexamples.as_deref(), "--counterexamples")?;
-    crate::outputs::check_report(
+    crate::outputs::check_campaign_outputs(
+        args.json.as_deref(),
         args.report.as_deref(),
-        "--report",
-        crate::outputs::PageKind::Campaign,
+        args.counterexamples.as_deref(),
     )?;
     let runs = campaign.my_runs().len();
     outln!(

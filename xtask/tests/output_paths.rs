@@ -12,23 +12,30 @@ use support::*;
 
 /// A quick stress campaign of one variant writing its JSON to `json`, plus `more` flags.
 fn quick(json: &str, more: &[&str]) -> std::process::Output {
-    xtask(
-        &[
-            &[
-                "stress",
-                "--preset",
-                "quick",
-                "--variant",
-                "global-lock",
-                "--transfers",
-                "50",
-                "--json",
-                json,
-            ][..],
-            more,
-        ]
-        .concat(),
-    )
+    quick_in(None, json, more)
+}
+
+/// [`quick`], run in folder `dir` if given.
+fn quick_in(dir: Option<&Path>, json: &str, more: &[&str]) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
+    if let Some(dir) = dir {
+        command.current_dir(dir);
+    }
+    command
+        .args([
+            "stress",
+            "--preset",
+            "quick",
+            "--variant",
+            "global-lock",
+            "--transfers",
+            "50",
+            "--json",
+            json,
+        ])
+        .args(more)
+        .output()
+        .expect("the xtask binary runs")
 }
 
 fn stderr(output: &std::process::Output) -> String {
@@ -77,21 +84,7 @@ fn a_json_to_a_full_device_fails_and_says_why_and_the_device_stays() {
 #[test]
 fn a_json_of_dash_goes_to_standard_output() {
     let dir = scratch("output-paths-dash");
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .current_dir(&dir)
-        .args([
-            "stress",
-            "--preset",
-            "quick",
-            "--variant",
-            "global-lock",
-            "--transfers",
-            "50",
-            "--json",
-            "-",
-        ])
-        .output()
-        .unwrap();
+    let output = quick_in(Some(&dir), "-", &[]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     let out = stdout(&output);
     assert!(out.contains("\"preset\": \"quick\""), "{out}");

@@ -17,14 +17,23 @@ fn chromium() -> Option<PathBuf> {
     .find(|path| path.exists())
 }
 
-#[test]
-fn the_stress_report_renders_in_headless_chromium() {
-    let Some(browser) = chromium() else {
+/// The browser, or `None` (the test skips) when there is none and `BANK_REQUIRE_CHROMIUM` is not
+/// set; with it set, a missing browser fails the test.
+fn chromium_or_skip() -> Option<PathBuf> {
+    let browser = chromium();
+    if browser.is_none() {
         assert!(
             std::env::var_os("BANK_REQUIRE_CHROMIUM").is_none(),
             "BANK_REQUIRE_CHROMIUM is set but no chromium is installed"
         );
         eprintln!("skipped: no chromium (apt-get install chromium)");
+    }
+    browser
+}
+
+#[test]
+fn the_stress_report_renders_in_headless_chromium() {
+    let Some(browser) = chromium_or_skip() else {
         return;
     };
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-in-browser");
@@ -134,12 +143,7 @@ document.body.setAttribute('data-layout', document.documentElement.clientWidth +
 /// laptop window: no table or explanation runs past the window or scrolls inside it.
 #[test]
 fn the_report_and_a_replay_page_fit_a_projector_and_a_laptop() {
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var_os("BANK_REQUIRE_CHROMIUM").is_none(),
-            "BANK_REQUIRE_CHROMIUM is set but no chromium is installed"
-        );
-        eprintln!("skipped: no chromium (apt-get install chromium)");
+    let Some(browser) = chromium_or_skip() else {
         return;
     };
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-layout");
