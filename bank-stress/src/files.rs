@@ -22,6 +22,9 @@ enum Destination {
     Replace(PathBuf),
     /// A device, written in place.
     Through(PathBuf),
+    /// A pipe, written in place (and not opened before the work: that would end its reader's
+    /// input).
+    Pipe(PathBuf),
 }
 
 /// The folder a file at `path` goes into (`.` for a bare file name).
@@ -51,6 +54,9 @@ fn destination(path: &Path) -> std::io::Result<Destination> {
                 if kind.is_socket() {
                     return Err(refused("it is a socket; write to a file or a device"));
                 }
+                if kind.is_fifo() {
+                    return Ok(Destination::Pipe(path.to_path_buf()));
+                }
             }
             Ok(Destination::Through(path.to_path_buf()))
         }
@@ -62,19 +68,6 @@ fn destination(path: &Path) -> std::io::Result<Destination> {
             }
         }
         Err(error) => Err(error),
-    }
-}
-
-fn is_pipe(path: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        std::fs::metadata(path).is_ok_and(|metadata| metadata.file_type().is_fifo())
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = path;
-        false
     }
 }
 
@@ -128,8 +121,7 @@ pub fn check_writable(path: &Path) -> std::io::Result<()> {
         )));
     }
     match destination(path)? {
-        // A pipe is not opened now: closing it would end its reader's input.
-        Destination::Through(pipe) if is_pipe(&pipe) => Ok(()),
+        Destination::Pipe(_) => Ok(()),
         Destination::Through(device) => open_in_place(&device).map(drop),
         Destination::Replace(file) => {
             // The folders are made when the file is written, not now: a command refused later
@@ -149,7 +141,7 @@ pub fn check_writable(path: &Path) -> std::io::Result<()> {
 /// written).
 pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let file = match destination(path)? {
-        Destination::Through(device) => {
+        Destination::Through(device) | Destination::Pipe(device) => {
             let mut device = open_in_place(&device)?;
             device.write_all(contents)?;
             return device.flush();

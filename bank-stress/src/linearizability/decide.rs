@@ -89,23 +89,12 @@ pub fn decide(
     history: &History,
     limits: Limits,
 ) -> Result<Decision, MalformedHistory> {
-    let mut decider = Decider::new(initial, threads_of(history), limits);
+    // One word of thread bits to start with: widened if the history names more threads.
+    let mut decider = Decider::new(initial, 1, limits);
     for event in &history.events {
         decider.push(event.clone())?;
     }
     Ok(decider.finish())
-}
-
-/// How many threads a history's events name (its thread numbers may be any `usize`).
-pub(super) fn threads_of(history: &History) -> usize {
-    history
-        .events
-        .iter()
-        .map(|event| match event {
-            Event::Invoke { thread, .. } | Event::Return { thread, .. } => *thread,
-        })
-        .collect::<std::collections::HashSet<_>>()
-        .len()
 }
 
 /// An event read but not processed yet: an invocation (its call), or a return (its thread).

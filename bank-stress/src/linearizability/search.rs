@@ -16,7 +16,7 @@
 //! A bound that runs out gives [`Linearizability::Unknown`] in the decision (never a guess) and
 //! a violation marked not minimal in the explanation.
 
-use super::decide::{Decision, Limits, Walker, threads_of};
+use super::decide::{Decision, Limits, Walker};
 use super::explain::explain;
 use super::history::{Call, Event, History, MalformedHistory, Operation, Outcome};
 pub use super::walk::Exhausted;
@@ -109,8 +109,7 @@ pub fn check(
     if let Some(order) = order_of_returns(&start, history) {
         return Ok(Linearizability::Linearizable { order });
     }
-    let mut decider: Walker<Chain> =
-        Walker::new(initial, threads_of(history), bounds.decision).keeping_window();
+    let mut decider: Walker<Chain> = Walker::new(initial, 1, bounds.decision).keeping_window();
     for event in &history.events {
         decider.push(event.clone())?;
     }

@@ -408,7 +408,7 @@ pub(super) fn step<T: Trail>(
         layout,
         pending,
         returning,
-        mode,
+        mode: _,
     } = *step;
     let mine = pending[returning]
         .as_ref()
@@ -429,9 +429,13 @@ pub(super) fn step<T: Trail>(
     stack.clear();
     for (index, configuration) in frontier.iter().enumerate() {
         let index = index as u32 | FRONTIER;
-        seen.insert_unique(hash_of(&configuration.packed), index, |&index| {
-            hash_of(&reached(frontier, created, index).packed)
-        });
+        remember(
+            seen,
+            frontier,
+            created,
+            hash_of(&configuration.packed),
+            index,
+        );
         stack.push(index);
     }
     while let Some(index) = stack.pop() {
@@ -454,41 +458,19 @@ pub(super) fn step<T: Trail>(
             consider(configuration, false);
         }
         // Another pending call first.
-        for (thread, other) in pending.iter().enumerate() {
-            let Some(other) = other else { continue };
-            if thread == returning || layout.is_placed(current, thread) {
-                continue;
-            }
-            candidate.clear();
-            candidate.extend_from_slice(current);
-            let placed = place_early(&mut candidate[..layout.accounts], other, mode);
-            if placed == Early::Skip {
-                continue;
-            }
-            layout.flip(candidate, 0, thread);
-            if placed == Early::Fabricated {
-                layout.flip(candidate, 1, thread);
-            }
-            let hash = hash_of(candidate);
-            if seen
-                .find(hash, |&index| {
-                    *reached(frontier, created, index).packed == **candidate
-                })
-                .is_some()
-            {
-                continue;
-            }
-            budget.spend()?;
-            let index = created.len() as u32;
-            created.push(Configuration {
-                packed: candidate.as_slice().into(),
-                trail: trail.then(other.operation),
-            });
-            seen.insert_unique(hash, index, |&index| {
-                hash_of(&reached(frontier, created, index).packed)
-            });
-            stack.push(index);
-        }
+        place_one_more(
+            frontier,
+            Reached {
+                created,
+                seen,
+                stack,
+            },
+            candidate,
+            current,
+            &trail,
+            step,
+            budget,
+        )?;
         // The returning call now, with the result it really gave.
         if gives(&mut current[..layout.accounts], mine.call, real) {
             let before = next.len();
@@ -499,4 +481,76 @@ pub(super) fn step<T: Trail>(
         }
     }
     Ok(next)
+}
+
+/// What a step has reached so far: the configurations it created, the set of every one reached
+/// (by index, see [`FRONTIER`]), and those not yet extended.
+struct Reached<'a, T> {
+    created: &'a mut Vec<Configuration<T>>,
+    seen: &'a mut HashTable<u32>,
+    stack: &'a mut Vec<u32>,
+}
+
+/// Adds the configuration at `index` (hashed `hash`) to the set of those reached.
+fn remember<T>(
+    seen: &mut HashTable<u32>,
+    frontier: &[Configuration<T>],
+    created: &[Configuration<T>],
+    hash: u64,
+    index: u32,
+) {
+    seen.insert_unique(hash, index, |&index| {
+        hash_of(&reached(frontier, created, index).packed)
+    });
+}
+
+/// Every configuration `current` (its order `trail`) reaches by placing one more pending call
+/// early, by the step's mode, that was not reached before: created, remembered and queued.
+fn place_one_more<T: Trail>(
+    frontier: &[Configuration<T>],
+    reached_so_far: Reached<'_, T>,
+    candidate: &mut Vec<Money>,
+    current: &[Money],
+    trail: &T,
+    step: &Step,
+    budget: &mut Budget,
+) -> Result<(), Exhausted> {
+    let Reached {
+        created,
+        seen,
+        stack,
+    } = reached_so_far;
+    let layout = step.layout;
+    for (thread, other) in step.pending.iter().enumerate() {
+        let Some(other) = other else { continue };
+        if thread == step.returning || layout.is_placed(current, thread) {
+            continue;
+        }
+        candidate.clear();
+        candidate.extend_from_slice(current);
+        let placed = place_early(&mut candidate[..layout.accounts], other, step.mode);
+        if placed == Early::Skip {
+            continue;
+        }
+        layout.flip(candidate, 0, thread);
+        if placed == Early::Fabricated {
+            layout.flip(candidate, 1, thread);
+        }
+        let hash = hash_of(candidate);
+        let already = seen.find(hash, |&index| {
+            *reached(frontier, created, index).packed == **candidate
+        });
+        if already.is_some() {
+            continue;
+        }
+        budget.spend()?;
+        let index = created.len() as u32;
+        created.push(Configuration {
+            packed: candidate.as_slice().into(),
+            trail: trail.then(other.operation),
+        });
+        remember(seen, frontier, created, hash, index);
+        stack.push(index);
+    }
+    Ok(())
 }
