@@ -28,7 +28,7 @@ const DEEPEST: usize = 4;
 /// The iteration at which `strategy` first shows `finding`, if it does within the budget, and the
 /// schedules the run explored.
 fn first_detection(
-    variant: &'static bank_core::VariantInfo,
+    variant: &'static bank_core::Subject,
     workload: &bank_core::Workload,
     finding: Finding,
     strategy: Strategy,

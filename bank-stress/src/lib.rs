@@ -13,8 +13,11 @@
 //!   preemptions), on every core: `proven`, `breaks` or `not found` per invariant.
 //! - [`own_bank`]: any bank checked in one call (`assert_bank`, `BankCheck`), and its replays.
 //! - [`stress`]: real-thread campaigns with a deadlock watchdog, presets and sharding.
+//! - [`cli`]: the command line (`list`, `explore`, `prove`, `replay`, `stress`, `merge`,
+//!   `detection`) for any set of subjects: `cargo xtask` on the catalog, `cli::main` on yours.
 
 pub mod checker;
+pub mod cli;
 pub mod files;
 pub mod linearizability;
 pub mod matrix;

@@ -3,13 +3,13 @@
 
 use crate::checker::{self, Budget, CheckError, CheckReport, Counterexample, Finding};
 use crate::workloads::{minimize, seed_for};
-use bank_core::{Bank, BankOptions, Invariant, Money, VariantInfo, Workload};
+use bank_core::{Bank, BankOptions, Invariant, Money, Subject, Workload};
 
 /// One variant's check, next to what the catalog expects.
 #[derive(Debug, Clone)]
 pub struct VariantCheck {
     /// The catalog entry.
-    pub variant: &'static VariantInfo,
+    pub variant: &'static Subject,
     /// What the checker found.
     pub report: CheckReport,
 }
@@ -21,10 +21,9 @@ impl VariantCheck {
         Invariant::ALL
             .into_iter()
             .filter(|&invariant| {
-                !self
-                    .report
-                    .shown(invariant)
-                    .agrees_with(self.variant.expected.get(invariant))
+                self.variant
+                    .expects(invariant)
+                    .is_some_and(|expected| !self.report.shown(invariant).agrees_with(expected))
             })
             .collect()
     }
@@ -40,7 +39,7 @@ impl VariantCheck {
 
 /// A function that opens the variant on shuttle's runtime with the lesson's yield on.
 pub fn shuttle_opener(
-    variant: &'static VariantInfo,
+    variant: &'static Subject,
 ) -> impl Fn(&[Money]) -> Box<dyn Bank> + Clone + Send + Sync + 'static {
     move |balances| {
         (variant.open_shuttle)(balances, BankOptions::default()).unwrap_or_else(|error| {
@@ -54,7 +53,7 @@ pub fn shuttle_opener(
 
 /// Checks one catalog variant.
 pub fn check_variant(
-    variant: &'static VariantInfo,
+    variant: &'static Subject,
     workload: &Workload,
     budget: &Budget,
 ) -> Result<VariantCheck, CheckError> {
@@ -64,7 +63,7 @@ pub fn check_variant(
 
 /// Checks one catalog variant on each of `workloads` (see [`checker::check_workloads`]).
 pub fn explore_variant(
-    variant: &'static VariantInfo,
+    variant: &'static Subject,
     workloads: &[Workload],
     budget: &Budget,
 ) -> Result<VariantCheck, CheckError> {
@@ -89,10 +88,7 @@ pub fn minimization_budget(seed: u64) -> Budget {
 }
 
 /// Shrinks a catalog variant's counterexample (see [`minimal_counterexample_of`]).
-pub fn minimal_counterexample(
-    variant: &'static VariantInfo,
-    found: &Counterexample,
-) -> Counterexample {
+pub fn minimal_counterexample(variant: &'static Subject, found: &Counterexample) -> Counterexample {
     minimal_counterexample_of(shuttle_opener(variant), found)
 }
 

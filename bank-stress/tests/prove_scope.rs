@@ -130,7 +130,7 @@ fn a_custom_scope_parses_and_bad_ones_say_why() {
 
 /// The verdicts of one workload: per invariant, whether some schedule breaks it.
 fn breaks_on(
-    variant: &'static bank_core::VariantInfo,
+    variant: &'static bank_core::Subject,
     workload: &Workload,
     strategy: Strategy,
 ) -> Vec<bool> {

@@ -7,7 +7,7 @@
 //!
 //! The proptest RNG seed is fixed, so every run generates the same cases.
 
-use bank_core::{CATALOG, Invariant, VariantInfo, Verdict, Workload};
+use bank_core::{CATALOG, Invariant, Subject, Verdict, Workload};
 use bank_stress::checker::CheckReport;
 use bank_stress::matrix::{check_variant, minimization_budget};
 use bank_stress::workloads::{arb_workload, minimize, seed_for};
@@ -16,7 +16,7 @@ use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunne
 /// Explores one generated workload with the library's minimisation budget: DFS first (it
 /// completes on the small, shrunk workloads, so shrinking sees exact answers), then PCT and
 /// random schedules for the larger ones.
-fn explore(variant: &'static VariantInfo, workload: &Workload) -> CheckReport {
+fn explore(variant: &'static Subject, workload: &Workload) -> CheckReport {
     check_variant(variant, workload, &minimization_budget(seed_for(workload)))
         .expect("generated workloads are valid")
         .report

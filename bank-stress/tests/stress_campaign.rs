@@ -5,11 +5,12 @@
 //! hang *deterministically*, and merging is tested on what does not depend on the interleaving.
 
 use bank_core::Invariant;
-use bank_core::catalog::{VariantInfo, Verdicts, find};
+use bank_core::catalog::find;
 use bank_core::runtime::{Lock, Noise, OsMutex};
 use bank_core::{
     AccountId, Bank, BankOptions, Money, OpenError, TransferError, Verdict, WorkloadShape,
 };
+use bank_core::{Subject, Verdicts};
 use bank_stress::stress::{
     Campaign, Preset, RunOutcome, RunRecord, RunSpec, Shard, merge, run_once,
 };
@@ -82,8 +83,8 @@ fn open_hanging(_: &[Money], _: BankOptions) -> Result<Box<dyn Bank>, OpenError>
     Ok(Box::new(HangingBank(Barrier::new(3))))
 }
 
-fn test_variant(id: &'static str, open: bank_core::catalog::Opener) -> &'static VariantInfo {
-    Box::leak(Box::new(VariantInfo {
+fn test_variant(id: &'static str, open: bank_core::subject::Opener) -> &'static Subject {
+    Box::leak(Box::new(Subject {
         id,
         lesson: "test double",
         from: "this test",
@@ -95,7 +96,7 @@ fn test_variant(id: &'static str, open: bank_core::catalog::Opener) -> &'static 
     }))
 }
 
-fn spec(variant: &'static VariantInfo, threads: usize, time_bound: Duration) -> RunSpec {
+fn spec(variant: &'static Subject, threads: usize, time_bound: Duration) -> RunSpec {
     RunSpec {
         variant,
         run: 0,
@@ -228,6 +229,7 @@ fn shards_partition_the_campaign_and_merge_back_into_it() {
     }
     // And the summaries are exactly those of the shards' records put together.
     let recomputed = bank_stress::stress::CampaignReport::from_runs(
+        &bank_core::catalog::SUBJECTS.refs(),
         shards.iter().flat_map(|shard| shard.runs.clone()).collect(),
         99,
         "quick",
@@ -384,7 +386,7 @@ impl Bank for AlwaysBroken {
     }
 }
 
-fn open_always_broken(kind: &'static str) -> bank_core::catalog::Opener {
+fn open_always_broken(kind: &'static str) -> bank_core::subject::Opener {
     match kind {
         "creates-money" => |b, _| Ok(Box::new(AlwaysBroken::new("creates-money", b))),
         "overdraws" => |b, _| Ok(Box::new(AlwaysBroken::new("overdraws", b))),
@@ -479,6 +481,7 @@ fn a_worker_that_panics_is_its_own_outcome_not_a_deadlock_or_a_hang() {
     // Nothing the threads saw is lost: nine transfers were made before the panic.
     assert!(record.transfers >= 9, "{}", record.transfers);
     let report = bank_stress::stress::CampaignReport::from_runs(
+        &bank_core::catalog::SUBJECTS.refs(),
         vec![RunRecord {
             variant: "global-lock".into(),
             ..record

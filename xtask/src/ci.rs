@@ -2,8 +2,9 @@
 //! GitHub Actions (`.github/workflows/pull-request.yml` only calls this). The stages are listed
 //! here and nowhere else.
 
-use crate::Outcome;
-use crate::flags::CiArgs;
+use crate::CiArgs;
+use bank_stress::cli::Outcome;
+use bank_stress::outln;
 use std::process::Command;
 use std::time::Instant;
 

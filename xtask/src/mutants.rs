@@ -5,8 +5,9 @@
 //! mutant that hangs the suite is noticed). Missed mutants must be killed by a test or explained
 //! in MUTANTS.md.
 
-use crate::Outcome;
-use crate::flags::MutantsArgs;
+use crate::MutantsArgs;
+use bank_stress::cli::Outcome;
+use bank_stress::outln;
 use std::process::Command;
 
 pub fn run(args: &MutantsArgs) -> Result<Outcome, String> {

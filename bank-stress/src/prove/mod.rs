@@ -24,12 +24,12 @@ pub use scope::{Scope, ScopePart};
 
 use crate::checker::CheckError;
 use crate::matrix::{minimal_counterexample, shuttle_opener};
-use bank_core::VariantInfo;
+use bank_core::Subject;
 
 /// Proves `scope` for one catalog variant (its smaller parts, if the scope has some for it;
 /// accounts renamed only if the catalog says the variant uses them as names).
 pub fn prove_variant(
-    variant: &'static VariantInfo,
+    variant: &'static Subject,
     scope: &Scope,
     options: &ProveOptions<'_>,
 ) -> Result<VariantProof, CheckError> {
@@ -44,7 +44,7 @@ pub fn prove_variant(
 
 /// Minimises each finding's first counterexample of a catalog variant's proof (its workload
 /// shrunk while it still shows the finding) into `proof.minimal`.
-pub fn minimise(variant: &'static VariantInfo, proof: &mut VariantProof) {
+pub fn minimise(variant: &'static Subject, proof: &mut VariantProof) {
     for (key, found) in &proof.first {
         let minimal = minimal_counterexample(variant, &found.counterexample);
         proof.minimal.insert(key.clone(), minimal);

@@ -64,7 +64,7 @@ fn part(threads: usize, ops: usize, accounts: usize, preemptions: Option<usize>)
 
 impl Scope {
     /// The parts `variant` is proven over.
-    pub fn parts_for(&self, variant: &bank_core::VariantInfo) -> &[ScopePart] {
+    pub fn parts_for(&self, variant: &bank_core::Subject) -> &[ScopePart] {
         self.smaller_for.get(variant.id).unwrap_or(&self.parts)
     }
 

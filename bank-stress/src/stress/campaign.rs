@@ -6,7 +6,7 @@ use super::run::{Progress, RecordedHistory, RunError, run_recorded};
 use super::{HistoryCheck, RunRecord};
 use super::{Preset, Shard};
 use bank_core::runtime::Noise;
-use bank_core::{VariantInfo, WorkloadShape};
+use bank_core::{Subject, WorkloadShape};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -69,7 +69,7 @@ impl Checking {
 #[derive(Debug, Clone)]
 pub struct RunSpec {
     /// The variant.
-    pub variant: &'static VariantInfo,
+    pub variant: &'static Subject,
     /// The run's number within the variant.
     pub run: usize,
     /// The workload seed (campaign seed + run number).
@@ -92,7 +92,7 @@ pub struct Campaign {
     /// The preset the sizes came from.
     pub preset: Preset,
     /// The variants, in catalog order.
-    pub variants: Vec<&'static VariantInfo>,
+    pub variants: Vec<&'static Subject>,
     /// The workload.
     pub shape: WorkloadShape,
     /// Runs per variant.
@@ -220,6 +220,7 @@ impl Campaign {
         }
         let finished = records.len();
         let report = CampaignReport::from_runs(
+            &self.variants,
             records,
             self.seed,
             self.preset.name(),

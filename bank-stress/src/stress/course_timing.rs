@@ -113,6 +113,7 @@ mod tests {
     #[test]
     fn the_median_of_finished_runs_is_compared_with_the_low_end_of_cpython() {
         let report = CampaignReport::from_runs(
+            &bank_core::catalog::SUBJECTS.refs(),
             vec![
                 run("global-lock", 0, 0.030, false),
                 run("global-lock", 1, 0.010, false),

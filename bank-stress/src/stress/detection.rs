@@ -3,7 +3,7 @@
 //! it (in at least one of their runs), and the median time to its first observation in a run.
 
 use super::report::CampaignReport;
-use bank_core::{CATALOG, Invariant, Verdict};
+use bank_core::{Invariant, Subject, Verdict};
 
 /// One expected break over a set of campaigns.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,12 +31,13 @@ impl DetectionRow {
     }
 }
 
-/// Every expected break of every variant the campaigns ran, in catalog order.
-pub fn detection_rows(campaigns: &[CampaignReport]) -> Vec<DetectionRow> {
+/// Every expected break of every subject the campaigns ran, in the order of `subjects` (a subject
+/// that states no expectations has no expected break to detect).
+pub fn detection_rows(subjects: &[&Subject], campaigns: &[CampaignReport]) -> Vec<DetectionRow> {
     let mut rows = Vec::new();
-    for variant in CATALOG {
+    for variant in subjects {
         for invariant in Invariant::ALL {
-            if variant.expected.get(invariant) != Verdict::Breaks {
+            if variant.expects(invariant) != Some(Verdict::Breaks) {
                 continue;
             }
             let mut row = DetectionRow {
@@ -105,7 +106,14 @@ mod tests {
     }
 
     fn campaign(runs: Vec<RunRecord>) -> CampaignReport {
-        CampaignReport::from_runs(runs, 1, "default", None, serde_json::Value::Null)
+        CampaignReport::from_runs(
+            &bank_core::catalog::SUBJECTS.refs(),
+            runs,
+            1,
+            "default",
+            None,
+            serde_json::Value::Null,
+        )
     }
 
     #[test]
@@ -124,7 +132,7 @@ mod tests {
                 run("missed-audit-lock", 1, Some(200)),
             ]),
         ];
-        let rows = detection_rows(&campaigns);
+        let rows = detection_rows(&bank_core::catalog::SUBJECTS.refs(), &campaigns);
         assert_eq!(rows.len(), 2, "missed-audit-lock expects two breaks");
         assert_eq!(rows[1].invariant, Invariant::Linearizable);
         let row = &rows[0];

@@ -119,7 +119,7 @@ fn variant_section(report: &CampaignReport, variant: &VariantSummary) -> Markup 
     html! {
         section {
             h2 id=(variant.id) { (variant.id) }
-            @if let Some(info) = bank_core::catalog::find(&variant.id) {
+            @if let Some(info) = &variant.about {
                 p.lesson {
                     b { "Lesson:" } " " (info.lesson) " "
                     span.note { "(" (info.from) "; " (info.mechanism) ")" }
@@ -298,14 +298,19 @@ fn verdict_table(report: &CampaignReport) -> Markup {
 
 /// One invariant of one variant: what was observed, and what the catalog expects.
 fn verdict_cell(variant: &VariantSummary, invariant: Invariant) -> Markup {
-    let expected = variant.expected.get(invariant);
+    let expected = variant
+        .expected
+        .map_or("no expectation stated".to_string(), |expected| {
+            format!("expected {}", expected.get(invariant))
+        });
     let observed = variant.observed.get(invariant);
     let (class, text) = match variant.comparison(invariant) {
         Observed::AsExpected => ("ok", observed.to_string()),
         Observed::NotObserved => ("unseen", "not observed".to_string()),
         Observed::Contradicts => ("fail", observed.to_string()),
+        Observed::NoExpectation => ("stated-none", observed.to_string()),
     };
-    html! { td class=(class) { (text) br; span.note { "expected " (expected) } } }
+    html! { td class=(class) { (text) br; span.note { (expected) } } }
 }
 
 /// Which runs a chart overlays: `run 0` or `runs 0–8 (9 runs overlaid)`.
@@ -431,6 +436,7 @@ mod tests {
     #[test]
     fn the_page_charts_every_variant_and_marks_inconsistent_audits_in_red() {
         let report = CampaignReport::from_runs(
+            &bank_core::catalog::SUBJECTS.refs(),
             vec![
                 run("unsafe", &[100, 97, 100, 103], None),
                 run("global-lock", &[100, 100], None),
@@ -483,6 +489,7 @@ mod tests {
         let mut second = run("unsafe", &[100, 90], None);
         second.run = 1;
         let report = CampaignReport::from_runs(
+            &bank_core::catalog::SUBJECTS.refs(),
             vec![run("unsafe", &[100, 100, 100], None), second],
             7,
             "default",
@@ -515,8 +522,14 @@ mod tests {
             },
             ..run("global-lock", &[100], None)
         };
-        let report =
-            CampaignReport::from_runs(vec![cut, panicked], 7, "quick", None, serde_json::json!({}));
+        let report = CampaignReport::from_runs(
+            &bank_core::catalog::SUBJECTS.refs(),
+            vec![cut, panicked],
+            7,
+            "quick",
+            None,
+            serde_json::json!({}),
+        );
         let page = render(&report);
         assert!(
             page.contains("cut short at 554 of 8000 transfers"),

@@ -5,7 +5,7 @@
 
 use super::Shard;
 use super::history_check::{HistoryCheck, HistoryVerdict};
-use bank_core::{CATALOG, Invariant, Money, Verdict, Verdicts};
+use bank_core::{Invariant, Money, Subject, Verdict, Verdicts};
 
 /// One audited total, for charts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -179,6 +179,19 @@ pub enum Observed {
     NotObserved,
     /// The catalog says it holds, and a run broke it: a failure.
     Contradicts,
+    /// The subject states no expectation: what the runs showed stands on its own.
+    NoExpectation,
+}
+
+/// A subject's [`About`](bank_core::About), as the report writes it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AboutText {
+    /// The lesson, in one line.
+    pub lesson: String,
+    /// Where in the course it comes from.
+    pub from: String,
+    /// How it synchronises, in one line.
+    pub mechanism: String,
 }
 
 /// One variant over all its runs.
@@ -186,8 +199,11 @@ pub enum Observed {
 pub struct VariantSummary {
     /// The variant's id.
     pub id: String,
-    /// The catalog's verdicts.
-    pub expected: Verdicts,
+    /// The subject's lesson, origin and mechanism, when it has them.
+    #[serde(default)]
+    pub about: Option<AboutText>,
+    /// The subject's expected verdicts (`null` for a bank that states none).
+    pub expected: Option<Verdicts>,
     /// What the runs showed: breaks if any run broke it.
     pub observed: Verdicts,
     /// Transfers attempted.
@@ -227,7 +243,10 @@ pub struct VariantSummary {
 impl VariantSummary {
     /// How each invariant's observation compares with the catalog.
     pub fn comparison(&self, invariant: Invariant) -> Observed {
-        match (self.expected.get(invariant), self.observed.get(invariant)) {
+        let Some(expected) = self.expected else {
+            return Observed::NoExpectation;
+        };
+        match (expected.get(invariant), self.observed.get(invariant)) {
             (Verdict::Holds, Verdict::Breaks) => Observed::Contradicts,
             (Verdict::Breaks, Verdict::Holds) => Observed::NotObserved,
             _ => Observed::AsExpected,
@@ -261,23 +280,26 @@ pub struct CampaignReport {
 }
 
 impl CampaignReport {
-    /// Builds the report from run records; summaries are computed from the records alone.
+    /// Builds the report from run records; summaries are computed from the records alone, each
+    /// next to its subject's expected verdicts, in the order of `subjects` (runs of a subject not
+    /// among them are kept but not summarised).
     pub fn from_runs(
+        subjects: &[&Subject],
         mut runs: Vec<RunRecord>,
         seed: u64,
         preset: &str,
         shard: Option<String>,
         config: serde_json::Value,
     ) -> Self {
-        runs.sort_by_key(|run| (catalog_position(&run.variant), run.run));
-        let variants = CATALOG
+        runs.sort_by_key(|run| (position_among(subjects, &run.variant), run.run));
+        let variants = subjects
             .iter()
             .filter_map(|variant| {
                 let mine: Vec<&RunRecord> = runs
                     .iter()
                     .filter(|run| run.variant == variant.id)
                     .collect();
-                (!mine.is_empty()).then(|| summarise(variant.id, variant.expected, &mine))
+                (!mine.is_empty()).then(|| summarise(variant, &mine))
             })
             .collect();
         Self {
@@ -295,7 +317,7 @@ impl CampaignReport {
         let (mut observed, mut expected) = (0, 0);
         for variant in &self.variants {
             for invariant in Invariant::ALL {
-                if variant.expected.get(invariant) == Verdict::Breaks {
+                if variant.expected.map(|e| e.get(invariant)) == Some(Verdict::Breaks) {
                     expected += 1;
                     observed += usize::from(variant.comparison(invariant) == Observed::AsExpected);
                 }
@@ -326,14 +348,15 @@ impl CampaignReport {
     }
 }
 
-fn catalog_position(id: &str) -> usize {
-    CATALOG
+fn position_among(subjects: &[&Subject], id: &str) -> usize {
+    subjects
         .iter()
         .position(|variant| variant.id == id)
         .unwrap_or(usize::MAX)
 }
 
-fn summarise(id: &str, expected: Verdicts, runs: &[&RunRecord]) -> VariantSummary {
+fn summarise(subject: &Subject, runs: &[&RunRecord]) -> VariantSummary {
+    let expected = subject.expected;
     let mut observed = Verdicts::ALL_HOLD;
     for run in runs {
         let verdicts = run.observed();
@@ -346,7 +369,12 @@ fn summarise(id: &str, expected: Verdicts, runs: &[&RunRecord]) -> VariantSummar
     let transfers = runs.iter().map(|run| run.transfers).sum();
     let wall_seconds: f64 = runs.iter().map(|run| run.wall_seconds).sum();
     VariantSummary {
-        id: id.to_string(),
+        id: subject.id.to_string(),
+        about: subject.about.map(|about| AboutText {
+            lesson: about.lesson.into(),
+            from: about.from.into(),
+            mechanism: about.mechanism.into(),
+        }),
         expected,
         observed,
         transfers,
@@ -375,11 +403,13 @@ fn summarise(id: &str, expected: Verdicts, runs: &[&RunRecord]) -> VariantSummar
         shown: Invariant::ALL
             .into_iter()
             .map(|invariant| {
-                let word = match (expected.get(invariant), observed.get(invariant)) {
-                    (Verdict::Breaks, Verdict::Breaks) => "breaks",
-                    (Verdict::Breaks, Verdict::Holds) => "not observed",
-                    (Verdict::Holds, Verdict::Holds) => "holds",
-                    (Verdict::Holds, Verdict::Breaks) => "breaks, contradicting the catalog",
+                let word = match (expected.map(|e| e.get(invariant)), observed.get(invariant)) {
+                    (Some(Verdict::Breaks), Verdict::Breaks) => "breaks",
+                    (Some(Verdict::Breaks), Verdict::Holds) => "not observed",
+                    (Some(Verdict::Holds), Verdict::Holds) => "holds",
+                    (Some(Verdict::Holds), Verdict::Breaks) => "breaks, contradicting the catalog",
+                    (None, Verdict::Breaks) => "breaks",
+                    (None, Verdict::Holds) => "no break seen",
                 };
                 (invariant.key().to_string(), word.to_string())
             })
@@ -392,7 +422,11 @@ fn summarise(id: &str, expected: Verdicts, runs: &[&RunRecord]) -> VariantSummar
 /// With `allow_partial`, missing shards are allowed and the merged report's `shard` names the ones
 /// it has and lacks (`partial: has shard(s) 1/4, 3/4; lacks 2/4, 4/4`), so it never passes for the
 /// whole campaign. Every present shard must hold exactly the runs it owns, each with its seed.
-pub fn merge(reports: Vec<CampaignReport>, allow_partial: bool) -> Result<CampaignReport, String> {
+pub fn merge(
+    subjects: &[&Subject],
+    reports: Vec<CampaignReport>,
+    allow_partial: bool,
+) -> Result<CampaignReport, String> {
     let first = reports.first().ok_or("nothing to merge")?;
     let (seed, preset, config) = (first.seed, first.preset.clone(), first.config.clone());
     let shard_of = |report: &CampaignReport| -> Result<Option<Shard>, String> {
@@ -484,10 +518,16 @@ pub fn merge(reports: Vec<CampaignReport>, allow_partial: bool) -> Result<Campai
                     seed.wrapping_add(run.run as u64)
                 ));
             }
-            if catalog_position(&run.variant) == usize::MAX {
+            if position_among(subjects, &run.variant) == usize::MAX {
                 return Err(format!(
-                    "shard {name}: run {} is of variant {:?}, which the catalog does not know",
-                    run.run, run.variant
+                    "shard {name}: run {} is of {:?}, which is not among the banks this command knows ({})",
+                    run.run,
+                    run.variant,
+                    subjects
+                        .iter()
+                        .map(|subject| subject.id)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
             }
             if runs
@@ -527,7 +567,7 @@ pub fn merge(reports: Vec<CampaignReport>, allow_partial: bool) -> Result<Campai
         ));
     };
     Ok(CampaignReport::from_runs(
-        runs, seed, &preset, shard, config,
+        subjects, runs, seed, &preset, shard, config,
     ))
 }
 
@@ -586,7 +626,14 @@ mod tests {
     }
 
     fn report(runs: Vec<RunRecord>) -> CampaignReport {
-        CampaignReport::from_runs(runs, 1, "quick", None, serde_json::json!({"threads": 4}))
+        CampaignReport::from_runs(
+            &bank_core::catalog::SUBJECTS.refs(),
+            runs,
+            1,
+            "quick",
+            None,
+            serde_json::json!({"threads": 4}),
+        )
     }
 
     #[test]
@@ -682,16 +729,27 @@ mod tests {
         let base = shard(vec![record("global-lock", 0)], 0, 2);
         let mut other_preset = shard(vec![record("global-lock", 1)], 1, 2);
         other_preset.preset = "tough".into();
-        let error = merge(vec![base.clone(), other_preset], false).unwrap_err();
+        let error = merge(
+            &bank_core::catalog::SUBJECTS.refs(),
+            vec![base.clone(), other_preset],
+            false,
+        )
+        .unwrap_err();
         assert!(
             error.contains("preset tough differs from the first report's preset quick"),
             "{error}"
         );
         let mut other_size = shard(vec![record("global-lock", 1)], 1, 2);
         other_size.config = serde_json::json!({"threads": 8});
-        let error = merge(vec![base.clone(), other_size], false).unwrap_err();
+        let error = merge(
+            &bank_core::catalog::SUBJECTS.refs(),
+            vec![base.clone(), other_size],
+            false,
+        )
+        .unwrap_err();
         assert!(error.contains("threads (8 vs 4)"), "{error}");
         let merged = merge(
+            &bank_core::catalog::SUBJECTS.refs(),
             vec![base.clone(), shard(vec![record("global-lock", 1)], 1, 2)],
             false,
         )
@@ -706,24 +764,34 @@ mod tests {
             shard(vec![record("global-lock", 1)], 1, 4),
             shard(vec![record("global-lock", 2)], 3, 4),
         ];
-        let error = merge(shards.to_vec(), false).unwrap_err();
+        let error =
+            merge(&bank_core::catalog::SUBJECTS.refs(), shards.to_vec(), false).unwrap_err();
         assert!(error.contains("missing shard(s) 3/4"), "{error}");
-        let partial = merge(shards.to_vec(), true).unwrap();
+        let partial = merge(&bank_core::catalog::SUBJECTS.refs(), shards.to_vec(), true).unwrap();
         assert_eq!(
             partial.shard.as_deref(),
             Some("partial: has shard(s) 1/4, 2/4, 4/4; lacks 3/4")
         );
         let whole = report(vec![record("global-lock", 0)]);
         assert!(
-            merge(vec![whole, shards[1].clone()], false)
-                .unwrap_err()
-                .contains("whole campaign")
+            merge(
+                &bank_core::catalog::SUBJECTS.refs(),
+                vec![whole, shards[1].clone()],
+                false
+            )
+            .unwrap_err()
+            .contains("whole campaign")
         );
     }
 
     #[test]
     fn merging_refuses_a_variant_the_catalog_does_not_know() {
-        let error = merge(vec![shard(vec![record("no-such-bank", 0)], 0, 1)], false).unwrap_err();
+        let error = merge(
+            &bank_core::catalog::SUBJECTS.refs(),
+            vec![shard(vec![record("no-such-bank", 0)], 0, 1)],
+            false,
+        )
+        .unwrap_err();
         assert!(error.contains("\"no-such-bank\""), "{error}");
     }
 }

@@ -4,24 +4,24 @@
 //! catalog. With more than one job, each variant's workloads are split between worker processes
 //! (`prove_workers.rs`). `merge` puts `--shard` runs back together (see `finish`).
 
-use crate::Outcome;
-use crate::flags::ProveArgs;
-use crate::prove_workers;
+use crate::cli::Outcome;
+use crate::cli::flags::ProveArgs;
+use crate::cli::prove_workers;
+use crate::persist;
+use crate::prove::{ProofReport, ProofVerdict, ProveOptions, VariantProof, prove_variant};
 use bank_core::{Invariant, Verdict};
-use bank_stress::persist;
-use bank_stress::prove::{ProofReport, ProofVerdict, ProveOptions, VariantProof, prove_variant};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 pub fn run(args: &ProveArgs) -> Result<Outcome, String> {
-    crate::outputs::check_json(args.json.as_deref())?;
+    crate::cli::outputs::check_json(args.json.as_deref())?;
     let replay_dir = args
         .replay_dir
         .clone()
         .unwrap_or_else(persist::default_replay_dir);
-    crate::outputs::check_replay_dir(&replay_dir)?;
-    let variants = crate::flags::chosen_variants(&args.variants);
+    crate::cli::outputs::check_replay_dir(&replay_dir)?;
+    let variants = crate::cli::flags::chosen_variants(&args.variants);
     let mut scope = args.scope.clone();
     if let Some(bound) = args.preemptions {
         scope = scope.with_preemptions(bound as usize);
@@ -120,13 +120,14 @@ pub fn finish(
     json: Option<&Path>,
     print_verdicts: bool,
 ) -> Result<Outcome, String> {
-    let mut saved: Vec<(String, bank_stress::checker::Counterexample, PathBuf)> = Vec::new();
+    let mut saved: Vec<(String, crate::checker::Counterexample, PathBuf)> = Vec::new();
     if report.shard.is_none() {
         let quiet = gag::Gag::stderr().ok();
         for proof in &mut report.variants {
-            let variant = bank_core::catalog::find(&proof.variant)
+            let variant = super::subjects()
+                .find(&proof.variant)
                 .ok_or_else(|| format!("unknown variant '{}' in the proof", proof.variant))?;
-            bank_stress::prove::minimise(variant, proof);
+            crate::prove::minimise(variant, proof);
             for found in proof.minimal.values() {
                 let path = persist::save(replay_dir, variant.id, found).map_err(|error| {
                     format!(
@@ -167,13 +168,13 @@ pub fn finish(
             "\nminimal counterexamples (the first workload in enumeration order that shows each, shrunk):"
         );
         for (variant, found, path) in &saved {
-            crate::explore::print_counterexample(variant, found, path);
+            crate::cli::explore::print_counterexample(variant, found, path);
         }
     }
     let summary = summarise(&report);
     outln!("\n{}", summary.line);
     if let Some(path) = json {
-        crate::outputs::write_json(path, &report)?;
+        crate::cli::outputs::write_json(path, &report)?;
         outln!("wrote {}", path.display());
     }
     Ok(if summary.agrees {
@@ -189,13 +190,15 @@ struct Summary {
     agrees: bool,
 }
 
-/// Whether a verdict contradicts the catalog. In a shard, an expected break that did not show is
-/// no contradiction: its workloads may all belong to other shards.
-fn contradicts(verdict: ProofVerdict, expected: Verdict, whole: bool) -> bool {
-    if !whole && expected == Verdict::Breaks {
-        return false;
+/// Whether a verdict contradicts the subject's expectation (never, for a subject that states
+/// none). In a shard, an expected break that did not show is no contradiction: its workloads may
+/// all belong to other shards.
+fn contradicts(verdict: ProofVerdict, expected: Option<Verdict>, whole: bool) -> bool {
+    match expected {
+        None => false,
+        Some(Verdict::Breaks) if !whole => false,
+        Some(expected) => !verdict.agrees_with(expected),
     }
-    !verdict.agrees_with(expected)
 }
 
 fn summarise(report: &ProofReport) -> Summary {
@@ -207,16 +210,19 @@ fn summarise(report: &ProofReport) -> Summary {
         let expected = expected_of(proof);
         for invariant in Invariant::ALL {
             let verdict = proof.verdict(invariant);
-            match expected.get(invariant) {
+            let expected = expected.map(|expected| expected.get(invariant));
+            match expected {
                 // What the scope cannot show counts neither way.
                 _ if verdict == ProofVerdict::CannotBeShown => unobservable += 1,
-                Verdict::Breaks => {
+                // Nothing stated: the verdict stands alone.
+                None => {}
+                Some(Verdict::Breaks) => {
                     expected_breaks += 1;
                     if verdict == ProofVerdict::Breaks {
                         shown += 1;
                     }
                 }
-                Verdict::Holds => {
+                Some(Verdict::Holds) => {
                     holds += 1;
                     match verdict {
                         ProofVerdict::Proven => proven += 1,
@@ -225,7 +231,7 @@ fn summarise(report: &ProofReport) -> Summary {
                     }
                 }
             }
-            if contradicts(verdict, expected.get(invariant), whole) {
+            if contradicts(verdict, expected, whole) {
                 contradictions += 1;
             }
         }
@@ -255,16 +261,18 @@ fn summarise(report: &ProofReport) -> Summary {
         if agrees {
             String::new()
         } else {
-            format!(" — {}", crate::style::bad("FAIL"))
+            format!(" — {}", crate::cli::style::bad("FAIL"))
         },
         report.wall_seconds
     );
     Summary { line, agrees }
 }
 
-/// The catalog's expectation for a proof's variant.
-fn expected_of(proof: &VariantProof) -> bank_core::Verdicts {
-    bank_core::catalog::find(&proof.variant).map_or(bank_core::Verdicts::ALL_HOLD, |v| v.expected)
+/// The subject's expectation for a proof's variant, if it states one.
+fn expected_of(proof: &VariantProof) -> Option<bank_core::Verdicts> {
+    super::subjects()
+        .find(&proof.variant)
+        .and_then(|subject| subject.expected)
 }
 
 /// The verdict table's header.
@@ -288,8 +296,11 @@ fn print_row(proof: &VariantProof, whole: bool) {
     out!("{:<20}", proof.variant);
     for invariant in Invariant::ALL {
         let verdict = proof.verdict(invariant);
-        let mark = if contradicts(verdict, expected.get(invariant), whole) {
+        let expected = expected.map(|expected| expected.get(invariant));
+        let mark = if contradicts(verdict, expected, whole) {
             "CONTRADICTS"
+        } else if expected.is_none() {
+            "(as shown)"
         } else if verdict == ProofVerdict::NotFound {
             if whole { "(no proof)" } else { "(shard)" }
         } else if verdict == ProofVerdict::CannotBeShown {
@@ -303,9 +314,9 @@ fn print_row(proof: &VariantProof, whole: bool) {
         };
         let cell = format!("{:<23}", format!("{word} {mark}"));
         let cell = match mark {
-            "ok" => crate::style::good(&cell),
-            "CONTRADICTS" => crate::style::bad(&cell),
-            _ => crate::style::unsure(&cell),
+            "ok" => crate::cli::style::good(&cell),
+            "CONTRADICTS" => crate::cli::style::bad(&cell),
+            _ => crate::cli::style::unsure(&cell),
         };
         out!(" {cell}");
     }

@@ -2,17 +2,17 @@
 //! reproduced, 0 not reproduced (the whole schedule ran), 3 diverged, 4 failed differently, 2 a
 //! bad file.
 
-use crate::Outcome;
-use crate::flags::{ReplayArgs, parse_variant};
-use bank_stress::checker::{ReplayOutcome, replay, replay_with_trace, timeline, timeline_html};
-use bank_stress::matrix::shuttle_opener;
-use bank_stress::persist;
+use crate::checker::{ReplayOutcome, replay, replay_with_trace, timeline, timeline_html};
+use crate::cli::Outcome;
+use crate::cli::flags::{ReplayArgs, parse_variant};
+use crate::matrix::shuttle_opener;
+use crate::persist;
 
 pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
-    crate::outputs::check_report(
+    crate::cli::outputs::check_report(
         args.html.as_deref(),
         "--html",
-        crate::outputs::PageKind::Replay,
+        crate::cli::outputs::PageKind::Replay,
     )?;
     let file = persist::load(&args.file)?;
     let variant = parse_variant(&file.variant)
@@ -52,7 +52,7 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
                 .enumerate()
                 .map(|(index, ops)| format!(
                     "worker-{index} {}",
-                    bank_stress::own_bank::describe_threads(std::slice::from_ref(ops))
+                    crate::own_bank::describe_threads(std::slice::from_ref(ops))
                 ))
                 .collect::<Vec<_>>()
                 .join(", ")
@@ -64,10 +64,10 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
         if outcome.reproduced()
             && matches!(
                 counterexample.finding,
-                bank_stress::checker::Finding::Broke(bank_core::Invariant::DeadlockFree)
+                crate::checker::Finding::Broke(bank_core::Invariant::DeadlockFree)
             )
         {
-            for wait in bank_stress::checker::waits_for(&events) {
+            for wait in crate::checker::waits_for(&events) {
                 outln!("       {wait}");
             }
             outln!(
@@ -99,11 +99,11 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
                 "the finding did NOT reproduce (see the command's output)"
             }
         );
-        let waits = bank_stress::checker::waits_for(&events);
+        let waits = crate::checker::waits_for(&events);
         let deadlocked = outcome.reproduced()
             && matches!(
                 counterexample.finding,
-                bank_stress::checker::Finding::Broke(bank_core::Invariant::DeadlockFree)
+                crate::checker::Finding::Broke(bank_core::Invariant::DeadlockFree)
             );
         let intro = match (waits.is_empty(), deadlocked) {
             (true, _) => intro,
@@ -114,13 +114,13 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
                 waits.join("; ")
             ),
         };
-        crate::outputs::write_report(dir, &timeline_html(&title, &intro, &events))?;
+        crate::cli::outputs::write_report(dir, &timeline_html(&title, &intro, &events))?;
     }
     match outcome {
         ReplayOutcome::Reproduced { seen, .. } => {
             outln!(
                 "{}: {} shows {} again ({seen})",
-                crate::style::bad("REPRODUCED"),
+                crate::cli::style::bad("REPRODUCED"),
                 variant.id,
                 counterexample.finding
             );
@@ -134,19 +134,22 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
         ReplayOutcome::NotReproduced(why) => {
             outln!(
                 "{}: the whole schedule ran and {why}",
-                crate::style::good("not reproduced")
+                crate::cli::style::good("not reproduced")
             );
             Ok(Outcome::Agrees)
         }
         ReplayOutcome::Diverged { step, detail } => {
             outln!(
                 "{} at step {step}: {detail}; the bank takes another path now, so this schedule says nothing about it (explore it again)",
-                crate::style::unsure("DIVERGED")
+                crate::cli::style::unsure("DIVERGED")
             );
             Ok(Outcome::Diverged)
         }
         ReplayOutcome::FailedDifferently(message) => {
-            outln!("{}: {message}", crate::style::bad("FAILED DIFFERENTLY"));
+            outln!(
+                "{}: {message}",
+                crate::cli::style::bad("FAILED DIFFERENTLY")
+            );
             Ok(Outcome::FailedDifferently)
         }
     }

@@ -1,15 +1,15 @@
 //! `cargo xtask merge FILE… --json OUT`: shard reports back into one campaign report, or shard
 //! proofs (`prove --shard I/N --json FILE`) back into the whole proof.
 
-use crate::Outcome;
-use crate::flags::MergeArgs;
-use bank_stress::persist;
-use bank_stress::prove::ProofReport;
-use bank_stress::stress::{CampaignReport, merge};
+use crate::cli::Outcome;
+use crate::cli::flags::MergeArgs;
+use crate::persist;
+use crate::prove::ProofReport;
+use crate::stress::{CampaignReport, merge};
 
 pub fn run(args: &MergeArgs) -> Result<Outcome, String> {
-    crate::outputs::check_not_an_input(&args.json, &args.files)?;
-    crate::outputs::check_campaign_outputs(
+    crate::cli::outputs::check_not_an_input(&args.json, &args.files)?;
+    crate::cli::outputs::check_campaign_outputs(
         Some(&args.json),
         args.report.as_deref(),
         args.counterexamples.as_deref(),
@@ -55,8 +55,8 @@ pub fn run(args: &MergeArgs) -> Result<Outcome, String> {
             .replay_dir
             .clone()
             .unwrap_or_else(persist::default_replay_dir);
-        crate::outputs::check_replay_dir(&replay_dir)?;
-        return crate::prove::finish(whole, &replay_dir, Some(&args.json), true);
+        crate::cli::outputs::check_replay_dir(&replay_dir)?;
+        return crate::cli::prove::finish(whole, &replay_dir, Some(&args.json), true);
     }
     let mut reports = Vec::new();
     for (path, text) in &texts {
@@ -64,8 +64,8 @@ pub fn run(args: &MergeArgs) -> Result<Outcome, String> {
             .map_err(|error| format!("{} is not a stress report: {error}", path.display()))?;
         reports.push(report);
     }
-    let merged = merge(reports, args.allow_partial)?;
-    crate::outputs::write_json(&args.json, &merged)?;
+    let merged = merge(&super::subjects().refs(), reports, args.allow_partial)?;
+    crate::cli::outputs::write_json(&args.json, &merged)?;
     outln!(
         "merged {} report(s), {} runs, into {}{}",
         args.files.len(),
@@ -77,9 +77,9 @@ pub fn run(args: &MergeArgs) -> Result<Outcome, String> {
             .map(|partial| format!(" — PARTIAL ({partial}): not the whole campaign"))
             .unwrap_or_default()
     );
-    crate::stress::print_summary(&merged);
+    crate::cli::stress::print_summary(&merged);
     if let Some(dir) = &args.report {
-        crate::stress::write_html(&merged, dir, args.counterexamples.as_deref())?;
+        crate::cli::stress::write_html(&merged, dir, args.counterexamples.as_deref())?;
     }
     Ok(if merged.agrees() {
         Outcome::Agrees

@@ -1,13 +1,13 @@
 //! `cargo xtask stress`: real-thread campaigns, with progress, a table, deadlock details and JSON.
 
-use crate::Outcome;
-use crate::flags::StressArgs;
-use bank_core::workload::SEED_BALANCES;
-use bank_core::{CATALOG, Invariant, VariantInfo};
-use bank_stress::stress::{
+use crate::cli::Outcome;
+use crate::cli::flags::StressArgs;
+use crate::stress::{
     Campaign, CampaignReport, HistoryVerdict, Observed, RunEvent, RunOutcome, RunRecord, RunSpec,
     seed_timings,
 };
+use bank_core::workload::SEED_BALANCES;
+use bank_core::{Invariant, Subject};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -16,7 +16,7 @@ use std::time::Duration;
 
 pub fn run(args: &StressArgs) -> Result<Outcome, String> {
     let campaign = campaign_from(args)?;
-    crate::outputs::check_campaign_outputs(
+    crate::cli::outputs::check_campaign_outputs(
         args.json.as_deref(),
         args.report.as_deref(),
         args.counterexamples.as_deref(),
@@ -95,7 +95,7 @@ pub fn run(args: &StressArgs) -> Result<Outcome, String> {
         print_seed_timings(&report);
     }
     if let Some(path) = &args.json {
-        crate::outputs::write_json(path, &report)?;
+        crate::cli::outputs::write_json(path, &report)?;
     }
     if let Some(dir) = &args.report {
         write_html(&report, dir, args.counterexamples.as_deref())?;
@@ -117,7 +117,7 @@ fn cancel_on_ctrl_c() -> Arc<std::sync::atomic::AtomicBool> {
     let flag = Arc::clone(&cancel);
     let _ = ctrlc::set_handler(move || {
         if flag.swap(true, Ordering::SeqCst) {
-            std::process::exit(crate::EXIT_INTERRUPTED.into());
+            std::process::exit(crate::cli::EXIT_INTERRUPTED.into());
         }
     });
     cancel
@@ -147,10 +147,10 @@ pub fn campaign_from(args: &StressArgs) -> Result<Campaign, String> {
         shape.transfers_per_thread = usize::MAX;
     }
     let duration = args.duration.or(preset.duration());
-    let variants: Vec<&'static VariantInfo> = if args.variants.is_empty() {
-        CATALOG.iter().collect()
+    let variants: Vec<&'static Subject> = if args.variants.is_empty() {
+        super::subjects().refs()
     } else {
-        CATALOG
+        super::subjects()
             .iter()
             .filter(|variant| args.variants.iter().any(|chosen| chosen.id == variant.id))
             .collect()
@@ -321,15 +321,21 @@ pub fn print_summary(report: &CampaignReport) {
         out!("{:<20}", variant.id);
         for invariant in Invariant::ALL {
             let cell = match variant.comparison(invariant) {
-                Observed::AsExpected => crate::style::good(&format!(
+                Observed::AsExpected => crate::cli::style::good(&format!(
                     "{:<21}",
                     format!("{} ok", variant.observed.get(invariant))
                 )),
-                Observed::NotObserved => crate::style::unsure(&format!("{:<21}", "not observed")),
-                Observed::Contradicts => crate::style::bad(&format!(
+                Observed::NotObserved => {
+                    crate::cli::style::unsure(&format!("{:<21}", "not observed"))
+                }
+                Observed::Contradicts => crate::cli::style::bad(&format!(
                     "{:<21}",
                     format!("{} FAIL", variant.observed.get(invariant))
                 )),
+                Observed::NoExpectation => match variant.observed.get(invariant) {
+                    bank_core::Verdict::Breaks => format!("{:<21}", "breaks"),
+                    bank_core::Verdict::Holds => format!("{:<21}", "no break seen"),
+                },
             };
             out!(" {cell}");
         }
@@ -405,7 +411,7 @@ pub fn print_summary(report: &CampaignReport) {
         if let Some((thread, message)) = &variant.panic {
             outln!(
                 "{}: {}: {thread} panicked: {message}",
-                crate::style::bad("FAIL"),
+                crate::cli::style::bad("FAIL"),
                 variant.id
             );
         }
@@ -430,7 +436,7 @@ pub fn print_summary(report: &CampaignReport) {
         for (variant, invariant) in contradictions {
             outln!(
                 "{}: {variant} broke {invariant}, which the catalog says holds",
-                crate::style::bad("FAIL")
+                crate::cli::style::bad("FAIL")
             );
         }
     }
@@ -446,17 +452,14 @@ pub fn write_html(
         Some(replays) => counterexample_sections(replays)?,
         None => Vec::new(),
     };
-    crate::outputs::write_report(
-        dir,
-        &bank_stress::stress::render_html_with(report, &sections),
-    )
+    crate::cli::outputs::write_report(dir, &crate::stress::render_html_with(report, &sections))
 }
 
 /// Every replay file in `dir` (as `explore` and `prove` write them), replayed with its trace, as
 /// a section of the HTML report.
 pub fn counterexample_sections(
     dir: &std::path::Path,
-) -> Result<Vec<bank_stress::stress::CounterexampleSection>, String> {
+) -> Result<Vec<crate::stress::CounterexampleSection>, String> {
     let entries = std::fs::read_dir(dir)
         .map_err(|error| format!("--counterexamples: cannot read {}: {error}", dir.display()))?;
     let mut files: Vec<std::path::PathBuf> = entries
@@ -470,7 +473,7 @@ pub fn counterexample_sections(
     // The same counterexample saved twice (by two runs, under two names) is shown once.
     let mut shown: Vec<(String, String, bank_core::Workload, String)> = Vec::new();
     for path in files {
-        let file = bank_stress::persist::load(&path)?;
+        let file = crate::persist::load(&path)?;
         let key = (
             file.variant.clone(),
             file.counterexample.finding.to_string(),
@@ -481,29 +484,29 @@ pub fn counterexample_sections(
             continue;
         }
         shown.push(key);
-        let variant = bank_core::catalog::find(&file.variant)
+        let variant = super::subjects()
+            .find(&file.variant)
             .ok_or_else(|| format!("{}: unknown variant '{}'", path.display(), file.variant))?;
         let found = &file.counterexample;
-        let (outcome, events) = bank_stress::checker::replay_with_trace(
-            bank_stress::matrix::shuttle_opener(variant),
-            found,
-        )
-        .map_err(|error| format!("{}: {error}", path.display()))?;
-        sections.push(bank_stress::stress::CounterexampleSection {
+        let (outcome, events) =
+            crate::checker::replay_with_trace(crate::matrix::shuttle_opener(variant), found)
+                .map_err(|error| format!("{}: {error}", path.display()))?;
+        sections.push(crate::stress::CounterexampleSection {
             heading: format!("{} / {}", variant.id, found.finding),
             summary: format!(
-                "balances {:?}; threads {}; found by {}; replayed now: {}. Replay: cargo xtask replay {} --trace",
+                "balances {:?}; threads {}; found by {}; replayed now: {}. Replay: {} replay {} --trace",
                 found.workload.balances,
-                bank_stress::own_bank::describe_threads(&found.workload.threads),
+                crate::own_bank::describe_threads(&found.workload.threads),
                 found.strategy.name(),
                 if outcome.reproduced() {
                     "it reproduces"
                 } else {
                     "it does NOT reproduce (the bank changed?)"
                 },
+                super::invocation(),
                 path.display()
             ),
-            table: bank_stress::checker::timeline_table_html(&events),
+            table: crate::checker::timeline_table_html(&events),
             history_table: found.anomaly.linearizability.clone(),
         });
     }
@@ -545,6 +548,6 @@ fn print_seed_timings(report: &CampaignReport) {
     }
     outln!(
         "the course's CPython unsafe bank: about {:.0} inconsistent audits/s (≈ 47,000 of 49,995 in ≈ 1.2 s)",
-        bank_stress::stress::CPYTHON_UNSAFE_INCONSISTENT_PER_SECOND
+        crate::stress::CPYTHON_UNSAFE_INCONSISTENT_PER_SECOND
     );
 }

@@ -4,7 +4,7 @@
 //!
 //! They print through `anstream`, which keeps the colours of `style.rs` on a terminal and strips
 //! them when stdout is a pipe or a file, when `NO_COLOR` is set, or under `--color never`
-//! (`--color always` keeps them everywhere; `main.rs` sets the choice once).
+//! (`--color always` keeps them everywhere; `cli/mod.rs` sets the choice once).
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -34,18 +34,20 @@ pub fn write(text: std::fmt::Arguments<'_>, newline: bool) {
 }
 
 /// `println!` that stops quietly on a closed stdout.
+#[macro_export]
 macro_rules! outln {
     () => {
-        $crate::output::write(format_args!(""), true)
+        $crate::cli::output::write(format_args!(""), true)
     };
     ($($arg:tt)*) => {
-        $crate::output::write(format_args!($($arg)*), true)
+        $crate::cli::output::write(format_args!($($arg)*), true)
     };
 }
 
 /// `print!` that stops quietly on a closed stdout.
+#[macro_export]
 macro_rules! out {
     ($($arg:tt)*) => {
-        $crate::output::write(format_args!($($arg)*), false)
+        $crate::cli::output::write(format_args!($($arg)*), false)
     };
 }

@@ -1,14 +1,14 @@
 //! `cargo xtask explore`: the verdict matrix under shuttle, as a table (and JSON), with a minimal
 //! counterexample and a replay file for every break found.
 
-use crate::Outcome;
-use crate::flags::{ExploreArgs, StrategyChoice};
+use crate::checker::{Budget, Counterexample, Shown, Strategy};
+use crate::cli::Outcome;
+use crate::cli::flags::{ExploreArgs, StrategyChoice};
+use crate::matrix::{VariantCheck, explore_variant, minimal_counterexample};
+use crate::own_bank::describe_threads;
+use crate::persist;
+use crate::workloads::default_exploration;
 use bank_core::Invariant;
-use bank_stress::checker::{Budget, Counterexample, Shown, Strategy};
-use bank_stress::matrix::{VariantCheck, explore_variant, minimal_counterexample};
-use bank_stress::own_bank::describe_threads;
-use bank_stress::persist;
-use bank_stress::workloads::default_exploration;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
@@ -19,7 +19,7 @@ struct Explored {
 }
 
 pub fn run(args: &ExploreArgs) -> Result<Outcome, String> {
-    let variants = crate::flags::chosen_variants(&args.variants);
+    let variants = crate::cli::flags::chosen_variants(&args.variants);
     let strategies = match args.strategy {
         StrategyChoice::Random => vec![Strategy::Random],
         StrategyChoice::Pct => vec![Strategy::Pct { depth: 2 }, Strategy::Pct { depth: 3 }],
@@ -34,12 +34,12 @@ pub fn run(args: &ExploreArgs) -> Result<Outcome, String> {
         seed: args.seed,
         stop_at_first_break: false,
     };
-    crate::outputs::check_json(args.json.as_deref())?;
+    crate::cli::outputs::check_json(args.json.as_deref())?;
     let replay_dir = args
         .replay_dir
         .clone()
         .unwrap_or_else(persist::default_replay_dir);
-    crate::outputs::check_replay_dir(&replay_dir)?;
+    crate::cli::outputs::check_replay_dir(&replay_dir)?;
     let workloads = default_exploration();
     outln!(
         "exploring {} variant(s) with {}, {} executions per strategy and workload, seed {}",
@@ -89,7 +89,7 @@ pub fn run(args: &ExploreArgs) -> Result<Outcome, String> {
     print_counterexamples(&explored);
     if let Some(path) = &args.json {
         outln!();
-        crate::outputs::write_json(path, &to_json(&explored))?;
+        crate::cli::outputs::write_json(path, &to_json(&explored))?;
     }
     let disagreeing: Vec<_> = explored
         .iter()
@@ -101,7 +101,7 @@ pub fn run(args: &ExploreArgs) -> Result<Outcome, String> {
         .map(|e| {
             Invariant::ALL
                 .into_iter()
-                .filter(|&i| e.check.variant.expected.get(i) == bank_core::Verdict::Breaks)
+                .filter(|&i| e.check.variant.expects(i) == Some(bank_core::Verdict::Breaks))
                 .count()
         })
         .sum();
@@ -111,7 +111,7 @@ pub fn run(args: &ExploreArgs) -> Result<Outcome, String> {
             Invariant::ALL
                 .into_iter()
                 .filter(|&i| {
-                    e.check.variant.expected.get(i) == bank_core::Verdict::Breaks
+                    e.check.variant.expects(i) == Some(bank_core::Verdict::Breaks)
                         && e.check.report.breaks(i)
                 })
                 .count()
@@ -161,15 +161,17 @@ fn print_table(explored: &[Explored]) {
         out!("{:<20}", check.variant.id);
         for invariant in Invariant::ALL {
             let shown = check.report.shown(invariant);
-            let expected = check.variant.expected.get(invariant);
+            let expected = check.variant.expects(invariant);
             let first = check
                 .report
                 .counterexample(invariant)
                 .map(|found| format!(" @{}", found.iteration))
                 .unwrap_or_default();
-            let mark = if shown.agrees_with(expected) {
+            let mark = if expected.is_none() {
+                "(as shown)"
+            } else if expected.is_some_and(|expected| shown.agrees_with(expected)) {
                 "ok"
-            } else if expected == bank_core::Verdict::Breaks {
+            } else if expected == Some(bank_core::Verdict::Breaks) {
                 "EXPECTED BREAK"
             } else {
                 "EXPECTED HOLD"
@@ -177,10 +179,10 @@ fn print_table(explored: &[Explored]) {
             let cell = format!("{:<26}", format!("{}{first} {mark}", shown.word()));
             out!(
                 " {}",
-                if mark == "ok" {
-                    crate::style::good(&cell)
-                } else {
-                    crate::style::bad(&cell)
+                match mark {
+                    "ok" => crate::cli::style::good(&cell),
+                    "(as shown)" => cell,
+                    _ => crate::cli::style::bad(&cell),
                 }
             );
         }
@@ -196,7 +198,10 @@ fn print_table(explored: &[Explored]) {
                 "  {} / {}: expected {}, {}",
                 check.variant.id,
                 invariant,
-                check.variant.expected.get(invariant),
+                check
+                    .variant
+                    .expects(invariant)
+                    .map_or("nothing".to_string(), |verdict| verdict.to_string()),
                 match check.report.shown(invariant) {
                     shown @ Shown::NotFound { .. } => format!(
                         "expected break {}: not a proof of anything",
@@ -315,7 +320,11 @@ pub fn print_counterexample(variant: &str, found: &Counterexample, path: &std::p
         found.iteration,
         found.schedule
     );
-    outln!("    replay: cargo xtask replay {}", path.display());
+    outln!(
+        "    replay: {} replay {}",
+        super::invocation(),
+        path.display()
+    );
 }
 
 fn to_json(explored: &[Explored]) -> Value {
@@ -350,7 +359,7 @@ fn to_json(explored: &[Explored]) -> Value {
                     let verdict = check.report.shown(invariant);
                     (
                         invariant.key().to_string(),
-                        json!({"verdict": verdict.word(), "evidence": verdict.describe(), "agrees": verdict.agrees_with(check.variant.expected.get(invariant))}),
+                        json!({"verdict": verdict.word(), "evidence": verdict.describe(), "agrees": check.variant.expects(invariant).map(|expected| verdict.agrees_with(expected))}),
                     )
                 })
                 .collect();

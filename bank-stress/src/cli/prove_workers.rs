@@ -22,10 +22,10 @@
 //! child writes `progress DONE TOTAL` lines while it works and one `proof JSON` line at the end
 //! to its standard output, and exits 0. On an error it says why on standard error and exits 2.
 
-use crate::Outcome;
-use bank_core::VariantInfo;
-use bank_stress::prove::{ProveOptions, Scope, VariantProof, plan, prove_variant};
-use bank_stress::stress::Shard;
+use crate::cli::Outcome;
+use crate::prove::{ProveOptions, Scope, VariantProof, plan, prove_variant};
+use crate::stress::Shard;
+use bank_core::Subject;
 use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStderr, ChildStdout, Command, Stdio};
@@ -50,7 +50,7 @@ pub struct WorkerJob {
 /// worker processes (no more than it has workloads); `progress` is told (done, total) workloads
 /// as they finish. If a worker fails, the others are stopped and its error is returned.
 pub fn prove(
-    variant: &VariantInfo,
+    variant: &Subject,
     scope: &Scope,
     outer: Option<Shard>,
     jobs: usize,
@@ -287,7 +287,8 @@ pub fn run_worker() -> Result<Outcome, String> {
         .map_err(|error| format!("cannot read the job: {error}"))?;
     let job: WorkerJob =
         serde_json::from_str(&text).map_err(|error| format!("{STARTED_BY}: {error}"))?;
-    let variant = bank_core::catalog::find(&job.variant)
+    let variant = super::subjects()
+        .find(&job.variant)
         .ok_or_else(|| format!("unknown variant '{}'", job.variant))?;
     let [index, count] = job.shard;
     if count == 0 || index >= count {

@@ -1,7 +1,11 @@
 //! Every command and flag, declared once, each with its doc line (shown by `--help`).
+//!
+//! Doc comments here are `--help` text, so the argument structs carry none of their own (clap
+//! would show a struct's doc as its command's description): hence `missing_docs` is off.
+#![allow(missing_docs)]
 
-use bank_core::VariantInfo;
-use bank_stress::stress::Preset;
+use crate::stress::Preset;
+use bank_core::Subject;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -20,11 +24,9 @@ Words in the output:
   livelock      a fair schedule never finished although no thread was blocked
   diverged      a replayed schedule no longer fits the bank (it takes another path now)";
 
-/// The bank workspace's commands.
+/// The commands for a crate's own banks (`bank_stress::cli::main`): the name is the binary's.
 #[derive(Debug, Parser)]
 #[command(
-    name = "cargo xtask",
-    bin_name = "cargo xtask",
     version,
     about = "Prove which bank designs break money conservation and which never do.",
     arg_required_else_help = true,
@@ -67,30 +69,6 @@ pub enum Command {
     /// threads, over one campaign per seed 1..=N at each noise level.
     #[command(after_help = GLOSSARY)]
     Detection(DetectionArgs),
-    /// Run the pull-request tier of the pipeline locally: fmt, clippy, nextest, explore,
-    /// prove (quick scope), stress.
-    #[command(after_help = GLOSSARY)]
-    Ci(CiArgs),
-    /// Mutation testing with cargo-mutants (installed if missing); prints caught / viable.
-    #[command(after_help = GLOSSARY)]
-    Mutants(MutantsArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct MutantsArgs {
-    /// Extra arguments for cargo mutants, after `--` (for example `-- --shard 0/8`).
-    #[arg(last = true, value_name = "ARGS")]
-    pub cargo_mutants_args: Vec<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct CiArgs {
-    /// Run only this stage (repeatable); every stage by default.
-    #[arg(long = "stage", value_name = "NAME")]
-    pub stages: Vec<String>,
-    /// Print the stages and their commands, and run nothing.
-    #[arg(long)]
-    pub list: bool,
 }
 
 #[derive(Debug, Args)]
@@ -117,7 +95,7 @@ pub enum StrategyChoice {
 pub struct ExploreArgs {
     /// A variant id to explore (repeatable); all variants by default.
     #[arg(long = "variant", value_name = "ID", value_parser = parse_variant)]
-    pub variants: Vec<&'static VariantInfo>,
+    pub variants: Vec<&'static Subject>,
     /// The scheduling strategy.
     #[arg(long, value_enum, default_value_t = StrategyChoice::Portfolio)]
     pub strategy: StrategyChoice,
@@ -159,11 +137,11 @@ pub struct ReplayArgs {
 
 /// The variants a command works on: those named by `--variant` (each once, in the order first
 /// named), or every catalog variant when none is named.
-pub fn chosen_variants(named: &[&'static VariantInfo]) -> Vec<&'static VariantInfo> {
+pub fn chosen_variants(named: &[&'static Subject]) -> Vec<&'static Subject> {
     if named.is_empty() {
-        return bank_core::CATALOG.iter().collect();
+        return super::subjects().refs();
     }
-    let mut chosen: Vec<&'static VariantInfo> = Vec::new();
+    let mut chosen: Vec<&'static Subject> = Vec::new();
     for &variant in named {
         if !chosen.iter().any(|known| known.id == variant.id) {
             chosen.push(variant);
@@ -173,10 +151,11 @@ pub fn chosen_variants(named: &[&'static VariantInfo]) -> Vec<&'static VariantIn
 }
 
 /// Parses a catalog id; the error lists the known ones.
-pub fn parse_variant(id: &str) -> Result<&'static VariantInfo, String> {
-    bank_core::catalog::find(id).ok_or_else(|| {
+pub fn parse_variant(id: &str) -> Result<&'static Subject, String> {
+    let subjects = super::subjects();
+    subjects.find(id).ok_or_else(|| {
         // As clap suggests a flag: the closest known id, if it is close.
-        let closest = bank_core::CATALOG
+        let closest = subjects
             .iter()
             .map(|variant| (strsim::jaro(id, variant.id), variant.id))
             .filter(|(similarity, _)| *similarity > 0.8)
@@ -184,10 +163,7 @@ pub fn parse_variant(id: &str) -> Result<&'static VariantInfo, String> {
         let hint = closest.map_or(String::new(), |(_, known)| {
             format!("; did you mean '{known}'?")
         });
-        format!(
-            "unknown variant (known: {}){hint}",
-            bank_core::catalog::known_ids()
-        )
+        format!("unknown variant (known: {}){hint}", subjects.known_ids())
     })
 }
 
@@ -195,7 +171,7 @@ pub fn parse_variant(id: &str) -> Result<&'static VariantInfo, String> {
 pub struct DetectionArgs {
     /// A variant id to run (repeatable); all variants by default.
     #[arg(long = "variant", value_name = "ID", value_parser = parse_variant)]
-    pub variants: Vec<&'static VariantInfo>,
+    pub variants: Vec<&'static Subject>,
     /// The campaign size.
     #[arg(long, value_enum, default_value_t = Preset::Default)]
     pub preset: Preset,
@@ -211,7 +187,7 @@ pub struct DetectionArgs {
 pub struct StressArgs {
     /// A variant id to run (repeatable); all variants by default.
     #[arg(long = "variant", value_name = "ID", value_parser = parse_variant)]
-    pub variants: Vec<&'static VariantInfo>,
+    pub variants: Vec<&'static Subject>,
     /// The campaign size.
     #[arg(long, value_enum, default_value_t = Preset::Default)]
     pub preset: Preset,
@@ -262,19 +238,19 @@ pub struct StressArgs {
     pub counterexamples: Option<PathBuf>,
     /// Run only shard I of N of the campaign's runs (1-based, as cargo-nextest's --partition:
     /// 1/N … N/N); run k of the campaign belongs to shard k mod N + 1.
-    #[arg(long, value_name = "I/N", value_parser = clap::value_parser!(bank_stress::stress::Shard))]
-    pub shard: Option<bank_stress::stress::Shard>,
+    #[arg(long, value_name = "I/N", value_parser = clap::value_parser!(crate::stress::Shard))]
+    pub shard: Option<crate::stress::Shard>,
 }
 
 #[derive(Debug, Args)]
 pub struct ProveArgs {
     /// A variant id to prove (repeatable); all variants by default.
     #[arg(long = "variant", value_name = "ID", value_parser = parse_variant)]
-    pub variants: Vec<&'static VariantInfo>,
+    pub variants: Vec<&'static Subject>,
     /// The scope: quick, default, nightly, or one part written
     /// threads=T,ops=O,accounts=A[,balances=L..=H][,amounts=L..=H][,audits=yes|no][,preemptions=P|all].
-    #[arg(long, value_name = "SCOPE", default_value = "default", value_parser = bank_stress::prove::Scope::parse)]
-    pub scope: bank_stress::prove::Scope,
+    #[arg(long, value_name = "SCOPE", default_value = "default", value_parser = crate::prove::Scope::parse)]
+    pub scope: crate::prove::Scope,
     /// Replace the preemption bound of every bounded part of the scope.
     #[arg(long, allow_negative_numbers = true, value_name = "P", value_parser = clap::value_parser!(u64).range(0..=64))]
     pub preemptions: Option<u64>,
@@ -288,8 +264,8 @@ pub struct ProveArgs {
     pub schedule_cap: u64,
     /// Prove only shard I of N of the workloads (1-based: 1/N … N/N); workload k belongs to
     /// shard k mod N + 1. `cargo xtask merge` puts the shards' --json files together.
-    #[arg(long, value_name = "I/N", value_parser = clap::value_parser!(bank_stress::stress::Shard))]
-    pub shard: Option<bank_stress::stress::Shard>,
+    #[arg(long, value_name = "I/N", value_parser = clap::value_parser!(crate::stress::Shard))]
+    pub shard: Option<crate::stress::Shard>,
     /// Also write the proof as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,

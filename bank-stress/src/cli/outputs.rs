@@ -5,9 +5,9 @@
 //! nothing but a page of ours of the same kind (an `index.html` carrying the generator mark and
 //! the kind's mark: a stress report, or a replay page), and the command says so; any other
 //! folder is refused. `--json -` writes the JSON to standard output, after the command's text.
-//! How devices, symlinks and named pipes are treated: `bank_stress::files`.
+//! How devices, symlinks and named pipes are treated: `crate::files`.
 
-use bank_stress::files::{check_writable, write_atomically};
+use crate::files::{check_writable, write_atomically};
 use std::path::Path;
 
 /// The report page's name inside a `--report` folder.
@@ -45,7 +45,7 @@ pub fn check_json(path: Option<&Path>) -> Result<(), String> {
 pub fn check_not_an_input(json: &Path, inputs: &[std::path::PathBuf]) -> Result<(), String> {
     match inputs
         .iter()
-        .find(|input| bank_stress::files::same_file(input, json))
+        .find(|input| crate::files::same_file(input, json))
     {
         Some(input) => Err(format!(
             "--json: {} is also an input ({}); choose another file",
@@ -68,8 +68,8 @@ pub enum PageKind {
 impl PageKind {
     fn mark(self) -> &'static str {
         match self {
-            Self::Campaign => bank_stress::stress::CAMPAIGN_PAGE_MARK,
-            Self::Replay => bank_stress::checker::REPLAY_PAGE_MARK,
+            Self::Campaign => crate::stress::CAMPAIGN_PAGE_MARK,
+            Self::Replay => crate::checker::REPLAY_PAGE_MARK,
         }
     }
 
@@ -108,7 +108,7 @@ pub fn check_report(dir: Option<&Path>, flag: &str, kind: PageKind) -> Result<()
         }
         if !entries.is_empty() {
             let page = std::fs::read_to_string(dir.join(REPORT_PAGE)).unwrap_or_default();
-            let ours = page.contains(bank_stress::stress::GENERATOR_MARK);
+            let ours = page.contains(crate::stress::GENERATOR_MARK);
             if !ours {
                 return Err(format!(
                     "{flag}: {} already holds a page that is not a report of ours; choose a new folder",
@@ -193,6 +193,6 @@ pub fn write_report(dir: &Path, html: &str) -> Result<(), String> {
 
 /// Refuses a `--replay-dir` that cannot be written, before any work.
 pub fn check_replay_dir(dir: &Path) -> Result<(), String> {
-    bank_stress::files::check_writable(&dir.join("replay.json"))
+    crate::files::check_writable(&dir.join("replay.json"))
         .map_err(|error| format!("--replay-dir: cannot write in {}: {error}", dir.display()))
 }

@@ -1,15 +1,21 @@
-//! `cargo xtask list`: the catalog as a table, or as JSON with `--json`.
+//! `list`: the subjects (the catalog, or a crate's own banks) as a table, or as JSON with `--json`.
 
-use crate::Outcome;
-use crate::flags::ListArgs;
-use bank_core::{CATALOG, Invariant};
+use crate::cli::Outcome;
+use crate::cli::flags::ListArgs;
+use bank_core::Invariant;
 use serde_json::json;
 
 pub fn run(args: &ListArgs) -> Result<Outcome, String> {
     if args.json {
-        let variants: Vec<_> = CATALOG
+        let variants: Vec<_> = super::subjects()
             .iter()
-            .map(|variant| json!({"id": variant.id, "lesson": variant.lesson, "expected": variant.expected}))
+            .map(|variant| {
+                json!({
+                    "id": variant.id,
+                    "lesson": variant.about.map(|about| about.lesson),
+                    "expected": variant.expected,
+                })
+            })
             .collect();
         let text = serde_json::to_string_pretty(&json!({ "variants": variants }))
             .map_err(|error| error.to_string())?;
@@ -21,15 +27,15 @@ pub fn run(args: &ListArgs) -> Result<Outcome, String> {
         header.push_str(&format!(" {:<13}", invariant.title()));
     }
     outln!("{header} lesson");
-    for variant in CATALOG {
+    for variant in super::subjects().iter() {
         let mut row = format!("{:<20}", variant.id);
         for invariant in Invariant::ALL {
-            row.push_str(&format!(
-                " {:<13}",
-                variant.expected.get(invariant).to_string()
-            ));
+            let expected = variant
+                .expects(invariant)
+                .map_or("(not stated)".to_string(), |verdict| verdict.to_string());
+            row.push_str(&format!(" {expected:<13}"));
         }
-        outln!("{row} {}", variant.lesson);
+        outln!("{row} {}", variant.about.map_or("", |about| about.lesson));
     }
     outln!(
         "\nsnapshot = every audit sums to the starting total; final = the total after all threads finish;"
