@@ -119,6 +119,31 @@ impl Verdicts {
     }
 }
 
+impl serde::Serialize for Verdicts {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(Invariant::ALL.len()))?;
+        for invariant in Invariant::ALL {
+            map.serialize_entry(invariant.key(), &self.get(invariant))?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Verdicts {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let map = std::collections::BTreeMap::<String, Verdict>::deserialize(deserializer)?;
+        let mut verdicts = Self::ALL_HOLD;
+        for invariant in Invariant::ALL {
+            let verdict = map.get(invariant.key()).ok_or_else(|| {
+                serde::de::Error::custom(format!("no verdict for {}", invariant.key()))
+            })?;
+            verdicts.set(invariant, *verdict);
+        }
+        Ok(verdicts)
+    }
+}
+
 #[cfg(test)]
 mod verdicts_tests {
     use super::{Invariant, Verdict, Verdicts};
@@ -144,30 +169,5 @@ mod verdicts_tests {
                 .to_string()
                 .contains("no verdict for final_conservation")
         );
-    }
-}
-
-impl serde::Serialize for Verdicts {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(Invariant::ALL.len()))?;
-        for invariant in Invariant::ALL {
-            map.serialize_entry(invariant.key(), &self.get(invariant))?;
-        }
-        map.end()
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Verdicts {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let map = std::collections::BTreeMap::<String, Verdict>::deserialize(deserializer)?;
-        let mut verdicts = Self::ALL_HOLD;
-        for invariant in Invariant::ALL {
-            let verdict = map.get(invariant.key()).ok_or_else(|| {
-                serde::de::Error::custom(format!("no verdict for {}", invariant.key()))
-            })?;
-            verdicts.set(invariant, *verdict);
-        }
-        Ok(verdicts)
     }
 }

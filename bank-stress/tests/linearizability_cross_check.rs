@@ -170,7 +170,7 @@ fn the_walk_agrees_with_depth_first_search_on_long_generated_histories() {
 fn the_walk_agrees_with_depth_first_search_on_real_thread_histories_of_every_variant() {
     let balances = bank_core::WorkloadShape::seed().balances;
     for info in CATALOG {
-        let deadlocks = info.expected.get(Invariant::DeadlockFree) == Verdict::Breaks;
+        let deadlocks = info.expects(Invariant::DeadlockFree) == Some(Verdict::Breaks);
         let (mut linearizable, mut not) = (0, 0);
         for seed in 0..10u64 {
             let mut rng = SmallRng::seed_from_u64(seed);

@@ -50,7 +50,7 @@ fn the_committed_counterexamples_cover_every_expected_break() {
         .collect();
     for variant in CATALOG {
         for invariant in bank_core::Invariant::ALL {
-            if variant.expected.get(invariant) == Verdict::Breaks {
+            if variant.expects(invariant) == Some(Verdict::Breaks) {
                 assert!(
                     committed.contains(&(variant.id.to_string(), Finding::Broke(invariant))),
                     "no committed counterexample for {} / {invariant}",

@@ -83,17 +83,16 @@ fn open_hanging(_: &[Money], _: BankOptions) -> Result<Box<dyn Bank>, OpenError>
     Ok(Box::new(HangingBank(Barrier::new(3))))
 }
 
+/// The catalog's subjects, which the reports here are summarised against.
+fn catalog() -> Vec<&'static Subject> {
+    bank_core::catalog::SUBJECTS.refs()
+}
+
 fn test_variant(id: &'static str, open: bank_core::subject::Opener) -> &'static Subject {
-    Box::leak(Box::new(Subject {
-        id,
-        lesson: "test double",
-        from: "this test",
-        mechanism: "test double",
-        expected: Verdicts::breaking(&[bank_core::Invariant::DeadlockFree]),
-        accounts_are_names: false,
-        open_os: open,
-        open_shuttle: open,
-    }))
+    Box::leak(Box::new(
+        Subject::new(id, open, open)
+            .expecting(Verdicts::breaking(&[bank_core::Invariant::DeadlockFree])),
+    ))
 }
 
 fn spec(variant: &'static Subject, threads: usize, time_bound: Duration) -> RunSpec {
@@ -198,7 +197,7 @@ fn shards_partition_the_campaign_and_merge_back_into_it() {
         shards[0].runs.len() + shards[1].runs.len(),
         whole.runs.len()
     );
-    let merged = merge(shards.clone(), false).unwrap();
+    let merged = merge(&catalog(), shards.clone(), false).unwrap();
     assert_eq!(merged.shard, None);
     assert_eq!(
         (merged.seed, &merged.preset, &merged.config),
@@ -245,7 +244,7 @@ fn merging_refuses_a_run_twice_or_another_campaign() {
         .run(|_| {})
         .unwrap();
     assert!(
-        merge(vec![shard.clone(), shard.clone()], false)
+        merge(&catalog(), vec![shard.clone(), shard.clone()], false)
             .unwrap_err()
             .contains("shard 1/3 appears twice")
     );
@@ -253,11 +252,11 @@ fn merging_refuses_a_run_twice_or_another_campaign() {
     other.seed += 1;
     other.shard = Some("2/3".into());
     assert!(
-        merge(vec![shard, other], true)
+        merge(&catalog(), vec![shard, other], true)
             .unwrap_err()
             .contains("seed 100 differs from the first report's seed 99")
     );
-    assert!(merge(vec![], false).is_err());
+    assert!(merge(&catalog(), vec![], false).is_err());
 }
 
 #[test]

@@ -31,7 +31,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     #[command(flatten)]
-    Bank(BankCommand),
+    Bank(Box<BankCommand>),
     /// Run the pull-request tier of the pipeline locally: fmt, clippy, nextest, explore,
     /// prove (quick scope), stress.
     #[command(after_help = GLOSSARY)]
@@ -68,7 +68,7 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     let result: Result<Outcome, String> = match cli.command {
-        Command::Bank(command) => program.run(command),
+        Command::Bank(command) => program.run(*command),
         Command::Ci(args) => ci::run(&args),
         Command::Mutants(args) => mutants::run(&args),
     };
