@@ -65,7 +65,8 @@ fn throughput(c: &mut Criterion) {
             );
             for variant in CATALOG {
                 // A variant that can deadlock may never finish with more than one thread.
-                if threads > 1 && variant.expects(Invariant::DeadlockFree) == Some(Verdict::Breaks) {
+                if threads > 1 && variant.expects(Invariant::DeadlockFree) == Some(Verdict::Breaks)
+                {
                     continue;
                 }
                 for yielding in [true, false] {

@@ -36,7 +36,10 @@ fn runner(cases: u32) -> TestRunner {
 fn minimal_counterexample(id: &str, invariant: Invariant) -> Workload {
     let variant = bank_core::catalog::find(id).unwrap();
     assert_eq!(
-        variant.expected.expect("catalog entries state their verdicts").get(invariant),
+        variant
+            .expected
+            .expect("catalog entries state their verdicts")
+            .get(invariant),
         Verdict::Breaks,
         "the catalog says {id} keeps {invariant}"
     );

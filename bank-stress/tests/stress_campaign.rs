@@ -89,10 +89,9 @@ fn catalog() -> Vec<&'static Subject> {
 }
 
 fn test_variant(id: &'static str, open: bank_core::subject::Opener) -> &'static Subject {
-    Box::leak(Box::new(
-        Subject::new(id, open, open)
-            .expecting(Verdicts::breaking(&[bank_core::Invariant::DeadlockFree])),
-    ))
+    Box::leak(Box::new(Subject::new(id, open, open).expecting(
+        Verdicts::breaking(&[bank_core::Invariant::DeadlockFree]),
+    )))
 }
 
 fn spec(variant: &'static Subject, threads: usize, time_bound: Duration) -> RunSpec {

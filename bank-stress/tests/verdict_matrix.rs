@@ -115,7 +115,11 @@ fn prove_settles_every_verdict_of_every_variant_on_the_quick_scope() {
         let proof = prove_variant(variant, &scope, &options).expect("a valid scope");
         for invariant in Invariant::ALL {
             let verdict = proof.verdict(invariant);
-            let wanted = match variant.expected.expect("catalog entries state their verdicts").get(invariant) {
+            let wanted = match variant
+                .expected
+                .expect("catalog entries state their verdicts")
+                .get(invariant)
+            {
                 Verdict::Breaks => ProofVerdict::Breaks,
                 Verdict::Holds => ProofVerdict::Proven,
             };

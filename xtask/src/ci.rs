@@ -79,6 +79,24 @@ const STAGES: &[Stage] = &[
             "target/ci/stress-report",
         ],
     },
+    // A bank the catalog does not know, through its own crate's command line: the quick scope
+    // proven (about 100 s on two cores).
+    Stage {
+        name: "own-bank",
+        program: Program::Cargo,
+        args: &[
+            "run",
+            "--quiet",
+            "-p",
+            "my-bank-example",
+            "--",
+            "prove",
+            "--scope",
+            "quick",
+            "--json",
+            "target/ci/own-bank-prove.json",
+        ],
+    },
 ];
 
 pub fn run(args: &CiArgs) -> Result<Outcome, String> {

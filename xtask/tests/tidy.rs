@@ -51,7 +51,11 @@ fn table_disagreements(readme: &str) -> Vec<String> {
             continue;
         };
         for (invariant, cell) in Invariant::ALL.into_iter().zip(cells) {
-            let expected = match variant.expected.expect("catalog entries state their verdicts").get(invariant) {
+            let expected = match variant
+                .expected
+                .expect("catalog entries state their verdicts")
+                .get(invariant)
+            {
                 Verdict::Breaks => "breaks",
                 Verdict::Holds => "holds",
             };

@@ -1,5 +1,7 @@
 //! A bank of your own, checked the way the catalog's banks are: copy this crate, replace the bank,
-//! keep the test (`tests/check.rs`).
+//! keep [`BANKS`], `src/main.rs` (the whole command line for them: `cargo run -- explore`,
+//! `prove`, `stress --report DIR`, `replay FILE`, …) and the tests (`tests/check.rs`: the one-call
+//! library check; `tests/cli.rs`: every command through `main`).
 //!
 //! [`TellerBank`] keeps a lock per account, taken in index order (no deadlock), and a gate built
 //! from a mutex and a condition variable: an audit closes the gate, waits until no transfer is in
@@ -14,7 +16,31 @@
 
 use bank_core::bank::{check_funds, validate_initial, validate_request};
 use bank_core::runtime::{ConditionVariable, Lock, Runtime};
-use bank_core::{AccountId, Bank, Money, OpenError, TransferError};
+use bank_core::subject::open_boxed;
+use bank_core::{
+    AccountId, Bank, BankOptions, Invariant, Money, OpenBank, OpenError, OsThreads, ShuttleThreads,
+    Subject, TransferError, Verdicts,
+};
+
+/// The banks this crate checks, as subjects: an id, an opener per runtime (real threads and
+/// shuttle), and what the checker should find. Every command of `src/main.rs` works on these.
+pub static BANKS: [Subject; 2] = [
+    Subject::new(
+        "teller",
+        open_boxed::<TellerBank<OsThreads>>,
+        open_boxed::<TellerBank<ShuttleThreads>>,
+    )
+    .expecting(Verdicts::ALL_HOLD),
+    Subject::new(
+        "hasty-teller",
+        open_boxed::<HastyTellerBank<OsThreads>>,
+        open_boxed::<HastyTellerBank<ShuttleThreads>>,
+    )
+    .expecting(Verdicts::breaking(&[
+        Invariant::SnapshotConservation,
+        Invariant::Linearizable,
+    ])),
+];
 
 /// Who is in the bank right now.
 #[derive(Debug, Default)]
@@ -52,6 +78,13 @@ impl<R: Runtime, const WAITS_FOR_TRANSFERS: bool> TellerBank<R, WAITS_FOR_TRANSF
             gate: R::Mutex::new(Gate::default()),
             changed: R::Condvar::new(),
         })
+    }
+}
+
+/// What a [`Subject`]'s openers call (through `open_boxed`).
+impl<R: Runtime, const WAITS_FOR_TRANSFERS: bool> OpenBank for TellerBank<R, WAITS_FOR_TRANSFERS> {
+    fn open(initial: &[Money], _options: BankOptions) -> Result<Self, OpenError> {
+        Self::try_open(initial)
     }
 }
 
