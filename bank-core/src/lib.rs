@@ -12,6 +12,7 @@
 
 pub mod bank;
 pub mod catalog;
+pub mod instrumentation;
 pub mod model;
 pub mod runtime;
 pub mod subject;

@@ -256,7 +256,7 @@ fn shuttle_gives_the_whole_runtime_under_every_schedule_of_a_dfs() {
 #[test]
 fn the_trace_shows_read_write_locks_and_channels() {
     use bank_core::Bank;
-    use bank_core::runtime::trace;
+    use bank_core::instrumentation::trace;
     let texts = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let sink = std::sync::Arc::clone(&texts);
     shuttle::check_random(

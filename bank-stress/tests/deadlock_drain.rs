@@ -1,4 +1,4 @@
-//! Drained deadlocks (`bank_core::runtime::deadlock_drain`): a deadlocked execution ended by
+//! Drained deadlocks (`bank_core::instrumentation::deadlock_drain`): a deadlocked execution ended by
 //! unwinding its threads, instead of by shuttle's abort, must show exactly what shuttle's abort
 //! shows, and its counterexample must replay to shuttle's own deadlock report.
 //!

@@ -75,7 +75,7 @@ fn a_lost_update_seen_by_a_later_audit_is_not_linearizable_and_the_prefix_ends_a
             amount: 1
         }))
     );
-    let text = table::render_text(&violation, &table::shuttle_names(2));
+    let text = table::render_text(&violation, &bank_stress::thread_names::history_columns(2));
     assert!(text.contains("worker-1's 0→1 $1 answered done"), "{text}");
     assert!(
         text.contains("closest sequential order: worker-0's 0→1 $1"),
@@ -649,7 +649,7 @@ fn a_violation_decided_within_budget_stays_a_violation_when_its_explanation_is_n
         assert_eq!(violation.unplaceable, 1);
         assert_eq!(violation.closest_order, Vec::<usize>::new());
         assert_eq!(violation.sequential_outcome, Outcome::Audit(vec![1, 1]));
-        let text = table::render_text(&violation, &table::shuttle_names(3));
+        let text = table::render_text(&violation, &bank_stress::thread_names::history_columns(3));
         assert!(
             text.contains("no shorter failing prefix was found within the search bound"),
             "{text}"
@@ -880,7 +880,7 @@ fn a_table_too_wide_for_a_terminal_is_drawn_one_call_per_line() {
     let Linearizability::NotLinearizable(violation) = verdict(&balances, &history) else {
         panic!("an audit of money that is not there");
     };
-    let names = table::shuttle_names(6);
+    let names = bank_stress::thread_names::history_columns(6);
     for text in [
         table::render_text(&violation, &names),
         table::render_window(&violation, &names),
@@ -907,7 +907,7 @@ fn a_table_too_wide_for_a_terminal_is_drawn_one_call_per_line() {
     let Linearizability::NotLinearizable(violation) = verdict(&[1, 0], &narrow) else {
         panic!("two transfers of the only dollar");
     };
-    let text = table::render_text(&violation, &table::shuttle_names(2));
+    let text = table::render_text(&violation, &bank_stress::thread_names::history_columns(2));
     assert!(text.contains(" │ "), "{text}");
     assert!(!text.contains("one per line"), "{text}");
 }

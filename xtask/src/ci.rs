@@ -2,11 +2,22 @@
 //! GitHub Actions (`.github/workflows/pull-request.yml` only calls this). The stages are listed
 //! here and nowhere else.
 
-use crate::CiArgs;
 use bank_stress::cli::Outcome;
 use bank_stress::outln;
+use clap::Args;
 use std::process::Command;
 use std::time::Instant;
+
+/// `cargo xtask ci`'s flags.
+#[derive(Debug, Args)]
+pub struct CiArgs {
+    /// Run only this stage (repeatable); every stage by default.
+    #[arg(long = "stage", value_name = "NAME")]
+    pub stages: Vec<String>,
+    /// Print the stages and their commands, and run nothing.
+    #[arg(long)]
+    pub list: bool,
+}
 
 /// One stage: a name and the command it runs.
 struct Stage {

@@ -7,7 +7,7 @@ mod mutants;
 
 use bank_stress::cli::flags::{Command as BankCommand, GLOSSARY};
 use bank_stress::cli::{Outcome, Program};
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 /// The bank workspace's commands.
@@ -35,27 +35,10 @@ enum Command {
     /// Run the pull-request tier of the pipeline locally: fmt, clippy, nextest, explore,
     /// prove (quick scope), stress.
     #[command(after_help = GLOSSARY)]
-    Ci(CiArgs),
+    Ci(ci::CiArgs),
     /// Mutation testing with cargo-mutants (installed if missing); prints caught / viable.
     #[command(after_help = GLOSSARY)]
-    Mutants(MutantsArgs),
-}
-
-#[derive(Debug, Args)]
-struct MutantsArgs {
-    /// Extra arguments for cargo mutants, after `--` (for example `-- --shard 0/8`).
-    #[arg(last = true, value_name = "ARGS")]
-    cargo_mutants_args: Vec<String>,
-}
-
-#[derive(Debug, Args)]
-struct CiArgs {
-    /// Run only this stage (repeatable); every stage by default.
-    #[arg(long = "stage", value_name = "NAME")]
-    stages: Vec<String>,
-    /// Print the stages and their commands, and run nothing.
-    #[arg(long)]
-    list: bool,
+    Mutants(mutants::MutantsArgs),
 }
 
 fn main() -> ExitCode {

@@ -5,10 +5,18 @@
 //! mutant that hangs the suite is noticed). Missed mutants must be killed by a test or explained
 //! in MUTANTS.md.
 
-use crate::MutantsArgs;
 use bank_stress::cli::Outcome;
 use bank_stress::outln;
+use clap::Args;
 use std::process::Command;
+
+/// `cargo xtask mutants`'s flags.
+#[derive(Debug, Args)]
+pub struct MutantsArgs {
+    /// Extra arguments for cargo mutants, after `--` (for example `-- --shard 0/8`).
+    #[arg(last = true, value_name = "ARGS")]
+    pub cargo_mutants_args: Vec<String>,
+}
 
 pub fn run(args: &MutantsArgs) -> Result<Outcome, String> {
     let installed = Command::new("cargo")

@@ -12,7 +12,7 @@
 //! yield point, channel send and receive). Without noise that is one thread-local read.
 
 use super::noise::perturb;
-use super::{
+use super::primitives::{
     AtomicMoney, ChannelReceiver, ChannelSender, ConditionVariable, Joinable, Lock, MutexGuard,
     ReadWriteLock, Runtime,
 };

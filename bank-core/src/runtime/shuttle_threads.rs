@@ -2,17 +2,17 @@
 //! operation, channel operation and yield is a scheduling point that shuttle's schedulers
 //! (random, PCT, DFS) choose how to interleave. Only usable inside a shuttle execution.
 //!
-//! Each primitive also notes what it does in the [`trace`](super::trace) when one is kept (for
+//! Each primitive also notes what it does in the [`trace`](crate::instrumentation::trace) when one is kept (for
 //! `cargo xtask replay --trace`); otherwise that is one thread-local read.
 
-use super::deadlock_drain::{self, Drained};
-use super::first_step::first_step;
-use super::trace::{Object, describe_value, note, note_value};
-use super::{
+use super::primitives::{
     AtomicMoney, ChannelReceiver, ChannelSender, ConditionVariable, Joinable, Lock, MutexGuard,
     ReadWriteLock, Runtime,
 };
 use crate::bank::Money;
+use crate::instrumentation::deadlock_drain::{self, Drained};
+use crate::instrumentation::first_step::first_step;
+use crate::instrumentation::trace::{Object, describe_value, note, note_value};
 use shuttle::sync::atomic::{AtomicI64, Ordering};
 use std::ops::{Deref, DerefMut};
 use std::sync::PoisonError;

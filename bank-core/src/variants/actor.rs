@@ -9,12 +9,12 @@
 //! Linearizable: the owner applies requests one at a time, each between its call's send and the
 //! caller's receipt of the answer, so the owner's order is a serial order within real time.
 
+use super::shared_steps::move_money;
 use crate::bank::{
     AccountId, Bank, BankOptions, Money, OpenBank, OpenError, TransferError, validate_initial,
     validate_request,
 };
 use crate::runtime::{ChannelReceiver, ChannelSender, Joinable, Runtime};
-use crate::variants::move_money;
 
 /// A request to the owner thread, with the channel to answer on.
 enum Request<R: Runtime> {

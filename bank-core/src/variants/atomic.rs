@@ -9,12 +9,12 @@
 //! account goes negative, and there is nothing to deadlock on. Not linearizable: an audit that
 //! sees the withdrawal but not the deposit returns a state no serial order passes through.
 
+use super::shared_steps::yield_between_debit_and_credit;
 use crate::bank::{
     AccountId, Bank, BankOptions, Money, OpenBank, OpenError, TransferError, check_funds,
     validate_initial, validate_request,
 };
 use crate::runtime::{AtomicMoney, Runtime};
-use crate::variants::yield_between_debit_and_credit;
 
 /// The bank of atomic accounts.
 pub struct AtomicBank<R: Runtime> {

@@ -18,12 +18,12 @@
 //! passes through it (the bank went `[1, 0, 1]`, `[0, 1, 1]`, `[0, 2, 0]`). If the two
 //! transfers overlap, "2→1, audit, 0→1" explains it, which is why the break needs that order.
 
+use super::shared_steps::{lock_pair_in_index_order, move_money};
 use crate::bank::{
     AccountId, Bank, BankOptions, Money, OpenBank, OpenError, TransferError, total,
     validate_initial, validate_request,
 };
 use crate::runtime::{Lock, Runtime};
-use crate::variants::{lock_pair_in_index_order, move_money};
 
 /// The bank whose audit rereads until the sum is right.
 pub struct BalancingAuditBank<R: Runtime> {

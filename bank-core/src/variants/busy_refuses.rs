@@ -14,12 +14,12 @@
 //! over two funded accounts, each locks its source and finds the other's busy, and a refusal for
 //! insufficient funds is impossible in every serial order (both sources hold enough throughout).
 
+use super::shared_steps::{lock_all_in_index_order, move_money};
 use crate::bank::{
     AccountId, Bank, BankOptions, Money, OpenBank, OpenError, TransferError, validate_initial,
     validate_request,
 };
 use crate::runtime::{Lock, Runtime};
-use crate::variants::{lock_all_in_index_order, move_money};
 
 /// The bank whose transfers back off from a busy destination and blame the balance.
 pub struct BusyRefusesBank<R: Runtime> {

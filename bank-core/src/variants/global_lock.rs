@@ -6,12 +6,12 @@
 //! Linearizable: each call does all its work under the one lock, so the moment it holds the lock
 //! is its linearization point, and the calls' order of taking it is a serial order.
 
+use super::shared_steps::move_money;
 use crate::bank::{
     AccountId, Bank, BankOptions, Money, OpenBank, OpenError, TransferError, validate_initial,
     validate_request,
 };
 use crate::runtime::{Lock, Runtime};
-use crate::variants::move_money;
 
 /// The bank with one lock.
 pub struct GlobalLockBank<R: Runtime> {

@@ -8,12 +8,12 @@
 //! The course never notices this. Not linearizable: two transfers of the same money both report
 //! done, and no serial order accepts the second (the sequential bank refuses it).
 
+use super::shared_steps::yield_between_debit_and_credit;
 use crate::bank::{
     AccountId, Bank, BankOptions, Money, OpenBank, OpenError, TransferError, check_funds,
     validate_initial, validate_request,
 };
 use crate::runtime::{Lock, Runtime};
-use crate::variants::yield_between_debit_and_credit;
 
 /// The bank with the check outside its lock.
 pub struct GlobalLockToctouBank<R: Runtime> {

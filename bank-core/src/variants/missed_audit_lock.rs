@@ -6,12 +6,12 @@
 //! are serialised, so the final total is right and no account is overdrawn; no deadlock. Not
 //! linearizable: the half-done state the audit returns is no state of any serial order.
 
+use super::shared_steps::yield_between_debit_and_credit;
 use crate::bank::{
     AccountId, Bank, BankOptions, Money, OpenBank, OpenError, TransferError, check_funds,
     validate_initial, validate_request,
 };
 use crate::runtime::{AtomicMoney, Lock, Runtime};
-use crate::variants::yield_between_debit_and_credit;
 
 /// The bank whose audit forgot the lock.
 pub struct MissedAuditLockBank<R: Runtime> {

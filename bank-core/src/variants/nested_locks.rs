@@ -9,12 +9,12 @@
 //! holding both accounts' locks and the audit holds every lock, so each call takes effect at one
 //! moment inside its interval (calls cut off by a deadlock have changed nothing anyone saw).
 
+use super::shared_steps::{lock_all_in_index_order, move_money};
 use crate::bank::{
     AccountId, Bank, BankOptions, Money, OpenBank, OpenError, TransferError, validate_initial,
     validate_request,
 };
 use crate::runtime::{Lock, Runtime};
-use crate::variants::{lock_all_in_index_order, move_money};
 
 /// The bank that locks from-account first.
 pub struct NestedLocksBank<R: Runtime> {

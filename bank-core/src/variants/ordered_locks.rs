@@ -7,12 +7,12 @@
 //! locking (a transfer holds both accounts, the audit all of them, for all of its work) makes
 //! each call take effect at one moment within it.
 
+use super::shared_steps::{lock_all_in_index_order, lock_pair_in_index_order, move_money};
 use crate::bank::{
     AccountId, Bank, BankOptions, Money, OpenBank, OpenError, TransferError, validate_initial,
     validate_request,
 };
 use crate::runtime::{Lock, Runtime};
-use crate::variants::{lock_all_in_index_order, lock_pair_in_index_order, move_money};
 
 /// The bank with one lock per account, taken in index order.
 pub struct OrderedLocksBank<R: Runtime> {

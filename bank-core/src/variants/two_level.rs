@@ -9,12 +9,12 @@
 //! an audit excludes every transfer and transfers on shared accounts exclude each other; each
 //! call takes effect at one moment within it.
 
+use super::shared_steps::{lock_all_in_index_order, lock_pair_in_index_order, move_money};
 use crate::bank::{
     AccountId, Bank, BankOptions, Money, OpenBank, OpenError, TransferError, validate_initial,
     validate_request,
 };
 use crate::runtime::{Lock, ReadWriteLock, Runtime};
-use crate::variants::{lock_all_in_index_order, lock_pair_in_index_order, move_money};
 
 /// The bank with a gate over per-account locks.
 pub struct TwoLevelBank<R: Runtime> {

@@ -9,12 +9,12 @@
 //! freedom breaks. Linearizable: transfers and the audit each hold every lock they touch for the
 //! whole of their work (two-phase locking), so each takes effect at one moment within its call.
 
+use super::shared_steps::{lock_all_in_index_order, lock_pair_in_index_order, move_money};
 use crate::bank::{
     AccountId, Bank, BankOptions, Money, OpenBank, OpenError, TransferError, validate_initial,
     validate_request,
 };
 use crate::runtime::{Lock, Runtime};
-use crate::variants::{lock_all_in_index_order, lock_pair_in_index_order, move_money};
 
 /// The bank whose audit takes the locks in the opposite order.
 pub struct UnorderedAuditBank<R: Runtime> {

@@ -10,12 +10,12 @@
 //! returns balances no serial order passes through, and a lost update leaves final balances no
 //! serial order of the transfers (all reported done) produces.
 
+use super::shared_steps::yield_between_debit_and_credit;
 use crate::bank::{
     AccountId, Bank, BankOptions, Money, OpenBank, OpenError, TransferError, check_funds,
     validate_initial, validate_request,
 };
 use crate::runtime::{AtomicMoney, Runtime};
-use crate::variants::yield_between_debit_and_credit;
 
 /// The unsafe bank.
 pub struct UnsafeBank<R: Runtime> {

@@ -8,8 +8,10 @@
 use crate::linearizability::{
     Call, Exhausted, History, Linearizability, Outcome, SearchBounds, Violation, check,
 };
+use crate::thread_names;
 use bank_core::bank::total;
-use bank_core::runtime::{Joinable, Runtime, deadlock_drain, first_step, trace};
+use bank_core::instrumentation::{deadlock_drain, first_step, trace};
+use bank_core::runtime::{Joinable, Runtime};
 use bank_core::{Bank, Invariant, Money, Op, ShuttleThreads, Workload};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -46,7 +48,7 @@ pub struct Observations {
     /// audit by the main thread (thread number = the workload's thread count).
     #[serde(default)]
     pub history: History,
-    /// The execution deadlocked and was drained (see `bank_core::runtime::deadlock_drain`):
+    /// The execution deadlocked and was drained (see `bank_core::instrumentation::deadlock_drain`):
     /// shuttle's words for it, as its own detector would have said them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadlock: Option<String>,
@@ -168,11 +170,6 @@ impl std::fmt::Display for Observations {
     }
 }
 
-/// The name shuttle shows for workload thread `index` in deadlock reports.
-pub fn thread_name(index: usize) -> String {
-    format!("worker-{index}")
-}
-
 /// Runs `workload` on a bank opened by `open`, leaving what it observes in `sink` as it goes;
 /// must be called inside a shuttle execution.
 pub fn run_workload<B: Bank + 'static>(
@@ -182,7 +179,7 @@ pub fn run_workload<B: Bank + 'static>(
 ) {
     let expected = total(&workload.balances);
     first_step::clear();
-    deadlock_drain::begin_execution("main-thread");
+    deadlock_drain::begin_execution(thread_names::MAIN_THREAD);
     *observed(sink) = Observations {
         expected_total: expected,
         initial_balances: workload.balances.clone(),
@@ -197,7 +194,7 @@ pub fn run_workload<B: Bank + 'static>(
         .map(|(index, ops)| {
             let (bank, sink) = (Arc::clone(&bank), Arc::clone(sink));
             let ops = ops.clone();
-            let name = thread_name(index);
+            let name = thread_names::worker(index);
             ShuttleThreads::spawn(name.clone(), move || {
                 deadlock_drain::register_current(&name);
                 let performed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -7,7 +7,7 @@
 //! scheduler after shuttle aborts a run on a deadlock: a new runner wraps the same inner state.
 
 use super::schedule::RecordedSchedule;
-use bank_core::runtime::deadlock_drain;
+use bank_core::instrumentation::deadlock_drain;
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -11,15 +11,16 @@
 //!   schedule says nothing about this bank any more;
 //! - **failed differently**: it stopped with another failure than the recorded one (a new bug).
 
+use super::abort::{Abort, abort_kind, describe_abort, panic_message, shuttle_config};
+use super::error::CheckError;
 use super::execution::{ObservationSink, observed, run_workload};
 use super::quiet_panics::quietly;
 use super::recorder::{OnFinished, Recorder, RecorderState};
-use super::{
-    Abort, CheckError, Counterexample, Finding, RecordedSchedule, abort_kind, describe_abort,
-    panic_message, shuttle_config, validate_workload,
-};
-use bank_core::runtime::deadlock_drain;
-use bank_core::runtime::trace::{self, TraceEvent};
+use super::report::{Counterexample, Finding};
+use super::schedule::RecordedSchedule;
+use super::validation::validate_workload;
+use bank_core::instrumentation::deadlock_drain;
+use bank_core::instrumentation::trace::{self, TraceEvent};
 use bank_core::{Bank, Invariant, Money, Workload};
 use shuttle::Runner;
 use shuttle::scheduler::{ReplayScheduler, Schedule, Scheduler, Task, TaskId};
@@ -157,7 +158,7 @@ impl Scheduler for Strict {
     }
 }
 
-/// [`replay`], with the trace of every step each thread took (see `bank_core::runtime::trace`).
+/// [`replay`], with the trace of every step each thread took (see `bank_core::instrumentation::trace`).
 pub fn replay_with_trace<B, F>(
     open: F,
     counterexample: &Counterexample,

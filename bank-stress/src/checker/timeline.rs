@@ -1,7 +1,8 @@
 //! A replayed counterexample as a timeline a reader can follow without the source: one column per
 //! thread, one row per step, the step where an invariant broke marked.
 
-use bank_core::runtime::trace::TraceEvent;
+use crate::thread_names;
+use bank_core::instrumentation::trace::TraceEvent;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use std::fmt::Write;
 
@@ -274,9 +275,6 @@ pub fn mark_where_it_broke(events: &mut [TraceEvent]) {
 
 /// The same timeline as a self-contained HTML page (no script, no external file), titled
 /// `title`, the breaking step's row highlighted. Carries the stress report's generator mark, so
-/// The mark of a replayed counterexample's page, so a folder holding one is not written over by
-/// another kind of page.
-pub const REPLAY_PAGE_MARK: &str = "<meta name=\"bank-stress-page\" content=\"replay\">";
 
 /// `--html` may replace an earlier page of ours and nothing else.
 pub fn timeline_html(title: &str, intro: &str, events: &[TraceEvent]) -> String {
@@ -285,8 +283,8 @@ pub fn timeline_html(title: &str, intro: &str, events: &[TraceEvent]) -> String 
         html lang="en" {
             head {
                 meta charset="utf-8";
-                (PreEscaped(crate::stress::GENERATOR_MARK))
-                (PreEscaped(REPLAY_PAGE_MARK))
+                (PreEscaped(crate::page_marks::GENERATOR_MARK))
+                (PreEscaped(crate::page_marks::REPLAY_PAGE_MARK))
                 title { (title) }
                 style {
                     "body{font-family:system-ui,sans-serif;margin:2em;color:#222}"
@@ -353,10 +351,13 @@ fn columns(events: &[TraceEvent]) -> Vec<&str> {
     }
     // Workers by number (worker-2 before worker-10), then anything else, main-thread last.
     threads.sort_by_key(|thread| {
-        let number = thread
-            .strip_prefix("worker-")
-            .and_then(|number| number.parse::<usize>().ok());
-        (*thread == "main-thread", number.is_none(), number, *thread)
+        let number = thread_names::worker_index(thread);
+        (
+            *thread == thread_names::MAIN_THREAD,
+            number.is_none(),
+            number,
+            *thread,
+        )
     });
     threads
 }
@@ -395,7 +396,7 @@ mod tests {
         );
         assert_eq!(page.matches("<tr class=\"broken\">").count(), 1, "{page}");
         assert!(page.contains("unsafe &lt;lost update&gt;"), "{page}");
-        assert!(page.contains(crate::stress::GENERATOR_MARK));
+        assert!(page.contains(crate::page_marks::GENERATOR_MARK));
         assert!(!page.contains("<script"));
     }
 

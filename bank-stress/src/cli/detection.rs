@@ -3,7 +3,7 @@
 //! runs and campaigns showed it and the median time to its first observation. Exit 0 when every
 //! expected break was shown by every campaign at every level, 1 otherwise.
 
-use crate::cli::Outcome;
+use super::outcome::Outcome;
 use crate::cli::flags::{DetectionArgs, StressArgs};
 use crate::cli::stress::campaign_from;
 use crate::stress::{CampaignReport, detection_rows};
@@ -49,7 +49,7 @@ pub fn run(args: &DetectionArgs) -> Result<Outcome, String> {
             "| variant | invariant | runs showing it | campaigns showing it | median time to first observation |"
         );
         outln!("|---|---|---|---|---|");
-        for row in detection_rows(&super::subjects().refs(), &campaigns) {
+        for row in detection_rows(&super::context::subjects().refs(), &campaigns) {
             everything_shown &= row.always_shown();
             outln!(
                 "| `{}` | {} | {} / {} | {} / {} | {} |",

@@ -1,8 +1,8 @@
 //! `cargo xtask explore`: the verdict matrix under shuttle, as a table (and JSON), with a minimal
 //! counterexample and a replay file for every break found.
 
+use super::outcome::Outcome;
 use crate::checker::{Budget, Counterexample, Shown, Strategy};
-use crate::cli::Outcome;
 use crate::cli::flags::{ExploreArgs, StrategyChoice};
 use crate::matrix::{VariantCheck, explore_variant, minimal_counterexample};
 use crate::own_bank::describe_threads;
@@ -322,7 +322,7 @@ pub fn print_counterexample(variant: &str, found: &Counterexample, path: &std::p
     );
     outln!(
         "    replay: {} replay {}",
-        super::invocation(),
+        super::context::invocation(),
         path.display()
     );
 }

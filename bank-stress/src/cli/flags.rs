@@ -139,7 +139,7 @@ pub struct ReplayArgs {
 /// named), or every catalog variant when none is named.
 pub fn chosen_variants(named: &[&'static Subject]) -> Vec<&'static Subject> {
     if named.is_empty() {
-        return super::subjects().refs();
+        return super::context::subjects().refs();
     }
     let mut chosen: Vec<&'static Subject> = Vec::new();
     for &variant in named {
@@ -152,7 +152,7 @@ pub fn chosen_variants(named: &[&'static Subject]) -> Vec<&'static Subject> {
 
 /// Parses a catalog id; the error lists the known ones.
 pub fn parse_variant(id: &str) -> Result<&'static Subject, String> {
-    let subjects = super::subjects();
+    let subjects = super::context::subjects();
     subjects.find(id).ok_or_else(|| {
         // As clap suggests a flag: the closest known id, if it is close.
         let closest = subjects

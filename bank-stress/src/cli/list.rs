@@ -1,13 +1,13 @@
 //! `list`: the subjects (the catalog, or a crate's own banks) as a table, or as JSON with `--json`.
 
-use crate::cli::Outcome;
+use super::outcome::Outcome;
 use crate::cli::flags::ListArgs;
 use bank_core::Invariant;
 use serde_json::json;
 
 pub fn run(args: &ListArgs) -> Result<Outcome, String> {
     if args.json {
-        let variants: Vec<_> = super::subjects()
+        let variants: Vec<_> = super::context::subjects()
             .iter()
             .map(|variant| {
                 json!({
@@ -27,7 +27,7 @@ pub fn run(args: &ListArgs) -> Result<Outcome, String> {
         header.push_str(&format!(" {:<13}", invariant.title()));
     }
     outln!("{header} lesson");
-    for variant in super::subjects().iter() {
+    for variant in super::context::subjects().iter() {
         let mut row = format!("{:<20}", variant.id);
         for invariant in Invariant::ALL {
             let expected = variant

@@ -1,7 +1,7 @@
 //! `cargo xtask merge FILE… --json OUT`: shard reports back into one campaign report, or shard
 //! proofs (`prove --shard I/N --json FILE`) back into the whole proof.
 
-use crate::cli::Outcome;
+use super::outcome::Outcome;
 use crate::cli::flags::MergeArgs;
 use crate::persist;
 use crate::prove::ProofReport;
@@ -64,7 +64,11 @@ pub fn run(args: &MergeArgs) -> Result<Outcome, String> {
             .map_err(|error| format!("{} is not a stress report: {error}", path.display()))?;
         reports.push(report);
     }
-    let merged = merge(&super::subjects().refs(), reports, args.allow_partial)?;
+    let merged = merge(
+        &super::context::subjects().refs(),
+        reports,
+        args.allow_partial,
+    )?;
     crate::cli::outputs::write_json(&args.json, &merged)?;
     outln!(
         "merged {} report(s), {} runs, into {}{}",

@@ -26,11 +26,13 @@
 #[doc(hidden)]
 pub mod output;
 
+mod context;
 mod detection;
 mod explore;
 pub mod flags;
 mod list;
 mod merge;
+mod outcome;
 mod outputs;
 mod prove;
 mod prove_workers;
@@ -41,60 +43,13 @@ pub mod style;
 
 use bank_core::{Subject, Subjects};
 use clap::Parser;
+pub use context::{invocation, subjects};
 use flags::{Cli, Command};
+pub use outcome::{
+    EXIT_DIVERGED, EXIT_FAILED_DIFFERENTLY, EXIT_FINDING, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE,
+    Outcome,
+};
 use std::process::ExitCode;
-use std::sync::OnceLock;
-
-/// Everything agrees with the stated expectations.
-pub const EXIT_OK: u8 = 0;
-/// A verdict contradicts an expectation, a bank panicked, or a replayed violation reproduced.
-pub const EXIT_FINDING: u8 = 1;
-/// Bad usage or input: the message says which flag or file.
-pub const EXIT_USAGE: u8 = 2;
-/// `replay`: the bank no longer follows the recorded schedule.
-pub const EXIT_DIVERGED: u8 = 3;
-/// `replay`: it failed, but not as recorded.
-pub const EXIT_FAILED_DIFFERENTLY: u8 = 4;
-/// `stress`: interrupted by Ctrl-C (128 + SIGINT, as a shell reports a process it interrupted).
-pub const EXIT_INTERRUPTED: u8 = 130;
-
-/// How a command ended.
-pub enum Outcome {
-    /// Nothing contradicts an expectation.
-    Agrees,
-    /// Something does (or a violation reproduced).
-    Finding,
-    /// A replayed schedule no longer fits the bank.
-    Diverged,
-    /// A replay failed with another failure than the recorded one.
-    FailedDifferently,
-    /// Interrupted by Ctrl-C; what finished was reported.
-    Interrupted,
-}
-
-/// What the process's commands work on: set once, by [`main`] or [`Program::new`], before any
-/// flag is parsed (a `--variant` is looked up among these subjects while clap parses it).
-struct Context {
-    subjects: Subjects,
-    /// How a user runs this program again, in the commands it prints (`cargo xtask`).
-    invocation: &'static str,
-}
-
-static CONTEXT: OnceLock<Context> = OnceLock::new();
-
-/// The subjects the commands work on (the catalog until a program says otherwise).
-pub fn subjects() -> Subjects {
-    CONTEXT
-        .get()
-        .map_or(bank_core::catalog::SUBJECTS, |context| context.subjects)
-}
-
-/// How the program is run again, in the replay commands it prints.
-pub fn invocation() -> &'static str {
-    CONTEXT
-        .get()
-        .map_or("cargo xtask", |context| context.invocation)
-}
 
 /// A program built on these commands: its subjects and how it is invoked.
 pub struct Program {
@@ -114,12 +69,7 @@ impl Program {
         if subjects.all().is_empty() {
             return Err("no banks to check: pass at least one subject".into());
         }
-        CONTEXT
-            .set(Context {
-                subjects,
-                invocation,
-            })
-            .map_err(|_| "the command line was set up twice in one process".to_string())?;
+        context::set(subjects, invocation)?;
         Ok(Self { _private: () })
     }
 

@@ -68,8 +68,8 @@ pub enum PageKind {
 impl PageKind {
     fn mark(self) -> &'static str {
         match self {
-            Self::Campaign => crate::stress::CAMPAIGN_PAGE_MARK,
-            Self::Replay => crate::checker::REPLAY_PAGE_MARK,
+            Self::Campaign => crate::page_marks::CAMPAIGN_PAGE_MARK,
+            Self::Replay => crate::page_marks::REPLAY_PAGE_MARK,
         }
     }
 
@@ -108,7 +108,7 @@ pub fn check_report(dir: Option<&Path>, flag: &str, kind: PageKind) -> Result<()
         }
         if !entries.is_empty() {
             let page = std::fs::read_to_string(dir.join(REPORT_PAGE)).unwrap_or_default();
-            let ours = page.contains(crate::stress::GENERATOR_MARK);
+            let ours = page.contains(crate::page_marks::GENERATOR_MARK);
             if !ours {
                 return Err(format!(
                     "{flag}: {} already holds a page that is not a report of ours; choose a new folder",

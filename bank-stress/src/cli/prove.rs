@@ -4,7 +4,7 @@
 //! catalog. With more than one job, each variant's workloads are split between worker processes
 //! (`prove_workers.rs`). `merge` puts `--shard` runs back together (see `finish`).
 
-use crate::cli::Outcome;
+use super::outcome::Outcome;
 use crate::cli::flags::ProveArgs;
 use crate::cli::prove_workers;
 use crate::persist;
@@ -124,7 +124,7 @@ pub fn finish(
     if report.shard.is_none() {
         let quiet = gag::Gag::stderr().ok();
         for proof in &mut report.variants {
-            let variant = super::subjects()
+            let variant = super::context::subjects()
                 .find(&proof.variant)
                 .ok_or_else(|| format!("unknown variant '{}' in the proof", proof.variant))?;
             crate::prove::minimise(variant, proof);
@@ -270,7 +270,7 @@ fn summarise(report: &ProofReport) -> Summary {
 
 /// The subject's expectation for a proof's variant, if it states one.
 fn expected_of(proof: &VariantProof) -> Option<bank_core::Verdicts> {
-    super::subjects()
+    super::context::subjects()
         .find(&proof.variant)
         .and_then(|subject| subject.expected)
 }

@@ -22,9 +22,9 @@
 //! child writes `progress DONE TOTAL` lines while it works and one `proof JSON` line at the end
 //! to its standard output, and exits 0. On an error it says why on standard error and exits 2.
 
-use crate::cli::Outcome;
+use super::outcome::Outcome;
 use crate::prove::{ProveOptions, Scope, VariantProof, plan, prove_variant};
-use crate::stress::Shard;
+use crate::shard::Shard;
 use bank_core::Subject;
 use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -287,7 +287,7 @@ pub fn run_worker() -> Result<Outcome, String> {
         .map_err(|error| format!("cannot read the job: {error}"))?;
     let job: WorkerJob =
         serde_json::from_str(&text).map_err(|error| format!("{STARTED_BY}: {error}"))?;
-    let variant = super::subjects()
+    let variant = super::context::subjects()
         .find(&job.variant)
         .ok_or_else(|| format!("unknown variant '{}'", job.variant))?;
     let [index, count] = job.shard;

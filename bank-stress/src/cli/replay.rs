@@ -2,8 +2,8 @@
 //! reproduced, 0 not reproduced (the whole schedule ran), 3 diverged, 4 failed differently, 2 a
 //! bad file.
 
+use super::outcome::Outcome;
 use crate::checker::{ReplayOutcome, replay, replay_with_trace, timeline, timeline_html};
-use crate::cli::Outcome;
 use crate::cli::flags::{ReplayArgs, parse_variant};
 use crate::matrix::shuttle_opener;
 use crate::persist;
@@ -51,7 +51,8 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
                 .iter()
                 .enumerate()
                 .map(|(index, ops)| format!(
-                    "worker-{index} {}",
+                    "{} {}",
+                    crate::thread_names::worker(index),
                     crate::own_bank::describe_threads(std::slice::from_ref(ops))
                 ))
                 .collect::<Vec<_>>()

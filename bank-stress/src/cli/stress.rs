@@ -1,6 +1,6 @@
 //! `cargo xtask stress`: real-thread campaigns, with progress, a table, deadlock details and JSON.
 
-use crate::cli::Outcome;
+use super::outcome::Outcome;
 use crate::cli::flags::StressArgs;
 use crate::stress::{
     Campaign, CampaignReport, HistoryVerdict, Observed, RunEvent, RunOutcome, RunRecord, RunSpec,
@@ -117,7 +117,7 @@ fn cancel_on_ctrl_c() -> Arc<std::sync::atomic::AtomicBool> {
     let flag = Arc::clone(&cancel);
     let _ = ctrlc::set_handler(move || {
         if flag.swap(true, Ordering::SeqCst) {
-            std::process::exit(crate::cli::EXIT_INTERRUPTED.into());
+            std::process::exit(super::outcome::EXIT_INTERRUPTED.into());
         }
     });
     cancel
@@ -148,9 +148,9 @@ pub fn campaign_from(args: &StressArgs) -> Result<Campaign, String> {
     }
     let duration = args.duration.or(preset.duration());
     let variants: Vec<&'static Subject> = if args.variants.is_empty() {
-        super::subjects().refs()
+        super::context::subjects().refs()
     } else {
-        super::subjects()
+        super::context::subjects()
             .iter()
             .filter(|variant| args.variants.iter().any(|chosen| chosen.id == variant.id))
             .collect()
@@ -484,7 +484,7 @@ pub fn counterexample_sections(
             continue;
         }
         shown.push(key);
-        let variant = super::subjects()
+        let variant = super::context::subjects()
             .find(&file.variant)
             .ok_or_else(|| format!("{}: unknown variant '{}'", path.display(), file.variant))?;
         let found = &file.counterexample;
@@ -503,7 +503,7 @@ pub fn counterexample_sections(
                 } else {
                     "it does NOT reproduce (the bank changed?)"
                 },
-                super::invocation(),
+                super::context::invocation(),
                 path.display()
             ),
             table: crate::checker::timeline_table_html(&events),

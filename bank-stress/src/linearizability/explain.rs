@@ -16,7 +16,7 @@
 
 use super::decide::Walker;
 use super::history::{Event, History, MalformedHistory, Operation, Outcome};
-use super::search::Violation;
+use super::violation::Violation;
 use super::walk::{self, Budget, Chain, Configuration, Layout, Mode, PendingCall, Scratch, Step};
 use bank_core::Money;
 

@@ -13,6 +13,8 @@
 //!   bounded by the calls that overlap in time.
 //! - [`explain`]: the minimal non-linearizable prefix, computed around the violation.
 //! - `walk`: one step of the walk, shared by the decision and the explanation.
+//! - [`violation`]: why a history is not linearizable: the minimal prefix, the call that cannot
+//!   be placed, the closest order.
 //! - [`table`]: a violation as a table with one column per thread.
 
 pub mod decide;
@@ -21,8 +23,10 @@ pub mod history;
 pub mod record;
 pub mod search;
 pub mod table;
+pub mod violation;
 mod walk;
 
 pub use decide::{Decider, Decision, Limits, decide};
 pub use history::{Call, Event, History, Outcome};
-pub use search::{Exhausted, Linearizability, SearchBounds, Violation, check};
+pub use search::{Exhausted, Linearizability, SearchBounds, check};
+pub use violation::Violation;

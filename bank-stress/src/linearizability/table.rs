@@ -3,23 +3,10 @@
 //! visible), then the closest sequential order the search found and the call it could not place.
 
 use super::history::Operation;
-use super::search::Violation;
-use crate::checker::thread_name;
+use super::violation::Violation;
 
 /// How a column is headed: a thread number to a name.
 pub type Names<'a> = &'a dyn Fn(usize) -> String;
-
-/// The names under shuttle: `worker-N` for the workload's threads, `final read` for the main
-/// thread's read of the balances once `workers` threads finished.
-pub fn shuttle_names(workers: usize) -> impl Fn(usize) -> String {
-    move |thread| {
-        if thread >= workers {
-            "final read".to_string()
-        } else {
-            thread_name(thread)
-        }
-    }
-}
 
 /// Rows shown at most around the unplaceable call in a long (real-thread) history.
 const WINDOW_ROWS: usize = 24;

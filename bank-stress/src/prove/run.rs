@@ -13,7 +13,7 @@ use super::report::{PartEvidence, VariantProof, record};
 use super::scope::{Scope, ScopePart};
 use super::symmetry::is_representative;
 use crate::checker::{self, Budget, CheckError, CheckReport, Strategy};
-use crate::stress::Shard;
+use crate::shard::Shard;
 use bank_core::{Bank, Money, Workload};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -142,7 +142,7 @@ pub(crate) fn prove_parts<B, F>(
     name: &str,
     open: F,
     accounts_are_names: bool,
-    scope: &[super::ScopePart],
+    scope: &[super::scope::ScopePart],
     options: &ProveOptions<'_>,
 ) -> Result<VariantProof, CheckError>
 where

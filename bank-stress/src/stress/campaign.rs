@@ -1,10 +1,12 @@
 //! A campaign: which runs (variant × seed) to make, in a fixed order that sharding partitions,
 //! and running them one after another.
 
+use super::history_check::HistoryCheck;
+use super::preset::Preset;
 use super::report::CampaignReport;
-use super::run::{Progress, RecordedHistory, RunError, run_recorded};
-use super::{HistoryCheck, RunRecord};
-use super::{Preset, Shard};
+use super::report::RunRecord;
+use super::run::{Progress, RecordedHistory, RunError, RunSpec, run_recorded};
+use crate::shard::Shard;
 use bank_core::runtime::Noise;
 use bank_core::{Subject, WorkloadShape};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -63,27 +65,6 @@ impl Checking {
             Self::Done(check) => check,
         }
     }
-}
-
-/// One run to make.
-#[derive(Debug, Clone)]
-pub struct RunSpec {
-    /// The variant.
-    pub variant: &'static Subject,
-    /// The run's number within the variant.
-    pub run: usize,
-    /// The workload seed (campaign seed + run number).
-    pub seed: u64,
-    /// The workload.
-    pub shape: WorkloadShape,
-    /// The lesson's yield between debit and credit.
-    pub yield_between_debit_and_credit: bool,
-    /// Stop the run on purpose after this long (soak), if set.
-    pub duration: Option<Duration>,
-    /// Stop the run after `duration` plus this, and call it cut short.
-    pub time_bound: Duration,
-    /// Schedule noise in every worker.
-    pub noise: Noise,
 }
 
 /// A whole campaign's settings.
@@ -208,7 +189,9 @@ impl Campaign {
                 checked(previous, &mut observe);
             }
             let (record, history) = ran?;
-            if cancel.load(Ordering::Relaxed) && record.outcome == super::RunOutcome::CutShort {
+            if cancel.load(Ordering::Relaxed)
+                && record.outcome == super::report::RunOutcome::CutShort
+            {
                 // Stopped by the cancel, not by the bank: not a run of the campaign.
                 interrupted = true;
                 break;

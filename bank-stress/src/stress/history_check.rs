@@ -10,9 +10,9 @@
 //! time, for the decision and for the explanation apart) make an undecidable history an honest
 //! "unknown" and an unexplained violation one "not minimal".
 
-use crate::checker::thread_name;
 use crate::linearizability::history::{StampedEvents, merge_stamped};
 use crate::linearizability::{Call, Limits, Linearizability, Outcome, SearchBounds, check, table};
+use crate::thread_names;
 use bank_core::Money;
 use std::time::{Duration, Instant};
 
@@ -118,13 +118,10 @@ pub fn check_run_history(
         Ok(Linearizability::NotLinearizable(violation)) => {
             record.verdict = HistoryVerdict::NotLinearizable;
             record.first_violation_micros = micros[violation.prefix_len - 1];
-            record.explanation = Some(table::render_window(&violation, &|thread| {
-                if thread == threads {
-                    "final read".to_string()
-                } else {
-                    thread_name(thread)
-                }
-            }));
+            record.explanation = Some(table::render_window(
+                &violation,
+                &thread_names::history_columns(threads),
+            ));
         }
         Ok(Linearizability::Unknown { .. }) | Err(_) => {
             record.verdict = HistoryVerdict::Unknown;

@@ -10,16 +10,9 @@
 use super::charts::{self, Series};
 use super::numbers::{grouped, grouped_rounded};
 use super::report::{CampaignReport, Observed, RunOutcome, RunRecord, VariantSummary};
+use crate::page_marks::{CAMPAIGN_PAGE_MARK, GENERATOR_MARK};
 use bank_core::Invariant;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
-
-/// The mark every report page carries, so a tool can tell its own earlier report from a user's
-/// page before replacing it.
-pub const GENERATOR_MARK: &str = "<meta name=\"generator\" content=\"bank-stress\">";
-
-/// The mark of a stress campaign's report page, so a folder holding one is not written over by
-/// another kind of page.
-pub const CAMPAIGN_PAGE_MARK: &str = "<meta name=\"bank-stress-page\" content=\"campaign\">";
 
 /// The page's style sheet (the timeline tables add `checker::TIMELINE_CSS`).
 /// Laid out for a laptop and a 1400-pixel projector alike: the whole width, headers that wrap,

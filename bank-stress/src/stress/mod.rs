@@ -5,7 +5,6 @@
 //! to show is "not observed", not a failure; a break of an invariant the catalog says holds is.
 //!
 //! - `preset.rs`: the campaign sizes (`seed` is exactly the lecture's workload).
-//! - `shard.rs`: a deterministic partition of a campaign's runs, `--shard I/N`.
 //! - `campaign.rs`: which runs a campaign (or one shard of it) makes, in order.
 //! - `run.rs`: one run of one variant, with the deadlock watchdog and the time bound.
 //! - `history_check.rs`: each run's history of calls and results, checked for linearizability.
@@ -26,22 +25,18 @@ mod numbers;
 mod preset;
 mod report;
 mod run;
-mod shard;
 
-pub use campaign::{Campaign, Interrupted, Ran, RunEvent, RunSpec};
+pub use crate::shard::Shard;
+pub use campaign::{Campaign, Interrupted, Ran, RunEvent};
 pub use course_timing::{
     CPYTHON_UNSAFE_INCONSISTENT_PER_SECOND, SeedTiming, cpython_seconds, seed_timings,
 };
 pub use detection::{DetectionRow, detection_rows};
 pub use history_check::{CALLS_PER_WORKER, HistoryCheck, HistoryVerdict, check_run_history};
-pub use html::{
-    CAMPAIGN_PAGE_MARK, CounterexampleSection, GENERATOR_MARK, render as render_html,
-    render_with as render_html_with,
-};
+pub use html::{CounterexampleSection, render as render_html, render_with as render_html_with};
 pub use preset::Preset;
 pub use report::{
     AuditSample, CampaignReport, DeadlockReport, Observed, RunOutcome, RunRecord, VariantSummary,
     merge,
 };
-pub use run::{RecordedHistory, RunError, run_once, run_recorded};
-pub use shard::Shard;
+pub use run::{RecordedHistory, RunError, RunSpec, run_once, run_recorded};

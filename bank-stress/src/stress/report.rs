@@ -3,8 +3,8 @@
 //! from run records only, merging the shards' records gives exactly the summary the unsharded
 //! campaign computes from the same records.
 
-use super::Shard;
 use super::history_check::{HistoryCheck, HistoryVerdict};
+use crate::shard::Shard;
 use bank_core::{Invariant, Money, Subject, Verdict, Verdicts};
 
 /// One audited total, for charts.

@@ -9,15 +9,14 @@
 //! moves on. A run that reaches its time bound is asked to stop and reported as cut short; only
 //! if its threads then complete nothing for seconds is it abandoned, and reported as hung.
 
-use super::RunSpec;
 use super::history_check::{CALLS_PER_WORKER, check_run_history};
 use super::report::{AuditSample, DeadlockReport, RunOutcome, RunRecord};
 use crate::checker::panic_message;
 use crate::linearizability::history::{StampedEvents, Stamps};
 use crate::linearizability::{Call, Outcome};
 use bank_core::bank::total;
-use bank_core::runtime::noise;
-use bank_core::{Bank, BankOptions, Money};
+use bank_core::runtime::{Noise, noise};
+use bank_core::{Bank, BankOptions, Money, Subject, WorkloadShape};
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -25,6 +24,27 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::ThreadId;
 use std::time::{Duration, Instant};
+
+/// One run to make.
+#[derive(Debug, Clone)]
+pub struct RunSpec {
+    /// The variant.
+    pub variant: &'static Subject,
+    /// The run's number within the variant.
+    pub run: usize,
+    /// The workload seed (campaign seed + run number).
+    pub seed: u64,
+    /// The workload.
+    pub shape: WorkloadShape,
+    /// The lesson's yield between debit and credit.
+    pub yield_between_debit_and_credit: bool,
+    /// Stop the run on purpose after this long (soak), if set.
+    pub duration: Option<Duration>,
+    /// Stop the run after `duration` plus this, and call it cut short.
+    pub time_bound: Duration,
+    /// Schedule noise in every worker.
+    pub noise: Noise,
+}
 
 /// How often the watchdog looks for deadlock cycles.
 const WATCHDOG_PERIOD: Duration = Duration::from_millis(50);
@@ -141,7 +161,7 @@ pub struct RecordedHistory {
 
 impl RecordedHistory {
     /// Checks it for linearizability.
-    pub fn check(self) -> super::HistoryCheck {
+    pub fn check(self) -> super::history_check::HistoryCheck {
         check_run_history(
             &self.initial,
             self.workers,
@@ -405,7 +425,7 @@ struct Watch {
 
 /// A worker's thread name: the variant and the worker's index.
 fn worker_name(spec: &RunSpec, index: usize) -> String {
-    format!("{}-worker-{index}", spec.variant.id)
+    crate::thread_names::os_worker(spec.variant.id, index)
 }
 
 /// Each worker's noise seed: the run's seed mixed with the worker's index.

@@ -1,5 +1,5 @@
-//! `--shard I/N`: a deterministic partition of a campaign's runs, so that N machines can split
-//! one campaign and `merge` can put it back together. Shards count from 1, as cargo-nextest's
+//! `--shard I/N`: a deterministic partition of a campaign's runs (or of a proof's tasks), so
+//! that N machines can split one campaign and `merge` can put it back together. Shards count from 1, as cargo-nextest's
 //! `--partition count:I/N`, Playwright's and Jest's do: `1/N` … `N/N`. Run `k` (in campaign
 //! order, from 0) belongs to shard `k mod N + 1`.
 

@@ -88,10 +88,10 @@ pub fn note_value(
 /// then shows the step without a value).
 pub fn describe_value<T: 'static>(value: &T) -> Option<String> {
     let any = value as &dyn std::any::Any;
-    any.downcast_ref::<crate::Money>()
+    any.downcast_ref::<crate::bank::Money>()
         .map(ToString::to_string)
         .or_else(|| {
-            any.downcast_ref::<Vec<crate::Money>>()
+            any.downcast_ref::<Vec<crate::bank::Money>>()
                 .map(|balances| format!("{balances:?}"))
         })
 }
