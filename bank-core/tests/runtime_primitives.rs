@@ -1,15 +1,12 @@
 //! The runtime primitives behave as their traits promise, on both runtimes; and every variant
 //! calls the lesson's yield exactly once per transfer (only when asked to).
 
+use bank_core::instrumentation::trace;
 use bank_core::runtime::{AtomicMoney, Lock, OsThreads, Runtime, ShuttleThreads};
-use bank_core::variants::{
-    actor::ActorBank, atomic::AtomicBank, balancing_audit::BalancingAuditBank,
-    busy_refuses::BusyRefusesBank, global_lock::GlobalLockBank,
-    global_lock_toctou::GlobalLockToctouBank, missed_audit_lock::MissedAuditLockBank,
-    nested_locks::NestedLocksBank, ordered_locks::OrderedLocksBank, two_level::TwoLevelBank,
-    unordered_audit::UnorderedAuditBank, unsafe_bank::UnsafeBank,
-};
-use bank_core::{BankOptions, OpenBank};
+use bank_core::subject::open_boxed;
+use bank_core::variants::{actor::ActorBank, global_lock::GlobalLockBank, two_level::TwoLevelBank};
+use bank_core::{Bank, BankOptions, Money, OpenBank, Subject, TransferError};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn try_lock_takes_a_free_lock_and_refuses_a_held_one<R: Runtime>() {
@@ -42,141 +39,82 @@ fn shuttle_try_lock_takes_a_free_lock_and_refuses_a_held_one() {
     );
 }
 
-/// Counts every yield a bank asks its runtime for.
-static YIELDS: AtomicUsize = AtomicUsize::new(0);
-
-/// OS threads, except that `yield_now` is counted.
-struct CountingYields;
-
-impl Runtime for CountingYields {
-    type Mutex<T: Send + 'static> = <OsThreads as Runtime>::Mutex<T>;
-    type RwLock<T: Send + Sync + 'static> = <OsThreads as Runtime>::RwLock<T>;
-    type AtomicMoney = <OsThreads as Runtime>::AtomicMoney;
-    type Sender<T: Send + 'static> = <OsThreads as Runtime>::Sender<T>;
-    type Receiver<T: Send + 'static> = <OsThreads as Runtime>::Receiver<T>;
-    type JoinHandle<T: Send + 'static> = <OsThreads as Runtime>::JoinHandle<T>;
-    type SyncSender<T: Send + 'static> = <OsThreads as Runtime>::SyncSender<T>;
-    type Condvar = <OsThreads as Runtime>::Condvar;
-    fn channel<T: Send + 'static>() -> (Self::Sender<T>, Self::Receiver<T>) {
-        OsThreads::channel()
-    }
-    fn sync_channel<T: Send + 'static>(bound: usize) -> (Self::SyncSender<T>, Self::Receiver<T>) {
-        OsThreads::sync_channel(bound)
-    }
-    fn wait<'a, T: Send + 'static>(
-        condvar: &Self::Condvar,
-        guard: bank_core::runtime::MutexGuard<'a, Self, T>,
-    ) -> bank_core::runtime::MutexGuard<'a, Self, T> {
-        OsThreads::wait(condvar, guard)
-    }
-    fn current_thread_name() -> Option<String> {
-        OsThreads::current_thread_name()
-    }
-    fn spawn<T: Send + 'static, F: FnOnce() -> T + Send + 'static>(
-        name: String,
-        body: F,
-    ) -> Self::JoinHandle<T> {
-        OsThreads::spawn(name, body)
-    }
-    fn yield_now() {
-        YIELDS.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-/// Three accepted transfers and one refused: with the yield on, exactly three yields.
-fn yields_of<B: OpenBank>(yield_on: bool) -> usize {
-    let bank = B::open(
-        &[10, 10],
-        BankOptions {
-            yield_between_debit_and_credit: yield_on,
+/// Three accepted transfers and one refused, on the subject's shuttle bank, with the trace on:
+/// how many steps were the lesson's yield. (Under shuttle every `R::yield_now` is a step of the
+/// trace, so the count needs no runtime of its own, and every subject can be asked.)
+fn yields_of(subject: &'static Subject, yield_on: bool) -> usize {
+    let count = Arc::new(AtomicUsize::new(0));
+    let sink = Arc::clone(&count);
+    shuttle::check_random(
+        move || {
+            trace::start();
+            let options = BankOptions {
+                yield_between_debit_and_credit: yield_on,
+            };
+            let bank = (subject.open_shuttle)(&[10, 10], options).expect("valid balances");
+            for (from, to, amount) in [(0, 1, 3), (1, 0, 4), (0, 1, 1), (0, 1, 1_000)] {
+                let _ = bank.transfer(from, to, amount);
+            }
+            let _ = bank.audit();
+            drop(bank);
+            let yields = trace::finish()
+                .iter()
+                .filter(|event| event.text.starts_with("yields"))
+                .count();
+            sink.store(yields, Ordering::SeqCst);
         },
-    )
-    .unwrap();
-    let before = YIELDS.load(Ordering::SeqCst);
-    for (from, to, amount) in [(0, 1, 3), (1, 0, 4), (0, 1, 1), (0, 1, 1_000)] {
-        let _ = bank.transfer(from, to, amount);
-    }
-    let _ = bank.audit();
-    let after = YIELDS.load(Ordering::SeqCst);
-    drop(bank);
-    after - before
+        1,
+    );
+    count.load(Ordering::SeqCst)
 }
 
 #[test]
 fn every_variant_yields_once_per_transfer_between_debit_and_credit_only_when_asked() {
-    // One test, not ten: the counter is shared, so the variants must not run concurrently.
-    type R = CountingYields;
-    let counts = [
-        (
-            "unsafe",
-            yields_of::<UnsafeBank<R>>(true),
-            yields_of::<UnsafeBank<R>>(false),
-        ),
-        (
-            "missed-audit-lock",
-            yields_of::<MissedAuditLockBank<R>>(true),
-            yields_of::<MissedAuditLockBank<R>>(false),
-        ),
-        (
-            "global-lock-toctou",
-            yields_of::<GlobalLockToctouBank<R>>(true),
-            yields_of::<GlobalLockToctouBank<R>>(false),
-        ),
-        (
-            "global-lock",
-            yields_of::<GlobalLockBank<R>>(true),
-            yields_of::<GlobalLockBank<R>>(false),
-        ),
-        (
-            "nested-locks",
-            yields_of::<NestedLocksBank<R>>(true),
-            yields_of::<NestedLocksBank<R>>(false),
-        ),
-        (
-            "unordered-audit",
-            yields_of::<UnorderedAuditBank<R>>(true),
-            yields_of::<UnorderedAuditBank<R>>(false),
-        ),
-        (
-            "ordered-locks",
-            yields_of::<OrderedLocksBank<R>>(true),
-            yields_of::<OrderedLocksBank<R>>(false),
-        ),
-        (
-            "atomic",
-            yields_of::<AtomicBank<R>>(true),
-            yields_of::<AtomicBank<R>>(false),
-        ),
-        (
-            "two-level",
-            yields_of::<TwoLevelBank<R>>(true),
-            yields_of::<TwoLevelBank<R>>(false),
-        ),
-        (
-            "actor",
-            yields_of::<ActorBank<R>>(true),
-            yields_of::<ActorBank<R>>(false),
-        ),
-        (
-            "busy-refuses",
-            yields_of::<BusyRefusesBank<R>>(true),
-            yields_of::<BusyRefusesBank<R>>(false),
-        ),
-        (
-            "balancing-audit",
-            yields_of::<BalancingAuditBank<R>>(true),
-            yields_of::<BalancingAuditBank<R>>(false),
-        ),
-    ];
-    // A variant in the catalog fails here until it is added to the list above.
-    let listed: Vec<&str> = counts.iter().map(|(id, _, _)| *id).collect();
-    let catalog: Vec<&str> = bank_core::CATALOG
-        .iter()
-        .map(|variant| variant.id)
-        .collect();
-    assert_eq!(listed, catalog, "every catalog variant, in catalog order");
-    for (id, on, off) in counts {
-        assert_eq!((on, off), (3, 0), "{id}: yields with the option on, off");
+    for subject in bank_core::CATALOG {
+        let (on, off) = (yields_of(subject, true), yields_of(subject, false));
+        assert_eq!(
+            (on, off),
+            (3, 0),
+            "{}: yields with the option on, off",
+            subject.id
+        );
+    }
+}
+
+#[test]
+fn the_yield_count_sees_a_yield_and_its_absence() {
+    // The count is not blind: a bank that yields twice per transfer counts six.
+    static TWICE: [Subject; 1] = [Subject::new(
+        "twice",
+        open_boxed::<TwiceBank<OsThreads>>,
+        open_boxed::<TwiceBank<ShuttleThreads>>,
+    )];
+    assert_eq!(yields_of(&TWICE[0], true), 6);
+    assert_eq!(yields_of(&TWICE[0], false), 0);
+}
+
+/// The global-lock bank, yielding twice per accepted transfer.
+struct TwiceBank<R: Runtime>(GlobalLockBank<R>, BankOptions);
+
+impl<R: Runtime> OpenBank for TwiceBank<R> {
+    fn open(balances: &[Money], options: BankOptions) -> Result<Self, bank_core::OpenError> {
+        Ok(Self(GlobalLockBank::open(balances, options)?, options))
+    }
+}
+
+impl<R: Runtime> Bank for TwiceBank<R> {
+    fn account_count(&self) -> usize {
+        self.0.account_count()
+    }
+    fn transfer(&self, from: usize, to: usize, amount: Money) -> Result<(), TransferError> {
+        let result = self.0.transfer(from, to, amount);
+        if result.is_ok() && self.1.yield_between_debit_and_credit {
+            R::yield_now();
+        }
+        result
+    }
+    fn audit(&self) -> Vec<Money> {
+        self.0.audit()
     }
 }
 

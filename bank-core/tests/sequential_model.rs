@@ -8,10 +8,12 @@
 
 use bank_core::catalog::CATALOG;
 use bank_core::model::SequentialBank;
-use bank_core::{AccountId, Bank, BankOptions, Money, TransferError};
+use bank_core::subject::open_boxed;
+use bank_core::{AccountId, Bank, BankOptions, Money, OpenBank, Subject, TransferError};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, FileFailurePersistence, RngSeed};
-use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
+use proptest::test_runner::{Config, FileFailurePersistence, RngSeed, TestRunner};
+use proptest_state_machine::{ReferenceStateMachine, StateMachineTest};
+use std::cell::Cell;
 
 /// One step of a generated sequence.
 #[derive(Debug, Clone)]
@@ -84,20 +86,31 @@ impl ReferenceStateMachine for Model {
     }
 }
 
-/// The variant at `CATALOG[VARIANT]`, on real threads, against the model.
-struct VariantAgainstModel<const VARIANT: usize>;
+thread_local! {
+    /// The subject the state machine test is driving (set by the test for each subject in turn).
+    static SUBJECT: Cell<Option<&'static Subject>> = const { Cell::new(None) };
+}
 
-impl<const VARIANT: usize> StateMachineTest for VariantAgainstModel<VARIANT> {
+fn subject() -> &'static Subject {
+    SUBJECT
+        .get()
+        .expect("a subject is set before its test runs")
+}
+
+/// The current [`SUBJECT`], on real threads, against the model.
+struct SubjectAgainstModel;
+
+impl StateMachineTest for SubjectAgainstModel {
     type SystemUnderTest = Box<dyn Bank>;
     type Reference = Model;
 
     fn init_test(model: &ModelState) -> Box<dyn Bank> {
-        (CATALOG[VARIANT].open_os)(model.bank.balances(), BankOptions::default())
+        (subject().open_os)(model.bank.balances(), BankOptions::default())
             .expect("the model accepted these balances")
     }
 
     fn apply(bank: Box<dyn Bank>, model: &ModelState, step: Step) -> Box<dyn Bank> {
-        let id = CATALOG[VARIANT].id;
+        let id = subject().id;
         match step {
             Step::Transfer { from, to, amount } => {
                 let result = bank.transfer(from, to, amount);
@@ -114,68 +127,83 @@ impl<const VARIANT: usize> StateMachineTest for VariantAgainstModel<VARIANT> {
             bank.balances(),
             model.bank.balances(),
             "{}: balances",
-            CATALOG[VARIANT].id
+            subject().id
         );
         assert_eq!(bank.account_count(), model.bank.balances().len());
     }
 }
 
-prop_state_machine! {
-    #![proptest_config(Config {
+fn config() -> Config {
+    Config {
         cases: 128,
         rng_seed: RngSeed::Fixed(0x5EED_BA4C),
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct("proptest-regressions/sequential_model.txt"))),
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
+            "proptest-regressions/sequential_model.txt",
+        ))),
         ..Config::default()
-    })]
-
-    #[test]
-    fn unsafe_bank_agrees_with_the_model_on_one_thread(sequential 1..40 => VariantAgainstModel<0>);
-    #[test]
-    fn missed_audit_lock_agrees_with_the_model_on_one_thread(sequential 1..40 => VariantAgainstModel<1>);
-    #[test]
-    fn global_lock_toctou_agrees_with_the_model_on_one_thread(sequential 1..40 => VariantAgainstModel<2>);
-    #[test]
-    fn global_lock_agrees_with_the_model_on_one_thread(sequential 1..40 => VariantAgainstModel<3>);
-    #[test]
-    fn nested_locks_agrees_with_the_model_on_one_thread(sequential 1..40 => VariantAgainstModel<4>);
-    #[test]
-    fn unordered_audit_agrees_with_the_model_on_one_thread(sequential 1..40 => VariantAgainstModel<5>);
-    #[test]
-    fn ordered_locks_agrees_with_the_model_on_one_thread(sequential 1..40 => VariantAgainstModel<6>);
-    #[test]
-    fn atomic_agrees_with_the_model_on_one_thread(sequential 1..40 => VariantAgainstModel<7>);
-    #[test]
-    fn two_level_agrees_with_the_model_on_one_thread(sequential 1..40 => VariantAgainstModel<8>);
-    #[test]
-    fn actor_agrees_with_the_model_on_one_thread(sequential 1..40 => VariantAgainstModel<9>);
-    #[test]
-    fn busy_refuses_agrees_with_the_model_on_one_thread(sequential 1..40 => VariantAgainstModel<10>);
-    #[test]
-    fn balancing_audit_agrees_with_the_model_on_one_thread(sequential 1..40 => VariantAgainstModel<11>);
+    }
 }
 
-/// The tests above index the catalog by position; this fails when a variant is added without a
-/// model test of its own, or the order changes under them.
-#[test]
-fn every_catalog_variant_has_a_model_test() {
-    let ids: Vec<_> = CATALOG.iter().map(|variant| variant.id).collect();
-    assert_eq!(
-        ids,
-        [
-            "unsafe",
-            "missed-audit-lock",
-            "global-lock-toctou",
-            "global-lock",
-            "nested-locks",
-            "unordered-audit",
-            "ordered-locks",
-            "atomic",
-            "two-level",
-            "actor",
-            "busy-refuses",
-            "balancing-audit"
-        ]
+/// Runs the state machine test against `subject`: 128 generated sequences of 1 to 40 steps,
+/// shrunk to a minimal one on failure.
+fn agrees_with_the_model(subject: &'static Subject) -> Result<(), String> {
+    SUBJECT.set(Some(subject));
+    let mut runner = TestRunner::new(config());
+    let result = runner.run(
+        &Model::sequential_strategy(1..40),
+        |(initial, transitions, seen)| {
+            SubjectAgainstModel::test_sequential(config(), initial, transitions, seen);
+            Ok(())
+        },
     );
+    SUBJECT.set(None);
+    result.map_err(|error| format!("{}: {error}", subject.id))
+}
+
+/// Every subject of the catalog, in turn: a new variant is tested without a line here changing.
+#[test]
+fn every_variant_agrees_with_the_model_on_one_thread() {
+    let failures: Vec<String> = CATALOG
+        .iter()
+        .filter_map(|subject| agrees_with_the_model(subject).err())
+        .collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// The test can fail: a bank that refuses every transfer disagrees with the model at once.
+#[test]
+fn a_bank_that_disagrees_with_the_model_is_caught() {
+    static REFUSER: [Subject; 1] = [Subject::new(
+        "refuses-everything",
+        open_boxed::<Refuser>,
+        open_boxed::<Refuser>,
+    )];
+    let error = agrees_with_the_model(&REFUSER[0]).expect_err("the refuser disagrees");
+    assert!(error.starts_with("refuses-everything: "), "{error}");
+}
+
+/// Holds balances and refuses every transfer, as if every account were short of funds.
+struct Refuser(Vec<Money>);
+
+impl OpenBank for Refuser {
+    fn open(balances: &[Money], _: BankOptions) -> Result<Self, bank_core::OpenError> {
+        Ok(Self(balances.to_vec()))
+    }
+}
+
+impl Bank for Refuser {
+    fn account_count(&self) -> usize {
+        self.0.len()
+    }
+    fn transfer(&self, from: AccountId, _: AccountId, amount: Money) -> Result<(), TransferError> {
+        Err(TransferError::InsufficientFunds {
+            account: from,
+            amount,
+        })
+    }
+    fn audit(&self) -> Vec<Money> {
+        self.0.clone()
+    }
 }
 
 /// The model itself: the edges it must refuse, with the typed error for each.

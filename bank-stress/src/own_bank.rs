@@ -245,6 +245,13 @@ impl fmt::Display for BankReport {
                     anomaly.min_balance
                 )?;
             }
+            if let Some(table) = &anomaly.linearizability {
+                // The history as `explore` shows it: the minimal prefix, one column per thread,
+                // the closest order and the call no order can place.
+                for line in table.lines() {
+                    writeln!(f, "    {line}")?;
+                }
+            }
             writeln!(f, "    schedule {}", found.schedule)?;
             if let Some(path) = &finding.replay_file {
                 writeln!(

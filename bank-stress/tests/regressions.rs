@@ -61,6 +61,36 @@ fn the_committed_counterexamples_cover_every_expected_break() {
     }
 }
 
+/// A counterexample shows a bug of its own bank, not of the schedule: on every bank the catalog
+/// says keeps the invariant, the same schedule diverges or shows nothing.
+#[test]
+fn no_committed_counterexample_reproduces_on_a_bank_that_keeps_its_invariant() {
+    let mut tried = 0;
+    for path in regression_files() {
+        let file = persist::load(&path).unwrap();
+        let Finding::Broke(invariant) = file.counterexample.finding else {
+            continue;
+        };
+        for keeper in CATALOG
+            .iter()
+            .filter(|subject| subject.expects(invariant) == Some(Verdict::Holds))
+        {
+            let outcome = replay(shuttle_opener(keeper), &file.counterexample).unwrap();
+            assert!(
+                matches!(
+                    outcome,
+                    ReplayOutcome::Diverged { .. } | ReplayOutcome::NotReproduced(_)
+                ),
+                "{} on {}: {outcome:?}",
+                path.display(),
+                keeper.id
+            );
+            tried += 1;
+        }
+    }
+    assert!(tried > 0, "no replay was tried");
+}
+
 #[test]
 fn every_committed_counterexample_traces_to_the_step_where_it_breaks() {
     for path in regression_files() {

@@ -108,11 +108,8 @@ where
     F: Fn(&[Money]) -> B + Send + Sync + 'static,
 {
     let started = Instant::now();
-    // Drained deadlocks only under the preemption-bounded search (the recorder makes the drain's
-    // steps without asking the strategy, which leaves a search's state as shuttle's abort would,
-    // but would shift a sampling strategy's random draws), and only once this workload has
-    // deadlocked under shuttle's own detector: the bookkeeping costs every lock a little, and
-    // most banks never deadlock.
+    // Drained deadlocks only under the preemption-bounded search, and only once this workload
+    // has deadlocked under shuttle's own detector (see `DrainsAllowed`).
     let drains_possible = matches!(strategy, Strategy::PreemptionBounded { .. });
     let _drains = DrainsAllowed::new(drains_possible && DRAIN_FROM_THE_START.with(Cell::get));
     let sink: ObservationSink = Arc::default();
@@ -124,20 +121,14 @@ where
     // Counterexamples kept from drained deadlocks: their schedules stop where the deadlock became
     // certain, and are completed once the exploration is over.
     let from_drains: Rc<RefCell<Vec<Finding>>> = Rc::default();
-    let recorder = Recorder {
-        inner: Rc::new(RefCell::new(strategy.scheduler(budget))),
-        state: Rc::new(RefCell::new(RecorderState {
-            limit: budget.iterations,
-            ..RecorderState::default()
-        })),
-        on_finished: Rc::new(RefCell::new(judge_each_execution(
-            &sink,
-            findings,
-            &new_counterexample,
-            &from_drains,
-            budget.stop_at_first_break,
-        ))),
-    };
+    let judge = judge_each_execution(
+        &sink,
+        findings,
+        &new_counterexample,
+        &from_drains,
+        budget.stop_at_first_break,
+    );
+    let recorder = recorder_for(strategy, budget, judge);
     let body = {
         let (open, workload, sink) = (Arc::clone(open), Arc::clone(workload), Arc::clone(&sink));
         move || execution::run_workload(open.as_ref(), &workload, &sink)
@@ -178,6 +169,19 @@ where
         completed: state.exhausted,
         unfinished,
         elapsed: started.elapsed(),
+    }
+}
+
+/// The recorder around `strategy`'s scheduler, its execution limit the budget's, `judge` called
+/// as each execution finishes.
+fn recorder_for(strategy: Strategy, budget: &Budget, judge: OnFinished) -> Recorder {
+    Recorder {
+        inner: Rc::new(RefCell::new(strategy.scheduler(budget))),
+        state: Rc::new(RefCell::new(RecorderState {
+            limit: budget.iterations,
+            ..RecorderState::default()
+        })),
+        on_finished: Rc::new(RefCell::new(judge)),
     }
 }
 
@@ -331,6 +335,12 @@ pub fn drain_from_the_start(on: bool) {
 }
 
 /// Allows drained deadlocks on this OS thread while it lives (`deadlock_drain::enable`).
+///
+/// Only the preemption-bounded search drains (the recorder makes the drain's steps without
+/// asking the strategy, which leaves a search's state as shuttle's abort would, but would shift
+/// a sampling strategy's random draws), and only once the workload has deadlocked under
+/// shuttle's own detector: the bookkeeping costs every lock a little, and most banks never
+/// deadlock.
 struct DrainsAllowed;
 
 impl DrainsAllowed {

@@ -13,7 +13,7 @@
 
 use super::abort::{Abort, abort_kind, describe_abort, panic_message, shuttle_config};
 use super::error::CheckError;
-use super::execution::{ObservationSink, observed, run_workload};
+use super::execution::{ObservationSink, Observations, observed, run_workload};
 use super::quiet_panics::quietly;
 use super::recorder::{OnFinished, Recorder, RecorderState};
 use super::report::{Counterexample, Finding};
@@ -278,72 +278,103 @@ where
     if let Some((step, detail)) = progress.diverged {
         return Ok(ReplayOutcome::Diverged { step, detail });
     }
-    let finding = counterexample.finding;
-    if let Some(payload) = aborted {
-        let message = panic_message(payload.as_ref());
-        if progress.position < schedule.steps.len() {
-            // Stopped before the schedule's end: not the recorded execution, whatever the failure.
-            return Ok(ReplayOutcome::Diverged {
-                step: progress.position,
-                detail: format!(
-                    "the execution stopped after {} of the schedule's {} steps: {message}",
-                    progress.position,
-                    schedule.steps.len()
-                ),
-            });
-        }
-        let partial = std::mem::take(&mut *observed(&slot));
-        let cut_off_alike = counterexample
-            .anomaly
-            .message
-            .as_deref()
-            .is_some_and(|recorded| abort_kind(recorded) == abort_kind(&message));
-        if let Finding::Broke(invariant) = finding
-            && cut_off_alike
-            && partial.violations().contains(&invariant)
-        {
-            // An audit showed it before the execution was cut off, as it was when found.
-            return Ok(ReplayOutcome::Reproduced {
-                seen: format!(
-                    "{invariant} broke again, before the execution ended ({}): {partial}",
-                    describe_abort(&message)
-                ),
-                schedule: rerecorded.to_string(),
-            });
-        }
-        let same = match (abort_kind(&message), finding) {
-            (Abort::Deadlock(_), Finding::Broke(Invariant::DeadlockFree)) => true,
-            (Abort::Livelock, Finding::Livelock) => true,
-            (Abort::Panic, Finding::Panic) => {
-                counterexample.anomaly.message.as_deref() == Some(message.as_str())
-            }
-            _ => false,
-        };
-        return Ok(if same {
-            ReplayOutcome::Reproduced {
-                seen: describe_abort(&message),
-                schedule: rerecorded.to_string(),
-            }
-        } else {
-            ReplayOutcome::FailedDifferently(message)
-        });
-    }
-    if progress.position < schedule.steps.len() {
-        return Ok(ReplayOutcome::Diverged {
-            step: progress.position,
-            detail: format!(
-                "the bank finished after {} of the schedule's {} steps",
-                progress.position,
-                schedule.steps.len()
-            ),
-        });
-    }
+    let steps = schedule.steps.len();
+    let rerecorded = rerecorded.to_string();
     let observed = std::mem::take(&mut *observed(&slot));
-    Ok(match (observed, finding) {
+    Ok(match aborted {
+        Some(payload) => judge_aborted(
+            counterexample,
+            &panic_message(payload.as_ref()),
+            (progress.position, steps),
+            observed,
+            rerecorded,
+        ),
+        None => judge_finished(
+            counterexample,
+            (progress.position, steps),
+            observed,
+            rerecorded,
+        ),
+    })
+}
+
+/// A replay shuttle aborted with `message` after `position` of the schedule's `steps`: diverged
+/// if it stopped early; reproduced if it broke the recorded invariant before being cut off the
+/// recorded way, or ended in the recorded deadlock, livelock or panic; else failed differently.
+fn judge_aborted(
+    counterexample: &Counterexample,
+    message: &str,
+    (position, steps): (usize, usize),
+    partial: Observations,
+    rerecorded: String,
+) -> ReplayOutcome {
+    let finding = counterexample.finding;
+    if position < steps {
+        // Stopped before the schedule's end: not the recorded execution, whatever the failure.
+        return ReplayOutcome::Diverged {
+            step: position,
+            detail: format!(
+                "the execution stopped after {position} of the schedule's {steps} steps: {message}"
+            ),
+        };
+    }
+    let cut_off_alike = counterexample
+        .anomaly
+        .message
+        .as_deref()
+        .is_some_and(|recorded| abort_kind(recorded) == abort_kind(message));
+    if let Finding::Broke(invariant) = finding
+        && cut_off_alike
+        && partial.violations().contains(&invariant)
+    {
+        // An audit showed it before the execution was cut off, as it was when found.
+        return ReplayOutcome::Reproduced {
+            seen: format!(
+                "{invariant} broke again, before the execution ended ({}): {partial}",
+                describe_abort(message)
+            ),
+            schedule: rerecorded,
+        };
+    }
+    let same = match (abort_kind(message), finding) {
+        (Abort::Deadlock(_), Finding::Broke(Invariant::DeadlockFree)) => true,
+        (Abort::Livelock, Finding::Livelock) => true,
+        (Abort::Panic, Finding::Panic) => {
+            counterexample.anomaly.message.as_deref() == Some(message)
+        }
+        _ => false,
+    };
+    if same {
+        ReplayOutcome::Reproduced {
+            seen: describe_abort(message),
+            schedule: rerecorded,
+        }
+    } else {
+        ReplayOutcome::FailedDifferently(message.to_string())
+    }
+}
+
+/// A replay that ran to its end after `position` of the schedule's `steps`: diverged if the bank
+/// finished early; reproduced if the recorded invariant broke again; failed differently if
+/// another one did; else not reproduced.
+fn judge_finished(
+    counterexample: &Counterexample,
+    (position, steps): (usize, usize),
+    observed: Observations,
+    rerecorded: String,
+) -> ReplayOutcome {
+    let finding = counterexample.finding;
+    if position < steps {
+        return ReplayOutcome::Diverged {
+            step: position,
+            detail: format!("the bank finished after {position} of the schedule's {steps} steps"),
+        };
+    }
+    match (observed, finding) {
         (observed, Finding::Broke(invariant)) if observed.violations().contains(&invariant) => {
             ReplayOutcome::Reproduced {
                 seen: format!("{invariant} broke again: {observed}"),
-                schedule: rerecorded.to_string(),
+                schedule: rerecorded,
             }
         }
         (observed, _) if !observed.violations().is_empty() => {
@@ -360,5 +391,5 @@ where
         (observed, _) => {
             ReplayOutcome::NotReproduced(format!("{finding} did not show: {observed}"))
         }
-    })
+    }
 }

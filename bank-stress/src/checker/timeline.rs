@@ -275,7 +275,6 @@ pub fn mark_where_it_broke(events: &mut [TraceEvent]) {
 
 /// The same timeline as a self-contained HTML page (no script, no external file), titled
 /// `title`, the breaking step's row highlighted. Carries the stress report's generator mark, so
-
 /// `--html` may replace an earlier page of ours and nothing else.
 pub fn timeline_html(title: &str, intro: &str, events: &[TraceEvent]) -> String {
     html! {

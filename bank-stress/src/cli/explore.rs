@@ -8,9 +8,9 @@ use crate::matrix::{VariantCheck, explore_variant, minimal_counterexample};
 use crate::own_bank::describe_threads;
 use crate::persist;
 use crate::workloads::default_exploration;
-use bank_core::Invariant;
+use bank_core::{Invariant, Subject, Workload};
 use serde_json::{Value, json};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// One variant's result, with its minimised counterexamples and where they were saved.
 struct Explored {
@@ -20,6 +20,27 @@ struct Explored {
 
 pub fn run(args: &ExploreArgs) -> Result<Outcome, String> {
     let variants = crate::cli::flags::chosen_variants(&args.variants);
+    let budget = budget_from(args)?;
+    crate::cli::outputs::check_json(args.json.as_deref())?;
+    let replay_dir = args
+        .replay_dir
+        .clone()
+        .unwrap_or_else(persist::default_replay_dir);
+    crate::cli::outputs::check_replay_dir(&replay_dir)?;
+    let workloads = default_exploration();
+    print_plan(&budget, variants.len(), &workloads);
+    let explored = explore_all(&variants, &workloads, &budget, &replay_dir, args.verbose)?;
+    print_table(&explored);
+    print_counterexamples(&explored);
+    if let Some(path) = &args.json {
+        outln!();
+        crate::cli::outputs::write_json(path, &to_json(&explored))?;
+    }
+    Ok(conclude(&explored))
+}
+
+/// The budget the flags ask for: which strategies run, and how many executions each gets.
+fn budget_from(args: &ExploreArgs) -> Result<Budget, String> {
     let strategies = match args.strategy {
         StrategyChoice::Random => vec![Strategy::Random],
         StrategyChoice::Pct => vec![Strategy::Pct { depth: 2 }, Strategy::Pct { depth: 3 }],
@@ -28,30 +49,27 @@ pub fn run(args: &ExploreArgs) -> Result<Outcome, String> {
     };
     let iterations = usize::try_from(args.iterations)
         .map_err(|_| "--iterations: too large for this machine".to_string())?;
-    let budget = Budget {
+    Ok(Budget {
         strategies,
         iterations,
         seed: args.seed,
         stop_at_first_break: false,
-    };
-    crate::cli::outputs::check_json(args.json.as_deref())?;
-    let replay_dir = args
-        .replay_dir
-        .clone()
-        .unwrap_or_else(persist::default_replay_dir);
-    crate::cli::outputs::check_replay_dir(&replay_dir)?;
-    let workloads = default_exploration();
+    })
+}
+
+/// The opening lines: how many variants, with which strategies and budget, on which workloads.
+fn print_plan(budget: &Budget, variants: usize, workloads: &[Workload]) {
     outln!(
         "exploring {} variant(s) with {}, {} executions per strategy and workload, seed {}",
-        variants.len(),
+        variants,
         budget
             .strategies
             .iter()
             .map(|strategy| strategy.name())
             .collect::<Vec<_>>()
             .join(", "),
-        iterations,
-        args.seed
+        budget.iterations,
+        budget.seed
     );
     outln!(
         "workloads: {} (the default: balances {:?}; threads {}; a three-account one; {} generated from a fixed seed)",
@@ -60,72 +78,71 @@ pub fn run(args: &ExploreArgs) -> Result<Outcome, String> {
         describe_threads(&workloads[0].threads),
         workloads.len() - 2,
     );
+}
+
+/// Explores every variant in turn, keeping shuttle's deadlock messages off stderr unless
+/// `verbose`.
+fn explore_all(
+    variants: &[&'static Subject],
+    workloads: &[Workload],
+    budget: &Budget,
+    replay_dir: &Path,
+    verbose: bool,
+) -> Result<Vec<Explored>, String> {
     // Shuttle prints a few lines for every deadlock it reports; the checker catches and records
     // them, so the lines are noise here unless asked for.
-    let quiet = if args.verbose {
+    let quiet = if verbose {
         None
     } else {
         gag::Gag::stderr().ok()
     };
     let mut explored = Vec::new();
-    for variant in variants {
-        let check =
-            explore_variant(variant, &workloads, &budget).map_err(|error| error.to_string())?;
-        let mut minimal = Vec::new();
-        for found in check.report.findings() {
-            let smallest = minimal_counterexample(variant, found);
-            let path = persist::save(&replay_dir, variant.id, &smallest).map_err(|error| {
-                format!(
-                    "cannot write a replay file in {}: {error}",
-                    replay_dir.display()
-                )
-            })?;
-            minimal.push((smallest, path));
-        }
-        explored.push(Explored { check, minimal });
+    for &variant in variants {
+        explored.push(explore_one(variant, workloads, budget, replay_dir)?);
     }
     drop(quiet);
-    print_table(&explored);
-    print_counterexamples(&explored);
-    if let Some(path) = &args.json {
-        outln!();
-        crate::cli::outputs::write_json(path, &to_json(&explored))?;
+    Ok(explored)
+}
+
+/// Explores one variant, and minimises each break it shows and saves it as a replay file.
+fn explore_one(
+    variant: &'static Subject,
+    workloads: &[Workload],
+    budget: &Budget,
+    replay_dir: &Path,
+) -> Result<Explored, String> {
+    let check = explore_variant(variant, workloads, budget).map_err(|error| error.to_string())?;
+    let mut minimal = Vec::new();
+    for found in check.report.findings() {
+        let smallest = minimal_counterexample(variant, found);
+        let path = persist::save(replay_dir, variant.id, &smallest).map_err(|error| {
+            format!(
+                "cannot write a replay file in {}: {error}",
+                replay_dir.display()
+            )
+        })?;
+        minimal.push((smallest, path));
     }
+    Ok(Explored { check, minimal })
+}
+
+/// The closing lines, and the outcome: whether every variant agrees with the catalog.
+fn conclude(explored: &[Explored]) -> Outcome {
     let disagreeing: Vec<_> = explored
         .iter()
         .filter(|e| !e.check.agrees())
         .map(|e| e.check.variant.id)
         .collect();
-    let expected_breaks: usize = explored
-        .iter()
-        .map(|e| {
-            Invariant::ALL
-                .into_iter()
-                .filter(|&i| e.check.variant.expects(i) == Some(bank_core::Verdict::Breaks))
-                .count()
-        })
-        .sum();
-    let shown_breaks: usize = explored
-        .iter()
-        .map(|e| {
-            Invariant::ALL
-                .into_iter()
-                .filter(|&i| {
-                    e.check.variant.expects(i) == Some(bank_core::Verdict::Breaks)
-                        && e.check.report.breaks(i)
-                })
-                .count()
-        })
-        .sum();
-    let proven: usize = explored
-        .iter()
-        .map(|e| {
-            Invariant::ALL
-                .into_iter()
-                .filter(|&i| matches!(e.check.report.shown(i), Shown::Proven { .. }))
-                .count()
-        })
-        .sum();
+    let expects_break = |check: &VariantCheck, invariant: Invariant| {
+        check.variant.expects(invariant) == Some(bank_core::Verdict::Breaks)
+    };
+    let expected_breaks = count_verdicts(explored, expects_break);
+    let shown_breaks = count_verdicts(explored, |check, invariant| {
+        expects_break(check, invariant) && check.report.breaks(invariant)
+    });
+    let proven = count_verdicts(explored, |check, invariant| {
+        matches!(check.report.shown(invariant), Shown::Proven { .. })
+    });
     outln!(
         "\n{} variant(s): {shown_breaks} of {expected_breaks} expected breaks shown, {proven} verdict(s) proven, {} disagreement(s)",
         explored.len(),
@@ -135,17 +152,48 @@ pub fn run(args: &ExploreArgs) -> Result<Outcome, String> {
         outln!(
             "\nevery expected break was shown and no expected hold broke (\"not found\" is not a proof; \"proven\" is, for the workloads explored)"
         );
-        Ok(Outcome::Agrees)
+        Outcome::Agrees
     } else {
         outln!(
             "\nDISAGREES WITH THE CATALOG (an expected break not shown, a hold broken, a livelock or a panic): {}",
             disagreeing.join(", ")
         );
-        Ok(Outcome::Finding)
+        Outcome::Finding
     }
 }
 
+/// How many (variant, invariant) pairs `counts` picks, over every variant explored.
+fn count_verdicts(
+    explored: &[Explored],
+    counts: impl Fn(&VariantCheck, Invariant) -> bool,
+) -> usize {
+    explored
+        .iter()
+        .map(|e| {
+            Invariant::ALL
+                .into_iter()
+                .filter(|&invariant| counts(&e.check, invariant))
+                .count()
+        })
+        .sum()
+}
+
+/// The verdict table: a row per variant, each followed by what disagrees with the catalog.
 fn print_table(explored: &[Explored]) {
+    print_table_header();
+    for Explored { check, .. } in explored {
+        print_row(check);
+        print_disagreements(check);
+    }
+    outln!(
+        "(breaks: a counterexample that replays; proven: every fair schedule of every workload explored; not found: sampled, no break, not a proof)"
+    );
+    outln!("(@N: the execution, within its strategy's run on its workload, that showed the break)");
+    print_speed(explored);
+}
+
+/// The verdict table's header: a column per invariant, then the schedule counts.
+fn print_table_header() {
     outln!();
     out!("{:<20}", "variant");
     for invariant in Invariant::ALL {
@@ -157,78 +205,84 @@ fn print_table(explored: &[Explored]) {
         "schedules/s",
         "dfs done"
     );
-    for Explored { check, .. } in explored {
-        out!("{:<20}", check.variant.id);
-        for invariant in Invariant::ALL {
-            let shown = check.report.shown(invariant);
-            let expected = check.variant.expects(invariant);
-            let first = check
-                .report
-                .counterexample(invariant)
-                .map(|found| format!(" @{}", found.iteration))
-                .unwrap_or_default();
-            let mark = if expected.is_none() {
-                "(as shown)"
-            } else if expected.is_some_and(|expected| shown.agrees_with(expected)) {
-                "ok"
-            } else if expected == Some(bank_core::Verdict::Breaks) {
-                "EXPECTED BREAK"
-            } else {
-                "EXPECTED HOLD"
-            };
-            let cell = format!("{:<26}", format!("{}{first} {mark}", shown.word()));
-            out!(
-                " {}",
-                match mark {
-                    "ok" => crate::cli::style::good(&cell),
-                    "(as shown)" => cell,
-                    _ => crate::cli::style::bad(&cell),
-                }
-            );
-        }
-        let dfs_done = check.report.dfs_completed();
-        outln!(
-            " {:>10} {:>11.0} {:>9}",
-            check.report.schedules(),
-            check.report.schedules_per_sec(),
-            format!("{dfs_done}/{}", check.report.workloads)
-        );
-        for invariant in check.mismatches() {
-            outln!(
-                "  {} / {}: expected {}, {}",
-                check.variant.id,
-                invariant,
-                check
-                    .variant
-                    .expects(invariant)
-                    .map_or("nothing".to_string(), |verdict| verdict.to_string()),
-                match check.report.shown(invariant) {
-                    shown @ Shown::NotFound { .. } => format!(
-                        "expected break {}: not a proof of anything",
-                        shown.describe()
-                    ),
-                    shown => shown.describe(),
-                }
-            );
-        }
-        if let Some(livelock) = &check.report.livelock {
-            outln!(
-                "  LIVELOCK: a fair schedule reached the step bound with threads still runnable (execution {})",
-                livelock.iteration
-            );
-        }
-        if let Some(panic) = &check.report.panic {
-            outln!(
-                "  the bank PANICKED: {}",
-                panic.anomaly.message.as_deref().unwrap_or("?")
-            );
-        }
+}
+
+/// One variant's row: each invariant's verdict, then how many schedules ran, how fast, and how
+/// many workloads DFS enumerated to the end.
+fn print_row(check: &VariantCheck) {
+    out!("{:<20}", check.variant.id);
+    for invariant in Invariant::ALL {
+        out!(" {}", verdict_cell(check, invariant));
     }
+    let dfs_done = check.report.dfs_completed();
     outln!(
-        "(breaks: a counterexample that replays; proven: every fair schedule of every workload explored; not found: sampled, no break, not a proof)"
+        " {:>10} {:>11.0} {:>9}",
+        check.report.schedules(),
+        check.report.schedules_per_sec(),
+        format!("{dfs_done}/{}", check.report.workloads)
     );
-    outln!("(@N: the execution, within its strategy's run on its workload, that showed the break)");
-    print_speed(explored);
+}
+
+/// One invariant's cell: the verdict, the execution that first showed a break, and whether it
+/// agrees with the catalog, coloured to match.
+fn verdict_cell(check: &VariantCheck, invariant: Invariant) -> String {
+    let shown = check.report.shown(invariant);
+    let expected = check.variant.expects(invariant);
+    let first = check
+        .report
+        .counterexample(invariant)
+        .map(|found| format!(" @{}", found.iteration))
+        .unwrap_or_default();
+    let mark = if expected.is_none() {
+        "(as shown)"
+    } else if expected.is_some_and(|expected| shown.agrees_with(expected)) {
+        "ok"
+    } else if expected == Some(bank_core::Verdict::Breaks) {
+        "EXPECTED BREAK"
+    } else {
+        "EXPECTED HOLD"
+    };
+    let cell = format!("{:<26}", format!("{}{first} {mark}", shown.word()));
+    match mark {
+        "ok" => crate::cli::style::good(&cell),
+        "(as shown)" => cell,
+        _ => crate::cli::style::bad(&cell),
+    }
+}
+
+/// Under a variant's row: each verdict that disagrees with the catalog, and any livelock or
+/// panic, since those disagree whatever the verdicts.
+fn print_disagreements(check: &VariantCheck) {
+    for invariant in check.mismatches() {
+        outln!(
+            "  {} / {}: expected {}, {}",
+            check.variant.id,
+            invariant,
+            check
+                .variant
+                .expects(invariant)
+                .map_or("nothing".to_string(), |verdict| verdict.to_string()),
+            match check.report.shown(invariant) {
+                shown @ Shown::NotFound { .. } => format!(
+                    "expected break {}: not a proof of anything",
+                    shown.describe()
+                ),
+                shown => shown.describe(),
+            }
+        );
+    }
+    if let Some(livelock) = &check.report.livelock {
+        outln!(
+            "  LIVELOCK: a fair schedule reached the step bound with threads still runnable (execution {})",
+            livelock.iteration
+        );
+    }
+    if let Some(panic) = &check.report.panic {
+        outln!(
+            "  the bank PANICKED: {}",
+            panic.anomaly.message.as_deref().unwrap_or("?")
+        );
+    }
 }
 
 /// Schedules per second for each variant and strategy, over every workload (a strategy stops

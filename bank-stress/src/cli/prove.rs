@@ -8,8 +8,9 @@ use super::outcome::Outcome;
 use crate::cli::flags::ProveArgs;
 use crate::cli::prove_workers;
 use crate::persist;
-use crate::prove::{ProofReport, ProofVerdict, ProveOptions, VariantProof, prove_variant};
-use bank_core::{Invariant, Verdict};
+use crate::prove::{ProofReport, ProofVerdict, ProveOptions, Scope, VariantProof, prove_variant};
+use crate::shard::Shard;
+use bank_core::{Invariant, Subject, Verdict};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -22,51 +23,102 @@ pub fn run(args: &ProveArgs) -> Result<Outcome, String> {
         .unwrap_or_else(persist::default_replay_dir);
     crate::cli::outputs::check_replay_dir(&replay_dir)?;
     let variants = crate::cli::flags::chosen_variants(&args.variants);
-    let mut scope = args.scope.clone();
-    if let Some(bound) = args.preemptions {
-        scope = scope.with_preemptions(bound as usize);
-    }
-    let jobs = args
-        .jobs
-        .map_or_else(|| ProveOptions::new().jobs, usize::from);
-    // One shard of one is the whole proof.
-    let shard = args.shard.filter(|shard| shard.count > 1);
-    outln!(
-        "prove: scope '{}' {}{}, at most {} schedules per workload",
-        scope.name,
-        if jobs > 1 {
-            format!("in {jobs} worker processes")
-        } else {
-            "in this process".to_string()
-        },
-        shard
-            .map(|shard| format!(", shard {shard}"))
-            .unwrap_or_default(),
-        args.schedule_cap
-    );
-    for (number, part) in scope.parts.iter().enumerate() {
-        outln!("  part {}: {part}", number + 1);
-    }
-    for (variant, parts) in &scope.smaller_for {
-        if variants.iter().any(|v| v.id == variant) {
-            outln!("  {variant} gets a smaller scope (every part would take too long):");
-            for (number, part) in parts.iter().enumerate() {
-                outln!("    part {}: {part}", number + 1);
-            }
-        }
-    }
+    let plan = Plan::from_args(args);
+    plan.print(&variants);
     let started = Instant::now();
-    let show_progress = std::io::stderr().is_terminal();
     // Shuttle prints two lines for every deadlock it reports; the checker records them.
     let quiet = if args.verbose {
         None
     } else {
         gag::Gag::stderr().ok()
     };
-    let whole = shard.is_none();
     print_header();
     let mut proofs = Vec::new();
-    for variant in &variants {
+    for &variant in &variants {
+        let proof = plan.prove(variant)?;
+        print_row(&proof, plan.shard.is_none());
+        proofs.push(proof);
+    }
+    drop(quiet);
+    let report = ProofReport {
+        kind: ProofReport::KIND.into(),
+        scope: plan.scope,
+        shard: plan.shard.map(|shard| [shard.index + 1, shard.count]),
+        jobs: plan.jobs,
+        schedule_cap: plan.schedule_cap,
+        wall_seconds: started.elapsed().as_secs_f64(),
+        variants: proofs,
+    };
+    finish(report, &replay_dir, args.json.as_deref(), false)
+}
+
+/// What `prove` proves and how, from its flags: the scope, the shard, the processes and the cap.
+struct Plan {
+    scope: Scope,
+    /// `None` for the whole proof.
+    shard: Option<Shard>,
+    jobs: usize,
+    schedule_cap: usize,
+    verbose: bool,
+    /// Whether a progress line goes to the terminal (asked before stderr is gagged).
+    show_progress: bool,
+}
+
+impl Plan {
+    /// The plan the flags ask for: the scope (with any preemption bound) and how it is split.
+    fn from_args(args: &ProveArgs) -> Self {
+        let mut scope = args.scope.clone();
+        if let Some(bound) = args.preemptions {
+            scope = scope.with_preemptions(bound as usize);
+        }
+        let jobs = args
+            .jobs
+            .map_or_else(|| ProveOptions::new().jobs, usize::from);
+        Self {
+            scope,
+            // One shard of one is the whole proof.
+            shard: args.shard.filter(|shard| shard.count > 1),
+            jobs,
+            schedule_cap: args.schedule_cap as usize,
+            verbose: args.verbose,
+            show_progress: std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// The opening lines: the scope, where it runs, and its parts (and any smaller ones a
+    /// chosen variant gets).
+    fn print(&self, variants: &[&'static Subject]) {
+        let (scope, jobs) = (&self.scope, self.jobs);
+        outln!(
+            "prove: scope '{}' {}{}, at most {} schedules per workload",
+            scope.name,
+            if jobs > 1 {
+                format!("in {jobs} worker processes")
+            } else {
+                "in this process".to_string()
+            },
+            self.shard
+                .map(|shard| format!(", shard {shard}"))
+                .unwrap_or_default(),
+            self.schedule_cap
+        );
+        for (number, part) in scope.parts.iter().enumerate() {
+            outln!("  part {}: {part}", number + 1);
+        }
+        for (variant, parts) in &scope.smaller_for {
+            if variants.iter().any(|v| v.id == variant) {
+                outln!("  {variant} gets a smaller scope (every part would take too long):");
+                for (number, part) in parts.iter().enumerate() {
+                    outln!("    part {}: {part}", number + 1);
+                }
+            }
+        }
+    }
+
+    /// Proves one variant, in worker processes or in this one, with a progress line on the
+    /// terminal that is cleared once the proof is done.
+    fn prove(&self, variant: &'static Subject) -> Result<VariantProof, String> {
+        let show_progress = self.show_progress;
         let progress = |done: usize, total: usize| {
             if show_progress && (done.is_multiple_of(64) || done == total) {
                 // stderr is gagged while exploring; the progress line goes to the terminal.
@@ -77,18 +129,18 @@ pub fn run(args: &ProveArgs) -> Result<Outcome, String> {
                 }
             }
         };
-        let proof = if jobs > 1 {
-            let cap = args.schedule_cap as usize;
-            let verbose = args.verbose;
-            prove_workers::prove(variant, &scope, shard, jobs, cap, verbose, &progress)?
+        let proof = if self.jobs > 1 {
+            let (scope, shard, jobs) = (&self.scope, self.shard, self.jobs);
+            let (cap, verbose) = (self.schedule_cap, self.verbose);
+            prove_workers::prove(variant, scope, shard, jobs, cap, verbose, &progress)?
         } else {
             let options = ProveOptions {
                 jobs: 1,
-                shard,
-                schedule_cap: args.schedule_cap as usize,
+                shard: self.shard,
+                schedule_cap: self.schedule_cap,
                 progress: Some(&progress),
             };
-            prove_variant(variant, &scope, &options).map_err(|error| error.to_string())?
+            prove_variant(variant, &self.scope, &options).map_err(|error| error.to_string())?
         };
         if show_progress
             && let Ok(mut tty) = std::fs::OpenOptions::new().write(true).open("/dev/tty")
@@ -96,20 +148,8 @@ pub fn run(args: &ProveArgs) -> Result<Outcome, String> {
             use std::io::Write;
             let _ = write!(tty, "\r{:60}\r", "");
         }
-        print_row(&proof, whole);
-        proofs.push(proof);
+        Ok(proof)
     }
-    drop(quiet);
-    let report = ProofReport {
-        kind: ProofReport::KIND.into(),
-        scope,
-        shard: shard.map(|shard| [shard.index + 1, shard.count]),
-        jobs,
-        schedule_cap: args.schedule_cap as usize,
-        wall_seconds: started.elapsed().as_secs_f64(),
-        variants: proofs,
-    };
-    finish(report, &replay_dir, args.json.as_deref(), false)
 }
 
 /// Minimises and saves every break, prints the report, writes the JSON, and decides the exit

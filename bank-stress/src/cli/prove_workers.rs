@@ -63,29 +63,77 @@ pub fn prove(
     let owned = (0..tasks.len()).filter(|&task| outer.owns(task)).count();
     let jobs = jobs.min(owned.max(1));
     let executable = this_program()?;
-    let mut workers = Vec::with_capacity(jobs);
-    let mut outputs = Vec::with_capacity(jobs);
-    for worker in 0..jobs {
-        let job = WorkerJob {
-            variant: variant.id.to_string(),
-            scope: scope.clone(),
-            shard: [outer.index + outer.count * worker, outer.count * jobs],
-            schedule_cap,
-            verbose,
-        };
-        match Worker::start(&executable, &job) {
-            Ok((started, output)) => {
-                workers.push(started);
-                outputs.push(output);
-            }
-            Err(error) => {
-                for started in &workers {
-                    started.kill();
-                }
-                return Err(format!("prove worker {} of {jobs}: {error}", worker + 1));
-            }
+    let split = Split {
+        variant,
+        scope,
+        outer,
+        jobs,
+        schedule_cap,
+        verbose,
+    };
+    let (workers, outputs) = split.start_workers(&executable)?;
+    let slices = read_slices(&workers, outputs, verbose, progress)?;
+    VariantProof::combine(slices)
+}
+
+/// How one variant's proof is split: into `jobs` slices of the shard `outer`, one per worker.
+struct Split<'a> {
+    variant: &'a Subject,
+    scope: &'a Scope,
+    outer: Shard,
+    jobs: usize,
+    schedule_cap: usize,
+    verbose: bool,
+}
+
+impl Split<'_> {
+    /// The job of worker `worker`: its slice, shard `(I − 1) + N·j + 1` of `N·J`.
+    fn job(&self, worker: usize) -> WorkerJob {
+        WorkerJob {
+            variant: self.variant.id.to_string(),
+            scope: self.scope.clone(),
+            shard: [
+                self.outer.index + self.outer.count * worker,
+                self.outer.count * self.jobs,
+            ],
+            schedule_cap: self.schedule_cap,
+            verbose: self.verbose,
         }
     }
+
+    /// Starts one worker process per slice; if one cannot start, those already started are
+    /// stopped and its error is returned.
+    fn start_workers(&self, executable: &Path) -> Result<(Vec<Worker>, Vec<Output>), String> {
+        let jobs = self.jobs;
+        let mut workers = Vec::with_capacity(jobs);
+        let mut outputs = Vec::with_capacity(jobs);
+        for worker in 0..jobs {
+            match Worker::start(executable, &self.job(worker)) {
+                Ok((started, output)) => {
+                    workers.push(started);
+                    outputs.push(output);
+                }
+                Err(error) => {
+                    for started in &workers {
+                        started.kill();
+                    }
+                    return Err(format!("prove worker {} of {jobs}: {error}", worker + 1));
+                }
+            }
+        }
+        Ok((workers, outputs))
+    }
+}
+
+/// Reads every worker's slice, adding up their progress for `progress`; the first failure
+/// stops the other workers and is the error returned.
+fn read_slices(
+    workers: &[Worker],
+    outputs: Vec<Output>,
+    verbose: bool,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Vec<VariantProof>, String> {
+    let jobs = workers.len();
     let counts = Mutex::new(vec![(0, 0); jobs]);
     let report_progress = |worker: usize, done: usize, total: usize| {
         let mut counts = lock(&counts);
@@ -102,18 +150,37 @@ pub fn prove(
         let mut first = lock(&first_failure);
         if first.is_none() {
             *first = Some(format!("prove worker {} of {jobs}: {error}", worker + 1));
-            for other in &workers {
+            for other in workers {
                 other.kill();
             }
         }
     };
-    let slices: Vec<Option<VariantProof>> = std::thread::scope(|threads| {
+    let slices = read_in_threads(workers, outputs, verbose, &report_progress, &fail);
+    if let Some(failure) = first_failure
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+    {
+        return Err(failure);
+    }
+    let slices: Option<Vec<VariantProof>> = slices.into_iter().collect();
+    slices.ok_or_else(|| "a prove worker's reader thread panicked".to_string())
+}
+
+/// Reads each worker's output on a thread of its own, so that every worker runs at once; a
+/// slice is `None` where its worker failed (and `fail` was told why) or its thread panicked.
+fn read_in_threads(
+    workers: &[Worker],
+    outputs: Vec<Output>,
+    verbose: bool,
+    report_progress: &(impl Fn(usize, usize, usize) + Sync),
+    fail: &(impl Fn(usize, String) + Sync),
+) -> Vec<Option<VariantProof>> {
+    std::thread::scope(|threads| {
         let handles: Vec<_> = workers
             .iter()
             .zip(outputs)
             .enumerate()
             .map(|(worker, (this, output))| {
-                let (report_progress, fail) = (&report_progress, &fail);
                 threads.spawn(move || {
                     this.finish(output, verbose, |done, total| {
                         report_progress(worker, done, total)
@@ -127,15 +194,7 @@ pub fn prove(
             .into_iter()
             .map(|handle| handle.join().ok().flatten())
             .collect()
-    });
-    if let Some(failure) = first_failure
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-    {
-        return Err(failure);
-    }
-    let slices: Option<Vec<VariantProof>> = slices.into_iter().collect();
-    VariantProof::combine(slices.ok_or("a prove worker's reader thread panicked")?)
+    })
 }
 
 /// This very program, to start the workers with: on Linux `/proc/self/exe`, which stays the

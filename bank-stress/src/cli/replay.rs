@@ -3,10 +3,15 @@
 //! bad file.
 
 use super::outcome::Outcome;
-use crate::checker::{ReplayOutcome, replay, replay_with_trace, timeline, timeline_html};
+use crate::checker::{
+    Counterexample, ReplayOutcome, replay, replay_with_trace, timeline, timeline_html,
+};
 use crate::cli::flags::{ReplayArgs, parse_variant};
 use crate::matrix::shuttle_opener;
 use crate::persist;
+use bank_core::Subject;
+use bank_core::instrumentation::trace::TraceEvent;
+use std::path::Path;
 
 pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
     crate::cli::outputs::check_report(
@@ -18,6 +23,19 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
     let variant = parse_variant(&file.variant)
         .map_err(|why| format!("{}: variant {:?}: {why}", args.file.display(), file.variant))?;
     let counterexample = &file.counterexample;
+    print_intro(variant, counterexample);
+    let replayed = replay_quietly(args, variant, counterexample)?;
+    if args.trace {
+        replayed.print_trace();
+    }
+    if let Some(dir) = &args.html {
+        replayed.write_page(dir, &args.file)?;
+    }
+    Ok(replayed.report())
+}
+
+/// The opening line: what is replayed, and how it was found.
+fn print_intro(variant: &Subject, counterexample: &Counterexample) {
     outln!(
         "replaying {} / {} (found by {}, execution {}; {} threads, {} ops) on its recorded schedule",
         variant.id,
@@ -27,6 +45,15 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
         counterexample.workload.threads.len(),
         counterexample.workload.op_count()
     );
+}
+
+/// Replays the counterexample on its schedule (tracing every step if `--trace` or `--html`
+/// asks for the steps), with shuttle's own messages kept off stderr.
+fn replay_quietly<'a>(
+    args: &ReplayArgs,
+    variant: &'static Subject,
+    counterexample: &'a Counterexample,
+) -> Result<Replayed<'a>, String> {
     let _quiet = gag::Gag::stderr().ok();
     let traced = args.trace || args.html.is_some();
     let (outcome, events) = if traced {
@@ -41,7 +68,36 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
         )
     })?;
     drop(_quiet);
-    if args.trace {
+    Ok(Replayed {
+        variant,
+        counterexample,
+        outcome,
+        events,
+    })
+}
+
+/// A counterexample replayed: how it ended, and the steps it took (none unless traced).
+struct Replayed<'a> {
+    variant: &'static Subject,
+    counterexample: &'a Counterexample,
+    outcome: ReplayOutcome,
+    events: Vec<TraceEvent>,
+}
+
+impl Replayed<'_> {
+    /// Whether the replay reproduced a deadlock, whose trace then ends with who waits for whom.
+    fn deadlocked(&self) -> bool {
+        self.outcome.reproduced()
+            && matches!(
+                self.counterexample.finding,
+                crate::checker::Finding::Broke(bank_core::Invariant::DeadlockFree)
+            )
+    }
+
+    /// `--trace`: the workload, then the timeline of every thread's steps (and, for a deadlock,
+    /// what each unfinished thread waits for).
+    fn print_trace(&self) {
+        let counterexample = self.counterexample;
         outln!(
             "workload: balances {:?}; {}",
             counterexample.workload.balances,
@@ -61,14 +117,9 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
         outln!(
             "main-thread opens the bank, starts the workers, joins them and reads the final balances.\n"
         );
-        out!("{}", timeline(&events));
-        if outcome.reproduced()
-            && matches!(
-                counterexample.finding,
-                crate::checker::Finding::Broke(bank_core::Invariant::DeadlockFree)
-            )
-        {
-            for wait in crate::checker::waits_for(&events) {
+        out!("{}", timeline(&self.events));
+        if self.deadlocked() {
+            for wait in crate::checker::waits_for(&self.events) {
                 outln!("       {wait}");
             }
             outln!(
@@ -77,11 +128,22 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
         }
         outln!();
     }
-    if let Some(dir) = &args.html {
+
+    /// `--html DIR`: the timeline as a page, `DIR/index.html`, introduced by what was replayed
+    /// from `file` and whether it reproduced.
+    fn write_page(&self, dir: &Path, file: &Path) -> Result<(), String> {
         let title = format!(
             "{} / {}: the counterexample step by step",
-            variant.id, counterexample.finding
+            self.variant.id, self.counterexample.finding
         );
+        let intro = self.page_intro(file);
+        crate::cli::outputs::write_report(dir, &timeline_html(&title, &intro, &self.events))
+    }
+
+    /// The page's introduction: the workload, its columns, where it was replayed from, and
+    /// how each unfinished thread ended.
+    fn page_intro(&self, file: &Path) -> String {
+        let (counterexample, events) = (self.counterexample, &self.events);
         // The main thread has a column only if it took a step in the trace (a deadlock's ends
         // with it blocked in its join, before it reads anything).
         let main_column = if events.iter().any(|event| event.thread == "main-thread") {
@@ -93,20 +155,15 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
             "workload: balances {:?}; {} threads. Columns: the workload's threads{main_column}. Cells and locks of each kind are numbered from 0 in memory order (a bank that keeps one per account in a list gets the account's number); a highlighted row is where an invariant broke. Replayed from {}: {}.",
             counterexample.workload.balances,
             counterexample.workload.threads.len(),
-            args.file.display(),
-            if outcome.reproduced() {
+            file.display(),
+            if self.outcome.reproduced() {
                 "the finding reproduced"
             } else {
                 "the finding did NOT reproduce (see the command's output)"
             }
         );
-        let waits = crate::checker::waits_for(&events);
-        let deadlocked = outcome.reproduced()
-            && matches!(
-                counterexample.finding,
-                crate::checker::Finding::Broke(bank_core::Invariant::DeadlockFree)
-            );
-        let intro = match (waits.is_empty(), deadlocked) {
+        let waits = crate::checker::waits_for(events);
+        match (waits.is_empty(), self.deadlocked()) {
             (true, _) => intro,
             (false, false) => format!("{intro} At the end: {}.", waits.join("; ")),
             // The terminal's last row, on the page too.
@@ -114,44 +171,48 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome, String> {
                 "{intro} At the end: {}. Every unfinished thread now waits for something another one holds: DEADLOCK.",
                 waits.join("; ")
             ),
-        };
-        crate::cli::outputs::write_report(dir, &timeline_html(&title, &intro, &events))?;
+        }
     }
-    match outcome {
-        ReplayOutcome::Reproduced { seen, .. } => {
-            outln!(
-                "{}: {} shows {} again ({seen})",
-                crate::cli::style::bad("REPRODUCED"),
-                variant.id,
-                counterexample.finding
-            );
-            if let Some(table) = &counterexample.anomaly.linearizability {
-                for line in table.lines() {
-                    outln!("  {line}");
+
+    /// The closing line, and the outcome whose exit code says how the replay ended.
+    fn report(self) -> Outcome {
+        let (variant, counterexample) = (self.variant, self.counterexample);
+        match self.outcome {
+            ReplayOutcome::Reproduced { seen, .. } => {
+                outln!(
+                    "{}: {} shows {} again ({seen})",
+                    crate::cli::style::bad("REPRODUCED"),
+                    variant.id,
+                    counterexample.finding
+                );
+                if let Some(table) = &counterexample.anomaly.linearizability {
+                    for line in table.lines() {
+                        outln!("  {line}");
+                    }
                 }
+                Outcome::Finding
             }
-            Ok(Outcome::Finding)
-        }
-        ReplayOutcome::NotReproduced(why) => {
-            outln!(
-                "{}: the whole schedule ran and {why}",
-                crate::cli::style::good("not reproduced")
-            );
-            Ok(Outcome::Agrees)
-        }
-        ReplayOutcome::Diverged { step, detail } => {
-            outln!(
-                "{} at step {step}: {detail}; the bank takes another path now, so this schedule says nothing about it (explore it again)",
-                crate::cli::style::unsure("DIVERGED")
-            );
-            Ok(Outcome::Diverged)
-        }
-        ReplayOutcome::FailedDifferently(message) => {
-            outln!(
-                "{}: {message}",
-                crate::cli::style::bad("FAILED DIFFERENTLY")
-            );
-            Ok(Outcome::FailedDifferently)
+            ReplayOutcome::NotReproduced(why) => {
+                outln!(
+                    "{}: the whole schedule ran and {why}",
+                    crate::cli::style::good("not reproduced")
+                );
+                Outcome::Agrees
+            }
+            ReplayOutcome::Diverged { step, detail } => {
+                outln!(
+                    "{} at step {step}: {detail}; the bank takes another path now, so this schedule says nothing about it (explore it again)",
+                    crate::cli::style::unsure("DIVERGED")
+                );
+                Outcome::Diverged
+            }
+            ReplayOutcome::FailedDifferently(message) => {
+                outln!(
+                    "{}: {message}",
+                    crate::cli::style::bad("FAILED DIFFERENTLY")
+                );
+                Outcome::FailedDifferently
+            }
         }
     }
 }

@@ -3,8 +3,8 @@
 use super::outcome::Outcome;
 use crate::cli::flags::StressArgs;
 use crate::stress::{
-    Campaign, CampaignReport, HistoryVerdict, Observed, RunEvent, RunOutcome, RunRecord, RunSpec,
-    seed_timings,
+    Campaign, CampaignReport, HistoryVerdict, Observed, Ran, RunEvent, RunOutcome, RunRecord,
+    RunSpec, VariantSummary, seed_timings,
 };
 use bank_core::workload::SEED_BALANCES;
 use bank_core::{Invariant, Subject};
@@ -21,6 +21,37 @@ pub fn run(args: &StressArgs) -> Result<Outcome, String> {
         args.report.as_deref(),
         args.counterexamples.as_deref(),
     )?;
+    print_plan(&campaign);
+    let ran = run_with_progress(&campaign)?;
+    let report = ran.report;
+    if let Some(interrupted) = ran.interrupted {
+        outln!(
+            "\nstress: interrupted (Ctrl-C) after {} of {} run(s); the run under way was stopped and left out. What the finished runs showed:",
+            interrupted.finished,
+            interrupted.planned
+        );
+    }
+    print_summary(&report);
+    if campaign.is_the_seed_workload() {
+        print_seed_timings(&report);
+    }
+    if let Some(path) = &args.json {
+        crate::cli::outputs::write_json(path, &report)?;
+    }
+    if let Some(dir) = &args.report {
+        write_html(&report, dir, args.counterexamples.as_deref())?;
+    }
+    Ok(if ran.interrupted.is_some() {
+        Outcome::Interrupted
+    } else if report.agrees() {
+        Outcome::Agrees
+    } else {
+        Outcome::Finding
+    })
+}
+
+/// The opening line: the preset, how many runs (of which shard), and each run's shape.
+fn print_plan(campaign: &Campaign) {
     let runs = campaign.my_runs().len();
     outln!(
         "stress: preset {}, {} variant(s), {} run(s){}, {} threads × {} transfers on {} accounts, yield {}, noise {}, seed {}",
@@ -49,13 +80,18 @@ pub fn run(args: &StressArgs) -> Result<Outcome, String> {
         campaign.noise,
         campaign.seed
     );
+}
+
+/// Runs the campaign until it ends or a Ctrl-C stops it, with a progress bar on a terminal (a
+/// line per run started otherwise) and a line per run once its history is checked.
+fn run_with_progress(campaign: &Campaign) -> Result<Ran, String> {
     let terminal = std::io::stderr().is_terminal();
     let mut bar: Option<ProgressBar> = None;
     let mut eta = CampaignEta::new(campaign.my_runs().len());
     // A run's history is checked while the next run runs: its line comes once the check ends,
     // printed above the next run's bar.
     let cancel = cancel_on_ctrl_c();
-    let ran = campaign
+    campaign
         .run_until(&cancel, |event| match event {
             RunEvent::Started(spec, progress) if terminal => {
                 bar = Some(start_bar(spec, progress, &eta.progress()));
@@ -81,32 +117,7 @@ pub fn run(args: &StressArgs) -> Result<Outcome, String> {
                 }
             }
         })
-        .map_err(|error| format!("stress: {error}"))?;
-    let report = ran.report;
-    if let Some(interrupted) = ran.interrupted {
-        outln!(
-            "\nstress: interrupted (Ctrl-C) after {} of {} run(s); the run under way was stopped and left out. What the finished runs showed:",
-            interrupted.finished,
-            interrupted.planned
-        );
-    }
-    print_summary(&report);
-    if campaign.is_the_seed_workload() {
-        print_seed_timings(&report);
-    }
-    if let Some(path) = &args.json {
-        crate::cli::outputs::write_json(path, &report)?;
-    }
-    if let Some(dir) = &args.report {
-        write_html(&report, dir, args.counterexamples.as_deref())?;
-    }
-    Ok(if ran.interrupted.is_some() {
-        Outcome::Interrupted
-    } else if report.agrees() {
-        Outcome::Agrees
-    } else {
-        Outcome::Finding
-    })
+        .map_err(|error| format!("stress: {error}"))
 }
 
 /// A flag set by the first Ctrl-C (SIGINT): the campaign stops its run under way and reports the
@@ -302,6 +313,21 @@ fn describe_run(record: &RunRecord) -> String {
 
 /// The per-variant table, then every deadlock's details.
 pub fn print_summary(report: &CampaignReport) {
+    print_summary_header();
+    for variant in &report.variants {
+        print_summary_row(variant);
+    }
+    for variant in &report.variants {
+        print_findings(report, variant);
+    }
+    for variant in &report.variants {
+        print_notes(variant);
+    }
+    print_conclusion(report);
+}
+
+/// The summary table's header: a column per invariant, then the campaign's measurements.
+fn print_summary_header() {
     outln!();
     out!("{:<20}", "variant");
     for invariant in Invariant::ALL {
@@ -317,105 +343,121 @@ pub fn print_summary(report: &CampaignReport) {
         "final",
         "wall s"
     );
-    for variant in &report.variants {
-        out!("{:<20}", variant.id);
-        for invariant in Invariant::ALL {
-            let cell = match variant.comparison(invariant) {
-                Observed::AsExpected => crate::cli::style::good(&format!(
-                    "{:<21}",
-                    format!("{} ok", variant.observed.get(invariant))
-                )),
-                Observed::NotObserved => {
-                    crate::cli::style::unsure(&format!("{:<21}", "not observed"))
-                }
-                Observed::Contradicts => crate::cli::style::bad(&format!(
-                    "{:<21}",
-                    format!("{} FAIL", variant.observed.get(invariant))
-                )),
-                Observed::NoExpectation => match variant.observed.get(invariant) {
-                    bank_core::Verdict::Breaks => format!("{:<21}", "breaks"),
-                    bank_core::Verdict::Holds => format!("{:<21}", "no break seen"),
-                },
-            };
-            out!(" {cell}");
-        }
-        let range = match (variant.lowest_total, variant.highest_total) {
-            (Some(low), Some(high)) => format!("{low}..{high}"),
-            _ => "-".into(),
-        };
-        outln!(
-            " {:>12.0} {:>9} {:>12} {:>17} {:>8} {:>8} {:>7.2}",
-            variant.transfers_per_sec,
-            variant.audits,
-            variant.inconsistent_audits,
-            range,
-            match variant.min_balance {
-                lowest if lowest < 0 => lowest.to_string(),
-                _ => "none".to_string(),
-            },
-            variant.final_total.map_or("-".into(), |t| t.to_string()),
-            variant.wall_seconds
-        );
+}
+
+/// One variant's row: each invariant's verdict against the catalog, then its measurements.
+fn print_summary_row(variant: &VariantSummary) {
+    out!("{:<20}", variant.id);
+    for invariant in Invariant::ALL {
+        let cell = summary_cell(variant, invariant);
+        out!(" {cell}");
     }
-    for variant in &report.variants {
-        if let Some(run) = report
-            .runs
-            .iter()
-            .find(|run| run.variant == variant.id && run.linearizability.explanation.is_some())
-            && let Some(explanation) = &run.linearizability.explanation
-        {
-            outln!("{} run {}: {}", variant.id, run.run, explanation.trim_end());
-        }
-        if let Some(first) = variant.first_inconsistent {
-            outln!(
-                "{}: first inconsistent audit at {} µs by worker {}: total {} instead of {}",
-                variant.id,
-                first.micros,
-                first.thread,
-                first.total,
-                report
-                    .runs
-                    .iter()
-                    .find(|run| run.variant == variant.id)
-                    .map_or(0, |run| run.expected_total)
-            );
-        }
-        if let Some(deadlock) = &variant.deadlock {
-            let hung = report
+    let range = match (variant.lowest_total, variant.highest_total) {
+        (Some(low), Some(high)) => format!("{low}..{high}"),
+        _ => "-".into(),
+    };
+    outln!(
+        " {:>12.0} {:>9} {:>12} {:>17} {:>8} {:>8} {:>7.2}",
+        variant.transfers_per_sec,
+        variant.audits,
+        variant.inconsistent_audits,
+        range,
+        match variant.min_balance {
+            lowest if lowest < 0 => lowest.to_string(),
+            _ => "none".to_string(),
+        },
+        variant.final_total.map_or("-".into(), |t| t.to_string()),
+        variant.wall_seconds
+    );
+}
+
+/// One invariant's cell: what the runs observed, and how that compares with the catalog,
+/// coloured to match.
+fn summary_cell(variant: &VariantSummary, invariant: Invariant) -> String {
+    match variant.comparison(invariant) {
+        Observed::AsExpected => crate::cli::style::good(&format!(
+            "{:<21}",
+            format!("{} ok", variant.observed.get(invariant))
+        )),
+        Observed::NotObserved => crate::cli::style::unsure(&format!("{:<21}", "not observed")),
+        Observed::Contradicts => crate::cli::style::bad(&format!(
+            "{:<21}",
+            format!("{} FAIL", variant.observed.get(invariant))
+        )),
+        Observed::NoExpectation => match variant.observed.get(invariant) {
+            bank_core::Verdict::Breaks => format!("{:<21}", "breaks"),
+            bank_core::Verdict::Holds => format!("{:<21}", "no break seen"),
+        },
+    }
+}
+
+/// What a variant's runs showed in detail: a history that is not linearizable, the first
+/// inconsistent audit, and a deadlock or hang with its threads.
+fn print_findings(report: &CampaignReport, variant: &VariantSummary) {
+    if let Some(run) = report
+        .runs
+        .iter()
+        .find(|run| run.variant == variant.id && run.linearizability.explanation.is_some())
+        && let Some(explanation) = &run.linearizability.explanation
+    {
+        outln!("{} run {}: {}", variant.id, run.run, explanation.trim_end());
+    }
+    if let Some(first) = variant.first_inconsistent {
+        outln!(
+            "{}: first inconsistent audit at {} µs by worker {}: total {} instead of {}",
+            variant.id,
+            first.micros,
+            first.thread,
+            first.total,
+            report
                 .runs
                 .iter()
-                .any(|run| run.variant == variant.id && run.outcome == RunOutcome::Hung);
-            outln!(
-                "{}: {} observed; threads abandoned: {}",
-                variant.id,
-                if hung {
-                    "a hang (no lock cycle visible)"
-                } else {
-                    "deadlock"
-                },
-                deadlock.threads.join(", ")
-            );
-            for line in deadlock.detail.lines() {
-                outln!("    {line}");
-            }
+                .find(|run| run.variant == variant.id)
+                .map_or(0, |run| run.expected_total)
+        );
+    }
+    if let Some(deadlock) = &variant.deadlock {
+        let hung = report
+            .runs
+            .iter()
+            .any(|run| run.variant == variant.id && run.outcome == RunOutcome::Hung);
+        outln!(
+            "{}: {} observed; threads abandoned: {}",
+            variant.id,
+            if hung {
+                "a hang (no lock cycle visible)"
+            } else {
+                "deadlock"
+            },
+            deadlock.threads.join(", ")
+        );
+        for line in deadlock.detail.lines() {
+            outln!("    {line}");
         }
     }
-    for variant in &report.variants {
-        if variant.cut_short_runs > 0 {
-            outln!(
-                "{}: {} run(s) cut short by the time bound (fewer transfers than planned; not a failure)",
-                variant.id,
-                variant.cut_short_runs
-            );
-        }
-        if let Some((thread, message)) = &variant.panic {
-            outln!(
-                "{}: {}: {thread} panicked: {message}",
-                crate::cli::style::bad("FAIL"),
-                variant.id
-            );
-        }
+}
+
+/// A variant's runs cut short by the time bound (no failure), and its panic (a failure).
+fn print_notes(variant: &VariantSummary) {
+    if variant.cut_short_runs > 0 {
+        outln!(
+            "{}: {} run(s) cut short by the time bound (fewer transfers than planned; not a failure)",
+            variant.id,
+            variant.cut_short_runs
+        );
     }
+    if let Some((thread, message)) = &variant.panic {
+        outln!(
+            "{}: {}: {thread} panicked: {message}",
+            crate::cli::style::bad("FAIL"),
+            variant.id
+        );
+    }
+}
+
+/// The closing lines: the counts of breaks observed, contradictions and panics, then either
+/// that nothing contradicts the catalog or each contradiction.
+fn print_conclusion(report: &CampaignReport) {
     let contradictions = report.contradictions();
     let (shown, expected) = report.expected_breaks_observed();
     outln!(

@@ -170,7 +170,25 @@ fn render(violation: &Violation, names: Names, window: bool) -> String {
     let too_wide = table
         .iter()
         .any(|line| line.trim_end().chars().count() > MAX_TABLE_COLUMNS);
-    let mut text = format!(
+    let mut text = headline(violation, shown, too_wide);
+    if too_wide {
+        text.push_str(&one_call_per_line(&headers, &rows));
+    } else {
+        for row in &table {
+            text.push_str(row);
+        }
+    }
+    text.push_str(&format!(
+        "  closest sequential order: {}\n",
+        closest_order(violation, names)
+    ));
+    text.push_str(&format!("  ✗ {}\n", unplaceable(violation, names)));
+    text
+}
+
+/// The first line: how many events have no sequential order, and how the calls follow.
+fn headline(violation: &Violation, shown: usize, too_wide: bool) -> String {
+    format!(
         "not linearizable: the {} {} events ({} calls) have no sequential order{}{}\n",
         if violation.minimal {
             "first"
@@ -191,34 +209,26 @@ fn render(violation: &Violation, names: Names, window: bool) -> String {
             (false, true) => "; its calls, one per line:".to_string(),
             (false, false) => String::new(),
         }
-    );
-    if too_wide {
-        // One call per line, in invocation order, its thread's name first.
-        let name_width = headers
-            .iter()
-            .map(|name| name.chars().count())
-            .max()
-            .unwrap_or(0);
-        for (cells, is_unplaceable) in &rows {
-            if let Some((thread, cell)) =
-                cells.iter().enumerate().find(|(_, cell)| !cell.is_empty())
-            {
-                let mark = if *is_unplaceable { "✗" } else { " " };
-                text.push_str(&format!(
-                    "  {mark} {:<name_width$}  {cell}\n",
-                    headers[thread]
-                ));
-            }
-        }
-    } else {
-        for row in &table {
-            text.push_str(row);
+    )
+}
+
+/// The calls of a table too wide to draw: one per line, in invocation order, its thread's name
+/// first.
+fn one_call_per_line(headers: &[String], rows: &[(Vec<String>, bool)]) -> String {
+    let name_width = headers
+        .iter()
+        .map(|name| name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut text = String::new();
+    for (cells, is_unplaceable) in rows {
+        if let Some((thread, cell)) = cells.iter().enumerate().find(|(_, cell)| !cell.is_empty()) {
+            let mark = if *is_unplaceable { "✗" } else { " " };
+            text.push_str(&format!(
+                "  {mark} {:<name_width$}  {cell}\n",
+                headers[thread]
+            ));
         }
     }
-    text.push_str(&format!(
-        "  closest sequential order: {}\n",
-        closest_order(violation, names)
-    ));
-    text.push_str(&format!("  ✗ {}\n", unplaceable(violation, names)));
     text
 }

@@ -423,21 +423,8 @@ pub(super) fn step<T: Trail>(
         current,
         candidate,
     } = scratch;
-    created.clear();
-    seen.clear();
     kept.clear();
-    stack.clear();
-    for (index, configuration) in frontier.iter().enumerate() {
-        let index = index as u32 | FRONTIER;
-        remember(
-            seen,
-            frontier,
-            created,
-            hash_of(&configuration.packed),
-            index,
-        );
-        stack.push(index);
-    }
+    start_from(frontier, created, seen, stack);
     while let Some(index) = stack.pop() {
         let configuration = reached(frontier, created, index);
         current.clear();
@@ -481,6 +468,29 @@ pub(super) fn step<T: Trail>(
         }
     }
     Ok(next)
+}
+
+/// Empties a step's scratch space and starts its walk from every configuration of `frontier`.
+fn start_from<T>(
+    frontier: &[Configuration<T>],
+    created: &mut Vec<Configuration<T>>,
+    seen: &mut HashTable<u32>,
+    stack: &mut Vec<u32>,
+) {
+    created.clear();
+    seen.clear();
+    stack.clear();
+    for (index, configuration) in frontier.iter().enumerate() {
+        let index = index as u32 | FRONTIER;
+        remember(
+            seen,
+            frontier,
+            created,
+            hash_of(&configuration.packed),
+            index,
+        );
+        stack.push(index);
+    }
 }
 
 /// What a step has reached so far: the configurations it created, the set of every one reached

@@ -142,13 +142,47 @@ pub(crate) fn prove_parts<B, F>(
     name: &str,
     open: F,
     accounts_are_names: bool,
-    scope: &[super::scope::ScopePart],
+    scope: &[ScopePart],
     options: &ProveOptions<'_>,
 ) -> Result<VariantProof, CheckError>
 where
     B: Bank + 'static,
     F: Fn(&[Money]) -> B + Clone + Send + Sync + 'static,
 {
+    validate(scope, options)?;
+    let (mut parts, tasks) = plan(scope, accounts_are_names);
+    let owned: Vec<usize> = (0..tasks.len())
+        .filter(|&index| options.shard.is_none_or(|shard| shard.owns(index)))
+        .collect();
+    let results = run_tasks(&open, &tasks, &owned, options)?;
+    let mut proof = VariantProof {
+        variant: name.to_string(),
+        accounts_are_names,
+        parts: Vec::new(),
+        tasks_fingerprint: crate::workloads::fnv1a(format!("{tasks:?}").as_bytes()),
+        first: Default::default(),
+        minimal: Default::default(),
+    };
+    for (index, report) in results {
+        let evidence = &mut parts[tasks[index].part];
+        evidence.run += 1;
+        if report.exhaustive() {
+            evidence.exhausted += 1;
+        }
+        evidence.unfinished += report.runs.iter().map(|run| run.unfinished).sum::<usize>();
+        evidence.schedules += report.schedules() as u64;
+        evidence.seconds += report.elapsed().as_secs_f64();
+        for found in report.findings() {
+            record(&mut proof, index, found.clone());
+        }
+    }
+    proof.parts = parts;
+    Ok(proof)
+}
+
+/// Refuses a scope that proves nothing (no part, or a part with no workload) and options that
+/// run nothing, before any work.
+fn validate(scope: &[ScopePart], options: &ProveOptions<'_>) -> Result<(), CheckError> {
     if scope.is_empty() {
         // Nothing explored proves nothing.
         return Err(CheckError::InvalidWorkload("the scope has no part".into()));
@@ -161,10 +195,21 @@ where
             "jobs and the schedule cap must be at least 1".into(),
         ));
     }
-    let (mut parts, tasks) = plan(scope, accounts_are_names);
-    let owned: Vec<usize> = (0..tasks.len())
-        .filter(|&index| options.shard.is_none_or(|shard| shard.owns(index)))
-        .collect();
+    Ok(())
+}
+
+/// Checks the `owned` tasks on `options.jobs` threads, each taking the next task until none is
+/// left; the reports in task order, or the first error.
+fn run_tasks<B, F>(
+    open: &F,
+    tasks: &[Task],
+    owned: &[usize],
+    options: &ProveOptions<'_>,
+) -> Result<Vec<(usize, CheckReport)>, CheckError>
+where
+    B: Bank + 'static,
+    F: Fn(&[Money]) -> B + Clone + Send + Sync + 'static,
+{
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, CheckReport)>> = Mutex::new(Vec::with_capacity(owned.len()));
@@ -198,29 +243,7 @@ where
     }
     let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
     results.sort_by_key(|(index, _)| *index);
-    let mut proof = VariantProof {
-        variant: name.to_string(),
-        accounts_are_names,
-        parts: Vec::new(),
-        tasks_fingerprint: crate::workloads::fnv1a(format!("{tasks:?}").as_bytes()),
-        first: Default::default(),
-        minimal: Default::default(),
-    };
-    for (index, report) in results {
-        let evidence = &mut parts[tasks[index].part];
-        evidence.run += 1;
-        if report.exhaustive() {
-            evidence.exhausted += 1;
-        }
-        evidence.unfinished += report.runs.iter().map(|run| run.unfinished).sum::<usize>();
-        evidence.schedules += report.schedules() as u64;
-        evidence.seconds += report.elapsed().as_secs_f64();
-        for found in report.findings() {
-            record(&mut proof, index, found.clone());
-        }
-    }
-    proof.parts = parts;
-    Ok(proof)
+    Ok(results)
 }
 
 /// Locks a mutex, ignoring poisoning (a worker that panicked has nothing half-written here).

@@ -4,7 +4,6 @@
 //! campaign computes from the same records.
 
 use super::history_check::{HistoryCheck, HistoryVerdict};
-use crate::shard::Shard;
 use bank_core::{Invariant, Money, Subject, Verdict, Verdicts};
 
 /// One audited total, for charts.
@@ -348,7 +347,7 @@ impl CampaignReport {
     }
 }
 
-fn position_among(subjects: &[&Subject], id: &str) -> usize {
+pub(super) fn position_among(subjects: &[&Subject], id: &str) -> usize {
     subjects
         .iter()
         .position(|variant| variant.id == id)
@@ -417,199 +416,11 @@ fn summarise(subject: &Subject, runs: &[&RunRecord]) -> VariantSummary {
     }
 }
 
-/// Merges shard reports of one campaign into the report of the whole: same seed, preset and
-/// sizes, every run's variant in the catalog, no run twice, and every shard `1/N` … `N/N` present.
-/// With `allow_partial`, missing shards are allowed and the merged report's `shard` names the ones
-/// it has and lacks (`partial: has shard(s) 1/4, 3/4; lacks 2/4, 4/4`), so it never passes for the
-/// whole campaign. Every present shard must hold exactly the runs it owns, each with its seed.
-pub fn merge(
-    subjects: &[&Subject],
-    reports: Vec<CampaignReport>,
-    allow_partial: bool,
-) -> Result<CampaignReport, String> {
-    let first = reports.first().ok_or("nothing to merge")?;
-    let (seed, preset, config) = (first.seed, first.preset.clone(), first.config.clone());
-    let shard_of = |report: &CampaignReport| -> Result<Option<Shard>, String> {
-        report
-            .shard
-            .as_deref()
-            .map(|text| {
-                text.parse::<Shard>()
-                    .map_err(|why| format!("shard {text:?}: {why}"))
-            })
-            .transpose()
-    };
-    let count = shard_of(first)?.map(|shard| shard.count);
-    let mut present = Vec::new();
-    let mut runs: Vec<RunRecord> = Vec::new();
-    for report in &reports {
-        let name = report.shard.as_deref().unwrap_or("(whole campaign)");
-        if report.seed != seed {
-            return Err(format!(
-                "shard {name}: seed {} differs from the first report's seed {seed}",
-                report.seed
-            ));
-        }
-        if report.preset != preset {
-            return Err(format!(
-                "shard {name}: preset {} differs from the first report's preset {preset}",
-                report.preset
-            ));
-        }
-        if report.config != config {
-            return Err(format!(
-                "shard {name}: {} differs from the first report's",
-                differing_fields(&report.config, &config)
-            ));
-        }
-        match (shard_of(report)?, count) {
-            (Some(shard), Some(count)) if shard.count == count => {
-                if present.contains(&shard.index) {
-                    return Err(format!("shard {shard} appears twice"));
-                }
-                present.push(shard.index);
-            }
-            (Some(shard), Some(count)) => {
-                return Err(format!(
-                    "shard {shard} is one of {} shards, the first report's one of {count}",
-                    shard.count
-                ));
-            }
-            _ => {
-                return Err(
-                    "a whole campaign's report cannot be merged with other reports; merge shard reports (--shard I/N)".into(),
-                );
-            }
-        }
-        if let (Some(planned), Some(shard)) = (planned_runs(&config), shard_of(report)?) {
-            let owned: Vec<&(String, usize)> = planned
-                .iter()
-                .enumerate()
-                .filter(|(k, _)| shard.owns(*k))
-                .map(|(_, run)| run)
-                .collect();
-            let has = |variant: &str, run: usize| {
-                report
-                    .runs
-                    .iter()
-                    .any(|record| record.variant == variant && record.run == run)
-            };
-            if let Some((variant, run)) = owned.iter().find(|(variant, run)| !has(variant, *run)) {
-                return Err(format!(
-                    "shard {name} lacks run {run} of {variant}, which it owns: the report is incomplete"
-                ));
-            }
-            if report.runs.len() != owned.len() {
-                return Err(format!(
-                    "shard {name} has {} runs where it owns {}",
-                    report.runs.len(),
-                    owned.len()
-                ));
-            }
-        }
-        for run in &report.runs {
-            if run.seed != seed.wrapping_add(run.run as u64) {
-                return Err(format!(
-                    "shard {name}: run {} of {} has seed {}, not the campaign's seed + {} = {}",
-                    run.run,
-                    run.variant,
-                    run.seed,
-                    run.run,
-                    seed.wrapping_add(run.run as u64)
-                ));
-            }
-            if position_among(subjects, &run.variant) == usize::MAX {
-                return Err(format!(
-                    "shard {name}: run {} is of {:?}, which is not among the banks this command knows ({})",
-                    run.run,
-                    run.variant,
-                    subjects
-                        .iter()
-                        .map(|subject| subject.id)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            }
-            if runs
-                .iter()
-                .any(|known| known.variant == run.variant && known.run == run.run)
-            {
-                return Err(format!(
-                    "run {} of {} appears in two reports",
-                    run.run, run.variant
-                ));
-            }
-            runs.push(run.clone());
-        }
-    }
-    let count = count.unwrap_or(1);
-    let missing: Vec<String> = (0..count)
-        .filter(|index| !present.contains(index))
-        .map(|index| Shard { index, count }.to_string())
-        .collect();
-    let shard = if missing.is_empty() {
-        None
-    } else if allow_partial {
-        present.sort_unstable();
-        Some(format!(
-            "partial: has shard(s) {}; lacks {}",
-            present
-                .iter()
-                .map(|&index| Shard { index, count }.to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-            missing.join(", ")
-        ))
-    } else {
-        return Err(format!(
-            "missing shard(s) {}; merge every shard, or pass --allow-partial",
-            missing.join(", ")
-        ));
-    };
-    Ok(CampaignReport::from_runs(
-        subjects, runs, seed, &preset, shard, config,
-    ))
-}
-
-/// Every run a campaign's config plans, in campaign order: (variant, run number); `None` when
-/// the config does not say (reports written before it did).
-fn planned_runs(config: &serde_json::Value) -> Option<Vec<(String, usize)>> {
-    let variants = config.get("variants")?.as_array()?;
-    let runs = usize::try_from(config.get("runs_per_variant")?.as_u64()?).ok()?;
-    Some(
-        variants
-            .iter()
-            .filter_map(|variant| variant.as_str())
-            .flat_map(|variant| (0..runs).map(move |run| (variant.to_string(), run)))
-            .collect(),
-    )
-}
-
-/// The names of the top-level fields in which two configs differ (`threads, balances`).
-fn differing_fields(a: &serde_json::Value, b: &serde_json::Value) -> String {
-    let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else {
-        return "its configuration".into();
-    };
-    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    let differing: Vec<String> = keys
-        .into_iter()
-        .filter(|key| a.get(*key) != b.get(*key))
-        .map(|key| {
-            format!(
-                "{key} ({} vs {})",
-                a.get(key).map_or("absent".into(), |v| v.to_string()),
-                b.get(key).map_or("absent".into(), |v| v.to_string())
-            )
-        })
-        .collect();
-    differing.join(", ")
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::merge::merge;
     use super::*;
+    use crate::shard::Shard;
 
     fn record(variant: &str, run: usize) -> RunRecord {
         RunRecord {

@@ -43,6 +43,10 @@ fn the_hasty_teller_is_caught_with_a_readable_report_and_a_replay_file() {
         text.contains("replay: bank_stress::own_bank::replay_file"),
         "{text}"
     );
+    // Its audit returns a state no serial order gives: the report shows the history as a table.
+    assert_eq!(report.shown(Invariant::Linearizable), Shown::Breaks);
+    assert!(text.contains("not linearizable: the first"), "{text}");
+    assert!(text.contains("closest sequential order"), "{text}");
     // The minimal counterexample: one transfer against one audit.
     let found = &report.findings[0];
     assert_eq!(found.counterexample.workload.threads.len(), 2, "{text}");
