@@ -59,6 +59,8 @@ impl Runtime for StdThreads {
     type JoinHandle<T: Send + 'static> = <OsThreads as Runtime>::JoinHandle<T>;
     type SyncSender<T: Send + 'static> = <OsThreads as Runtime>::SyncSender<T>;
     type Condvar = StdCondvar;
+    type AtomicFlag = <OsThreads as Runtime>::AtomicFlag;
+    type AtomicCount = <OsThreads as Runtime>::AtomicCount;
     fn channel<T: Send + 'static>() -> (Self::Sender<T>, Self::Receiver<T>) {
         OsThreads::channel()
     }
@@ -73,6 +75,20 @@ impl Runtime for StdThreads {
             .0
             .wait(guard)
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+    fn wait_timeout<'a, T: Send + 'static>(
+        condvar: &Self::Condvar,
+        guard: bank_core::runtime::MutexGuard<'a, Self, T>,
+        timeout: Duration,
+    ) -> (bank_core::runtime::MutexGuard<'a, Self, T>, bool) {
+        let (guard, result) = condvar
+            .0
+            .wait_timeout(guard, timeout)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        (guard, result.timed_out())
+    }
+    fn current_thread_key() -> u64 {
+        OsThreads::current_thread_key()
     }
     fn current_thread_name() -> Option<String> {
         OsThreads::current_thread_name()

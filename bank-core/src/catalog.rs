@@ -5,8 +5,8 @@
 //! own is a [`Subject`] too, and gets every command the catalog's banks get. Adding a variant is
 //! one new file under `variants/` plus one entry in [`CATALOG`] (and its README row).
 
-use crate::runtime::{OsThreads, ShuttleThreads};
-use crate::subject::{About, Subject, Subjects, open_boxed};
+use crate::openers;
+use crate::subject::{About, Subject, Subjects};
 use crate::variants::{
     actor::ActorBank, atomic::AtomicBank, balancing_audit::BalancingAuditBank,
     busy_refuses::BusyRefusesBank, global_lock::GlobalLockBank,
@@ -32,8 +32,7 @@ pub static CATALOG: &[Subject] = &[
             Invariant::Linearizable,
         ])),
         accounts_are_names: false,
-        open_os: open_boxed::<UnsafeBank<OsThreads>>,
-        open_shuttle: open_boxed::<UnsafeBank<ShuttleThreads>>,
+        open: openers!(UnsafeBank),
     },
     Subject {
         id: "missed-audit-lock",
@@ -47,8 +46,7 @@ pub static CATALOG: &[Subject] = &[
             Invariant::Linearizable,
         ])),
         accounts_are_names: false,
-        open_os: open_boxed::<MissedAuditLockBank<OsThreads>>,
-        open_shuttle: open_boxed::<MissedAuditLockBank<ShuttleThreads>>,
+        open: openers!(MissedAuditLockBank),
     },
     Subject {
         id: "global-lock-toctou",
@@ -62,8 +60,7 @@ pub static CATALOG: &[Subject] = &[
             Invariant::Linearizable,
         ])),
         accounts_are_names: true,
-        open_os: open_boxed::<GlobalLockToctouBank<OsThreads>>,
-        open_shuttle: open_boxed::<GlobalLockToctouBank<ShuttleThreads>>,
+        open: openers!(GlobalLockToctouBank),
     },
     Subject {
         id: "global-lock",
@@ -74,8 +71,7 @@ pub static CATALOG: &[Subject] = &[
         }),
         expected: Some(Verdicts::ALL_HOLD),
         accounts_are_names: true,
-        open_os: open_boxed::<GlobalLockBank<OsThreads>>,
-        open_shuttle: open_boxed::<GlobalLockBank<ShuttleThreads>>,
+        open: openers!(GlobalLockBank),
     },
     Subject {
         id: "nested-locks",
@@ -86,8 +82,7 @@ pub static CATALOG: &[Subject] = &[
         }),
         expected: Some(Verdicts::breaking(&[Invariant::DeadlockFree])),
         accounts_are_names: false,
-        open_os: open_boxed::<NestedLocksBank<OsThreads>>,
-        open_shuttle: open_boxed::<NestedLocksBank<ShuttleThreads>>,
+        open: openers!(NestedLocksBank),
     },
     Subject {
         id: "unordered-audit",
@@ -98,8 +93,7 @@ pub static CATALOG: &[Subject] = &[
         }),
         expected: Some(Verdicts::breaking(&[Invariant::DeadlockFree])),
         accounts_are_names: false,
-        open_os: open_boxed::<UnorderedAuditBank<OsThreads>>,
-        open_shuttle: open_boxed::<UnorderedAuditBank<ShuttleThreads>>,
+        open: openers!(UnorderedAuditBank),
     },
     Subject {
         id: "ordered-locks",
@@ -110,8 +104,7 @@ pub static CATALOG: &[Subject] = &[
         }),
         expected: Some(Verdicts::ALL_HOLD),
         accounts_are_names: false,
-        open_os: open_boxed::<OrderedLocksBank<OsThreads>>,
-        open_shuttle: open_boxed::<OrderedLocksBank<ShuttleThreads>>,
+        open: openers!(OrderedLocksBank),
     },
     Subject {
         id: "atomic",
@@ -125,8 +118,7 @@ pub static CATALOG: &[Subject] = &[
             Invariant::Linearizable,
         ])),
         accounts_are_names: false,
-        open_os: open_boxed::<AtomicBank<OsThreads>>,
-        open_shuttle: open_boxed::<AtomicBank<ShuttleThreads>>,
+        open: openers!(AtomicBank),
     },
     Subject {
         id: "two-level",
@@ -137,8 +129,7 @@ pub static CATALOG: &[Subject] = &[
         }),
         expected: Some(Verdicts::ALL_HOLD),
         accounts_are_names: false,
-        open_os: open_boxed::<TwoLevelBank<OsThreads>>,
-        open_shuttle: open_boxed::<TwoLevelBank<ShuttleThreads>>,
+        open: openers!(TwoLevelBank),
     },
     Subject {
         id: "actor",
@@ -149,8 +140,7 @@ pub static CATALOG: &[Subject] = &[
         }),
         expected: Some(Verdicts::ALL_HOLD),
         accounts_are_names: true,
-        open_os: open_boxed::<ActorBank<OsThreads>>,
-        open_shuttle: open_boxed::<ActorBank<ShuttleThreads>>,
+        open: openers!(ActorBank),
     },
     Subject {
         id: "busy-refuses",
@@ -161,8 +151,7 @@ pub static CATALOG: &[Subject] = &[
         }),
         expected: Some(Verdicts::breaking(&[Invariant::Linearizable])),
         accounts_are_names: false,
-        open_os: open_boxed::<BusyRefusesBank<OsThreads>>,
-        open_shuttle: open_boxed::<BusyRefusesBank<ShuttleThreads>>,
+        open: openers!(BusyRefusesBank),
     },
     Subject {
         id: "balancing-audit",
@@ -173,8 +162,7 @@ pub static CATALOG: &[Subject] = &[
         }),
         expected: Some(Verdicts::breaking(&[Invariant::Linearizable])),
         accounts_are_names: false,
-        open_os: open_boxed::<BalancingAuditBank<OsThreads>>,
-        open_shuttle: open_boxed::<BalancingAuditBank<ShuttleThreads>>,
+        open: openers!(BalancingAuditBank),
     },
 ];
 

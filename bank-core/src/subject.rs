@@ -7,33 +7,19 @@
 //! A subject is built in a `const` context, so a crate declares its banks as `static`s:
 //!
 //! ```
-//! use bank_core::subject::{Subject, open_boxed};
+//! use bank_core::subject::Subject;
 //! use bank_core::variants::global_lock::GlobalLockBank;
-//! use bank_core::{OsThreads, ShuttleThreads, Verdicts};
+//! use bank_core::{Verdicts, openers};
 //!
-//! static MINE: Subject = Subject::new(
-//!     "my-bank",
-//!     open_boxed::<GlobalLockBank<OsThreads>>,
-//!     open_boxed::<GlobalLockBank<ShuttleThreads>>,
-//! )
-//! .expecting(Verdicts::ALL_HOLD);
+//! // `openers!` opens a bank generic over its runtime on every runtime there is.
+//! static MINE: Subject =
+//!     Subject::new("my-bank", openers!(GlobalLockBank)).expecting(Verdicts::ALL_HOLD);
 //! assert_eq!(MINE.id, "my-bank");
 //! ```
 
-use crate::bank::{Bank, BankOptions, Money, OpenBank, OpenError};
+pub use crate::runtime::{Opener, Openers, open_boxed};
 use crate::verdicts::{Invariant, Verdict, Verdicts};
 use std::fmt;
-
-/// Opens a bank of one design on one runtime, boxed.
-pub type Opener = fn(&[Money], BankOptions) -> Result<Box<dyn Bank>, OpenError>;
-
-/// Opens a `B` and boxes it: `open_boxed::<MyBank<OsThreads>>` is an [`Opener`].
-pub fn open_boxed<B: OpenBank + 'static>(
-    initial: &[Money],
-    options: BankOptions,
-) -> Result<Box<dyn Bank>, OpenError> {
-    Ok(Box::new(B::open(initial, options)?))
-}
 
 /// Where a design comes from and what it teaches: the catalog's variants have one; a bank of your
 /// own may.
@@ -65,22 +51,19 @@ pub struct Subject {
     /// reading account 0, then 1, … without excluding transfers), because the order then differs
     /// between a workload and its renaming. Off unless stated: off is always sound.
     pub accounts_are_names: bool,
-    /// Opens it on real OS threads.
-    pub open_os: Opener,
-    /// Opens it on shuttle's scheduler (only inside a shuttle execution).
-    pub open_shuttle: Opener,
+    /// How to open it on each runtime.
+    pub open: Openers,
 }
 
 impl Subject {
     /// A subject with no expectations, no lesson, and account numbers not assumed to be names.
-    pub const fn new(id: &'static str, open_os: Opener, open_shuttle: Opener) -> Self {
+    pub const fn new(id: &'static str, open: Openers) -> Self {
         Self {
             id,
             about: None,
             expected: None,
             accounts_are_names: false,
-            open_os,
-            open_shuttle,
+            open,
         }
     }
 

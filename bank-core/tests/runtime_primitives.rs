@@ -3,7 +3,6 @@
 
 use bank_core::instrumentation::trace;
 use bank_core::runtime::{AtomicMoney, Lock, OsThreads, Runtime, ShuttleThreads};
-use bank_core::subject::open_boxed;
 use bank_core::variants::{actor::ActorBank, global_lock::GlobalLockBank, two_level::TwoLevelBank};
 use bank_core::{Bank, BankOptions, Money, OpenBank, Subject, TransferError};
 use std::sync::Arc;
@@ -51,7 +50,7 @@ fn yields_of(subject: &'static Subject, yield_on: bool) -> usize {
             let options = BankOptions {
                 yield_between_debit_and_credit: yield_on,
             };
-            let bank = (subject.open_shuttle)(&[10, 10], options).expect("valid balances");
+            let bank = (subject.open.shuttle)(&[10, 10], options).expect("valid balances");
             for (from, to, amount) in [(0, 1, 3), (1, 0, 4), (0, 1, 1), (0, 1, 1_000)] {
                 let _ = bank.transfer(from, to, amount);
             }
@@ -84,11 +83,7 @@ fn every_variant_yields_once_per_transfer_between_debit_and_credit_only_when_ask
 #[test]
 fn the_yield_count_sees_a_yield_and_its_absence() {
     // The count is not blind: a bank that yields twice per transfer counts six.
-    static TWICE: [Subject; 1] = [Subject::new(
-        "twice",
-        open_boxed::<TwiceBank<OsThreads>>,
-        open_boxed::<TwiceBank<ShuttleThreads>>,
-    )];
+    static TWICE: [Subject; 1] = [Subject::new("twice", bank_core::openers!(TwiceBank))];
     assert_eq!(yields_of(&TWICE[0], true), 6);
     assert_eq!(yields_of(&TWICE[0], false), 0);
 }
@@ -187,6 +182,139 @@ fn shuttle_gives_the_whole_runtime_under_every_schedule_of_a_dfs() {
         the_whole_runtime_behaves_as_its_traits_promise::<ShuttleThreads>,
         Some(20_000),
     );
+}
+
+/// What banks written from outside needed and the runtime now gives: a flag and a counter, a
+/// non-blocking receive, a timed wait, a value initialised once, state per thread. Written once,
+/// run on both runtimes (under shuttle, on every schedule of a DFS).
+fn the_additions_behave_as_promised<R: Runtime>() {
+    use bank_core::runtime::{
+        AtomicCount, AtomicFlag, ChannelReceiver, ChannelSender, ConditionVariable, Joinable,
+        OnceCell, PerThread, TryRecv,
+    };
+    use std::time::Duration;
+
+    let flag = R::AtomicFlag::new(false);
+    assert_eq!(flag.compare_exchange(true, false), Err(false));
+    assert_eq!(flag.compare_exchange(false, true), Ok(false));
+    assert!(flag.swap(false));
+    flag.store(true);
+    assert!(flag.load());
+    let count = R::AtomicCount::new(u64::MAX);
+    assert_eq!(count.fetch_add(2), u64::MAX, "wraps");
+    assert_eq!(count.fetch_sub(1), 1);
+    assert_eq!(count.compare_exchange(0, 7), Ok(0));
+    count.store(9);
+    assert_eq!(count.load(), 9);
+
+    let (sender, receiver) = R::channel::<u8>();
+    assert_eq!(receiver.try_recv(), TryRecv::Empty);
+    sender.send(4).unwrap();
+    assert_eq!(receiver.try_recv(), TryRecv::Value(4));
+    drop(sender);
+    assert_eq!(receiver.try_recv(), TryRecv::Disconnected);
+
+    // With nobody to notify it, a timed wait times out (and does not block for ever).
+    let lock = R::Mutex::new(0u8);
+    let condvar = R::Condvar::new();
+    let (guard, timed_out) = R::wait_timeout(&condvar, lock.lock(), Duration::from_millis(5));
+    assert!(timed_out);
+    drop(guard);
+
+    // Two threads race to initialise one cell: one initialiser runs, both see its value.
+    let cell = Arc::new(OnceCell::<R, u8>::new());
+    let runs = Arc::new(R::AtomicCount::new(0));
+    let racers: Vec<_> = (1..=2u8)
+        .map(|mine| {
+            let (cell, runs) = (Arc::clone(&cell), Arc::clone(&runs));
+            R::spawn(format!("racer-{mine}"), move || {
+                *cell.get_or_init(|| {
+                    runs.fetch_add(1);
+                    mine
+                })
+            })
+        })
+        .collect();
+    let seen: Vec<u8> = racers
+        .into_iter()
+        .map(|racer| racer.join().unwrap())
+        .collect();
+    assert_eq!(runs.load(), 1, "one initialiser ran");
+    assert_eq!(seen[0], seen[1], "both see the one value");
+    assert_eq!(cell.get(), Some(&seen[0]));
+
+    // Each thread counts in its own state; the main thread's is untouched.
+    let per_thread = Arc::new(PerThread::<R, u32>::new());
+    let counters: Vec<_> = (0..2)
+        .map(|index| {
+            let per_thread = Arc::clone(&per_thread);
+            R::spawn(format!("counter-{index}"), move || {
+                for _ in 0..=index {
+                    per_thread.with(|count| *count += 1);
+                }
+                per_thread.with(|count| *count)
+            })
+        })
+        .collect();
+    let counts: Vec<u32> = counters
+        .into_iter()
+        .map(|counter| counter.join().unwrap())
+        .collect();
+    assert_eq!(counts, [1, 2]);
+    assert_eq!(per_thread.with(|count| *count), 0);
+}
+
+#[test]
+fn os_threads_give_the_additions() {
+    the_additions_behave_as_promised::<OsThreads>();
+}
+
+#[test]
+fn shuttle_gives_the_additions_under_every_schedule_of_a_dfs() {
+    shuttle::check_dfs(
+        the_additions_behave_as_promised::<ShuttleThreads>,
+        Some(20_000),
+    );
+}
+
+/// Under shuttle a timed wait can end either way: notified (the notifier ran during the wait)
+/// or timed out (it had not yet); a DFS over every schedule sees both, and never a deadlock.
+#[test]
+fn a_timed_wait_under_shuttle_is_notified_on_some_schedules_and_times_out_on_others() {
+    use bank_core::runtime::{ConditionVariable, Lock};
+    use std::sync::Mutex;
+    use std::time::Duration;
+    let outcomes = Arc::new(Mutex::new(std::collections::BTreeSet::new()));
+    let sink = Arc::clone(&outcomes);
+    shuttle::check_dfs(
+        move || {
+            let shared = Arc::new((
+                <ShuttleThreads as Runtime>::Mutex::new(false),
+                <ShuttleThreads as Runtime>::Condvar::new(),
+            ));
+            let theirs = Arc::clone(&shared);
+            let notifier = ShuttleThreads::spawn("notifier".into(), move || {
+                *theirs.0.lock() = true;
+                theirs.1.notify_one();
+            });
+            let (ready, condvar) = &*shared;
+            let guard = ready.lock();
+            let was_ready = *guard;
+            let (guard, timed_out) =
+                ShuttleThreads::wait_timeout(condvar, guard, Duration::from_secs(1));
+            let ready_after = *guard;
+            drop(guard);
+            notifier.join().unwrap();
+            if !timed_out {
+                assert!(ready_after, "a notified wait comes after the notification");
+            }
+            sink.lock().unwrap().insert((was_ready, timed_out));
+        },
+        None,
+    );
+    let outcomes = outcomes.lock().unwrap();
+    assert!(outcomes.contains(&(false, true)), "{outcomes:?}");
+    assert!(outcomes.contains(&(false, false)), "{outcomes:?}");
 }
 
 /// The trace a replay prints shows read-write locks (wanted, got, released) and channels (sent,

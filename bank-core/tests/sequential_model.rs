@@ -8,7 +8,7 @@
 
 use bank_core::catalog::CATALOG;
 use bank_core::model::SequentialBank;
-use bank_core::subject::open_boxed;
+use bank_core::runtime::{Openers, open_boxed};
 use bank_core::{AccountId, Bank, BankOptions, Money, OpenBank, Subject, TransferError};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, RngSeed, TestRunner};
@@ -105,7 +105,7 @@ impl StateMachineTest for SubjectAgainstModel {
     type Reference = Model;
 
     fn init_test(model: &ModelState) -> Box<dyn Bank> {
-        (subject().open_os)(model.bank.balances(), BankOptions::default())
+        (subject().open.os)(model.bank.balances(), BankOptions::default())
             .expect("the model accepted these balances")
     }
 
@@ -175,8 +175,10 @@ fn every_variant_agrees_with_the_model_on_one_thread() {
 fn a_bank_that_disagrees_with_the_model_is_caught() {
     static REFUSER: [Subject; 1] = [Subject::new(
         "refuses-everything",
-        open_boxed::<Refuser>,
-        open_boxed::<Refuser>,
+        Openers {
+            os: open_boxed::<Refuser>,
+            shuttle: open_boxed::<Refuser>,
+        },
     )];
     let error = agrees_with_the_model(&REFUSER[0]).expect_err("the refuser disagrees");
     assert!(error.starts_with("refuses-everything: "), "{error}");

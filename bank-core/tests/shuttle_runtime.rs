@@ -15,7 +15,7 @@ fn every_variant_agrees_with_the_model_under_shuttle_on_one_thread() {
         shuttle::check_random(
             move || {
                 let opening = [30, 0, 12];
-                let bank = (variant.open_shuttle)(&opening, BankOptions::default()).unwrap();
+                let bank = (variant.open.shuttle)(&opening, BankOptions::default()).unwrap();
                 let mut model = SequentialBank::open(&opening).unwrap();
                 for (from, to, amount) in [
                     (0, 1, 10),
@@ -42,7 +42,7 @@ fn every_variant_agrees_with_the_model_under_shuttle_on_one_thread() {
 #[test]
 fn a_variant_opened_on_os_threads_runs_outside_shuttle() {
     for variant in CATALOG {
-        let bank = (variant.open_os)(&[5, 5], BankOptions::default()).unwrap();
+        let bank = (variant.open.os)(&[5, 5], BankOptions::default()).unwrap();
         assert_eq!(bank.transfer(0, 1, 5), Ok(()), "{}", variant.id);
         assert_eq!(bank.balances(), [0, 10], "{}", variant.id);
     }

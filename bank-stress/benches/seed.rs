@@ -56,7 +56,7 @@ fn seed_workload(c: &mut Criterion) {
     {
         group.bench_function(variant.id, |b| {
             b.iter(|| {
-                let bank = (variant.open_os)(&shape.balances, BankOptions::default()).unwrap();
+                let bank = (variant.open.os)(&shape.balances, BankOptions::default()).unwrap();
                 std::thread::scope(|scope| {
                     for mine in &work {
                         let bank = &bank;

@@ -82,7 +82,7 @@ fn throughput(c: &mut Criterion) {
                     );
                     group.bench_with_input(id, &work, |b, work| {
                         b.iter(|| {
-                            let bank = (variant.open_os)(&balances(accounts), options).unwrap();
+                            let bank = (variant.open.os)(&balances(accounts), options).unwrap();
                             std::thread::scope(|scope| {
                                 for mine in work {
                                     let bank = &bank;

@@ -24,7 +24,7 @@ fn run(variant: &str, transfers: usize, seed: u64) -> (Vec<i64>, History, f64) {
         ..WorkloadShape::seed()
     };
     let info = CATALOG.iter().find(|info| info.id == variant).unwrap();
-    let bank = (info.open_os)(&shape.balances, BankOptions::default()).unwrap();
+    let bank = (info.open.os)(&shape.balances, BankOptions::default()).unwrap();
     let threads: Vec<Vec<Op>> = (0..shape.threads)
         .map(|thread| {
             shape

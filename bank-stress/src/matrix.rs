@@ -42,7 +42,7 @@ pub fn shuttle_opener(
     variant: &'static Subject,
 ) -> impl Fn(&[Money]) -> Box<dyn Bank> + Clone + Send + Sync + 'static {
     move |balances| {
-        (variant.open_shuttle)(balances, BankOptions::default()).unwrap_or_else(|error| {
+        (variant.open.shuttle)(balances, BankOptions::default()).unwrap_or_else(|error| {
             panic!(
                 "{}: the checker validated the workload, yet: {error}",
                 variant.id

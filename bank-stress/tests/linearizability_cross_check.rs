@@ -201,7 +201,7 @@ fn the_walk_agrees_with_depth_first_search_on_real_thread_histories_of_every_var
                         .collect()
                 })
                 .collect();
-            let bank = (info.open_os)(&balances, BankOptions::default()).unwrap();
+            let bank = (info.open.os)(&balances, BankOptions::default()).unwrap();
             let history = record::on_threads(&*bank, &threads);
             if agree(&format!("{} seed {seed}", info.id), &balances, &history) {
                 linearizable += 1;

@@ -89,7 +89,11 @@ fn catalog() -> Vec<&'static Subject> {
 }
 
 fn test_variant(id: &'static str, open: bank_core::subject::Opener) -> &'static Subject {
-    Box::leak(Box::new(Subject::new(id, open, open).expecting(
+    let open = bank_core::runtime::Openers {
+        os: open,
+        shuttle: open,
+    };
+    Box::leak(Box::new(Subject::new(id, open).expecting(
         Verdicts::breaking(&[bank_core::Invariant::DeadlockFree]),
     )))
 }

@@ -19,8 +19,10 @@
 //! counterexample by feeding shuttle the same decisions. That only works if, given the schedule,
 //! the bank does the same thing every time:
 //!
-//! - **only the runtime's primitives** (`R::Mutex`, `R::RwLock`, `R::AtomicMoney`, channels,
-//!   `R::Condvar`, `R::spawn`, `R::yield_now`) for anything shared between threads: a std or
+//! - **only the runtime's primitives** (`R::Mutex`, `R::RwLock`, `R::AtomicMoney`,
+//!   `R::AtomicFlag`, `R::AtomicCount`, channels (with `try_recv`), `R::Condvar` (with
+//!   `R::wait_timeout`), `R::spawn`, `R::yield_now`, and what is built from them: `OnceCell`,
+//!   `PerThread`) for anything shared between threads: a std or
 //!   parking_lot lock, a std atomic or a std thread is invisible to shuttle;
 //! - **deterministic given the schedule**: no wall clock, no sleeps, no randomness (the workload
 //!   is the only input), no iteration order that depends on addresses (e.g. a `HashMap` of
@@ -28,18 +30,46 @@
 //! - **a retry loop yields** (`R::yield_now`) before trying again: the checker's fair scheduler
 //!   then lets the other threads run, as a real scheduler eventually would.
 
+mod composites;
 pub mod noise;
+mod openers;
 mod os_threads;
 mod primitives;
 mod shuttle_threads;
 
+pub use composites::{OnceCell, PerThread};
 pub use noise::Noise;
+pub use openers::{Opener, open_boxed};
 pub use os_threads::{
-    OsAtomicMoney, OsCondvar, OsMutex, OsMutexGuard, OsReceiver, OsRwLock, OsSender, OsSyncSender,
-    OsThreads,
+    OsAtomicCount, OsAtomicFlag, OsAtomicMoney, OsCondvar, OsMutex, OsMutexGuard, OsReceiver,
+    OsRwLock, OsSender, OsSyncSender, OsThreads,
 };
 pub use primitives::{
-    AtomicMoney, ChannelReceiver, ChannelSender, ConditionVariable, Joinable, Lock, MutexGuard,
-    ReadWriteLock, Runtime,
+    AtomicCount, AtomicFlag, AtomicMoney, ChannelReceiver, ChannelSender, ConditionVariable,
+    Joinable, Lock, MutexGuard, ReadWriteLock, Runtime, TryRecv,
 };
-pub use shuttle_threads::{ShuttleMutex, ShuttleMutexGuard, ShuttleThreads};
+pub use shuttle_threads::{ShuttleCondvar, ShuttleMutex, ShuttleMutexGuard, ShuttleThreads};
+
+/// How to open one bank design on every runtime: one [`Opener`] per runtime. This is the list of
+/// runtimes a subject can run on; [`openers!`](crate::openers) fills it for a bank generic over
+/// its runtime, so a new runtime is a field here and a line in that macro, not an edit of every
+/// subject.
+#[derive(Clone, Copy)]
+pub struct Openers {
+    /// On real OS threads ([`OsThreads`]).
+    pub os: Opener,
+    /// Under shuttle's scheduler ([`ShuttleThreads`]; only inside a shuttle execution).
+    pub shuttle: Opener,
+}
+
+/// The [`Openers`] of a bank generic over its runtime: `openers!(MyBank)` opens `MyBank<R>` for
+/// every runtime `R` (the type must be in scope by that name).
+#[macro_export]
+macro_rules! openers {
+    ($bank:ident) => {
+        $crate::runtime::Openers {
+            os: $crate::runtime::open_boxed::<$bank<$crate::runtime::OsThreads>>,
+            shuttle: $crate::runtime::open_boxed::<$bank<$crate::runtime::ShuttleThreads>>,
+        }
+    };
+}

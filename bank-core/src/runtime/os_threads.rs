@@ -13,12 +13,13 @@
 
 use super::noise::perturb;
 use super::primitives::{
-    AtomicMoney, ChannelReceiver, ChannelSender, ConditionVariable, Joinable, Lock, MutexGuard,
-    ReadWriteLock, Runtime,
+    AtomicCount, AtomicFlag, AtomicMoney, ChannelReceiver, ChannelSender, ConditionVariable,
+    Joinable, Lock, MutexGuard, ReadWriteLock, Runtime, TryRecv,
 };
 use crate::bank::Money;
 use std::ops::{Deref, DerefMut};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::time::Duration;
 
 /// Real OS threads.
 #[derive(Debug, Clone, Copy, Default)]
@@ -33,6 +34,8 @@ impl Runtime for OsThreads {
     type SyncSender<T: Send + 'static> = OsSyncSender<T>;
     type JoinHandle<T: Send + 'static> = std::thread::JoinHandle<T>;
     type Condvar = OsCondvar;
+    type AtomicFlag = OsAtomicFlag;
+    type AtomicCount = OsAtomicCount;
 
     fn channel<T: Send + 'static>() -> (Self::Sender<T>, Self::Receiver<T>) {
         let (sender, receiver) = std::sync::mpsc::channel();
@@ -53,6 +56,28 @@ impl Runtime for OsThreads {
             condvar.0.wait(inner);
         }
         guard
+    }
+
+    fn wait_timeout<'a, T: Send + 'static>(
+        condvar: &Self::Condvar,
+        mut guard: MutexGuard<'a, Self, T>,
+        timeout: Duration,
+    ) -> (MutexGuard<'a, Self, T>, bool) {
+        perturb();
+        let timed_out = match guard.0.as_mut() {
+            Some(inner) => condvar.0.wait_for(inner, timeout).timed_out(),
+            None => false,
+        };
+        (guard, timed_out)
+    }
+
+    fn current_thread_key() -> u64 {
+        // Numbered on first use, from one counter: unique among the process's threads.
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        thread_local! {
+            static KEY: u64 = NEXT.fetch_add(1, Ordering::Relaxed);
+        }
+        KEY.with(|key| *key)
     }
 
     fn current_thread_name() -> Option<String> {
@@ -180,6 +205,64 @@ impl ConditionVariable for OsCondvar {
     }
 }
 
+/// A std `AtomicBool` with a schedule-noise point before every operation.
+#[derive(Debug, Default)]
+pub struct OsAtomicFlag(AtomicBool);
+
+impl AtomicFlag for OsAtomicFlag {
+    fn new(value: bool) -> Self {
+        Self(AtomicBool::new(value))
+    }
+    fn load(&self) -> bool {
+        perturb();
+        self.0.load(Ordering::SeqCst)
+    }
+    fn store(&self, value: bool) {
+        perturb();
+        self.0.store(value, Ordering::SeqCst);
+    }
+    fn swap(&self, value: bool) -> bool {
+        perturb();
+        self.0.swap(value, Ordering::SeqCst)
+    }
+    fn compare_exchange(&self, current: bool, new: bool) -> Result<bool, bool> {
+        perturb();
+        self.0
+            .compare_exchange(current, new, Ordering::SeqCst, Ordering::SeqCst)
+    }
+}
+
+/// A std `AtomicU64` with a schedule-noise point before every operation.
+#[derive(Debug, Default)]
+pub struct OsAtomicCount(AtomicU64);
+
+impl AtomicCount for OsAtomicCount {
+    fn new(value: u64) -> Self {
+        Self(AtomicU64::new(value))
+    }
+    fn load(&self) -> u64 {
+        perturb();
+        self.0.load(Ordering::SeqCst)
+    }
+    fn store(&self, value: u64) {
+        perturb();
+        self.0.store(value, Ordering::SeqCst);
+    }
+    fn fetch_add(&self, amount: u64) -> u64 {
+        perturb();
+        self.0.fetch_add(amount, Ordering::SeqCst)
+    }
+    fn fetch_sub(&self, amount: u64) -> u64 {
+        perturb();
+        self.0.fetch_sub(amount, Ordering::SeqCst)
+    }
+    fn compare_exchange(&self, current: u64, new: u64) -> Result<u64, u64> {
+        perturb();
+        self.0
+            .compare_exchange(current, new, Ordering::SeqCst, Ordering::SeqCst)
+    }
+}
+
 /// A std `AtomicI64` with a schedule-noise point before every operation.
 #[derive(Debug, Default)]
 pub struct OsAtomicMoney(AtomicI64);
@@ -245,6 +328,14 @@ impl<T: Send> ChannelReceiver<T> for OsReceiver<T> {
     fn recv(&self) -> Option<T> {
         perturb();
         self.0.recv().ok()
+    }
+    fn try_recv(&self) -> TryRecv<T> {
+        perturb();
+        match self.0.try_recv() {
+            Ok(value) => TryRecv::Value(value),
+            Err(std::sync::mpsc::TryRecvError::Empty) => TryRecv::Empty,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => TryRecv::Disconnected,
+        }
     }
 }
 

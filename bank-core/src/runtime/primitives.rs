@@ -5,6 +5,7 @@
 
 use crate::bank::Money;
 use std::ops::{Deref, DerefMut};
+use std::time::Duration;
 
 /// A family of synchronisation primitives and a way to start and yield threads.
 pub trait Runtime: Send + Sync + Sized + 'static {
@@ -14,6 +15,10 @@ pub trait Runtime: Send + Sync + Sized + 'static {
     type RwLock<T: Send + Sync + 'static>: ReadWriteLock<T>;
     /// An atomic cell holding money.
     type AtomicMoney: AtomicMoney;
+    /// An atomic flag.
+    type AtomicFlag: AtomicFlag;
+    /// An atomic counter.
+    type AtomicCount: AtomicCount;
     /// The sending half of a channel.
     type Sender<T: Send + 'static>: ChannelSender<T>;
     /// The receiving half of a channel.
@@ -38,6 +43,21 @@ pub trait Runtime: Send + Sync + Sized + 'static {
         condvar: &Self::Condvar,
         guard: MutexGuard<'a, Self, T>,
     ) -> MutexGuard<'a, Self, T>;
+
+    /// Like [`Runtime::wait`], but gives up after `timeout`: the guard again, and whether the
+    /// wait timed out (`false`: notified, or woken spuriously). Under shuttle, which has no clock,
+    /// the timeout may fire at any step: the wait releases the lock, lets the other threads run
+    /// for as long as the schedule says, and reports a timeout unless the condition variable was
+    /// notified meanwhile. A timed wait never blocks for ever, on any runtime.
+    fn wait_timeout<'a, T: Send + 'static>(
+        condvar: &Self::Condvar,
+        guard: MutexGuard<'a, Self, T>,
+        timeout: Duration,
+    ) -> (MutexGuard<'a, Self, T>, bool);
+
+    /// A number for the current thread, distinct from every other live thread's (the key of
+    /// per-thread state: see `PerThread`).
+    fn current_thread_key() -> u64;
 
     /// The name the current thread was spawned with (`None` for an unnamed thread).
     fn current_thread_name() -> Option<String>;
@@ -120,6 +140,36 @@ pub trait AtomicMoney: Send + Sync {
     fn swap(&self, value: Money) -> Money;
 }
 
+/// An atomic flag. Every operation is sequentially consistent.
+pub trait AtomicFlag: Send + Sync {
+    /// Creates a flag.
+    fn new(value: bool) -> Self;
+    /// Reads it.
+    fn load(&self) -> bool;
+    /// Writes it.
+    fn store(&self, value: bool);
+    /// Writes `value` in one step; returns the value before.
+    fn swap(&self, value: bool) -> bool;
+    /// Replaces `current` with `new` if the flag still holds `current`; returns the value seen.
+    fn compare_exchange(&self, current: bool, new: bool) -> Result<bool, bool>;
+}
+
+/// An atomic counter. Every operation is sequentially consistent.
+pub trait AtomicCount: Send + Sync {
+    /// Creates a counter.
+    fn new(value: u64) -> Self;
+    /// Reads it.
+    fn load(&self) -> u64;
+    /// Writes it.
+    fn store(&self, value: u64);
+    /// Adds `amount` (wrapping on overflow) in one step; returns the value before.
+    fn fetch_add(&self, amount: u64) -> u64;
+    /// Subtracts `amount` (wrapping on overflow) in one step; returns the value before.
+    fn fetch_sub(&self, amount: u64) -> u64;
+    /// Replaces `current` with `new` if the counter still holds `current`; returns the value seen.
+    fn compare_exchange(&self, current: u64, new: u64) -> Result<u64, u64>;
+}
+
 /// The sending half of a channel.
 pub trait ChannelSender<T>: Send + Sync {
     /// Sends a value; gives it back if the receiver is gone.
@@ -130,6 +180,19 @@ pub trait ChannelSender<T>: Send + Sync {
 pub trait ChannelReceiver<T>: Send {
     /// Blocks for the next value; `None` once every sender is gone.
     fn recv(&self) -> Option<T>;
+    /// The next value if one is waiting right now, without blocking.
+    fn try_recv(&self) -> TryRecv<T>;
+}
+
+/// What a non-blocking receive found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TryRecv<T> {
+    /// A value.
+    Value(T),
+    /// Nothing yet; a sender is still there.
+    Empty,
+    /// Nothing, and every sender is gone.
+    Disconnected,
 }
 
 /// A handle to a spawned thread.

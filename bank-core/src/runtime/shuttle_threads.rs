@@ -6,16 +6,17 @@
 //! `cargo xtask replay --trace`); otherwise that is one thread-local read.
 
 use super::primitives::{
-    AtomicMoney, ChannelReceiver, ChannelSender, ConditionVariable, Joinable, Lock, MutexGuard,
-    ReadWriteLock, Runtime,
+    AtomicCount, AtomicFlag, AtomicMoney, ChannelReceiver, ChannelSender, ConditionVariable,
+    Joinable, Lock, MutexGuard, ReadWriteLock, Runtime, TryRecv,
 };
 use crate::bank::Money;
 use crate::instrumentation::deadlock_drain::{self, Drained};
 use crate::instrumentation::first_step::first_step;
 use crate::instrumentation::trace::{Object, describe_value, note, note_value};
-use shuttle::sync::atomic::{AtomicI64, Ordering};
+use shuttle::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::ops::{Deref, DerefMut};
 use std::sync::PoisonError;
+use std::time::Duration;
 
 /// Threads scheduled by shuttle.
 #[derive(Debug, Clone, Copy, Default)]
@@ -29,7 +30,9 @@ impl Runtime for ShuttleThreads {
     type Receiver<T: Send + 'static> = shuttle::sync::mpsc::Receiver<T>;
     type SyncSender<T: Send + 'static> = shuttle::sync::mpsc::SyncSender<T>;
     type JoinHandle<T: Send + 'static> = shuttle::thread::JoinHandle<T>;
-    type Condvar = shuttle::sync::Condvar;
+    type Condvar = ShuttleCondvar;
+    type AtomicFlag = AtomicBool;
+    type AtomicCount = AtomicU64;
 
     fn channel<T: Send + 'static>() -> (Self::Sender<T>, Self::Receiver<T>) {
         shuttle::sync::mpsc::channel()
@@ -51,12 +54,58 @@ impl Runtime for ShuttleThreads {
         );
         if let Some(inner) = guard.inner.take() {
             deadlock_drain::released(guard.mutex.id);
-            guard.inner = Some(condvar.wait(inner).unwrap_or_else(PoisonError::into_inner));
+            guard.inner = Some(
+                condvar
+                    .condvar
+                    .wait(inner)
+                    .unwrap_or_else(PoisonError::into_inner),
+            );
             deadlock_drain::acquired(guard.mutex.id);
         }
         first_step();
         note("woke, holding", Some(guard.mutex), String::new, false);
         guard
+    }
+
+    fn wait_timeout<'a, T: Send + 'static>(
+        condvar: &Self::Condvar,
+        mut guard: MutexGuard<'a, Self, T>,
+        _timeout: Duration,
+    ) -> (MutexGuard<'a, Self, T>, bool) {
+        // No clock: the timeout may fire at any step. Release the lock, let the schedule run the
+        // other threads for as long as it says, take the lock again; notified if a notification
+        // came meanwhile (which a real wait would have received from the release on).
+        let notified_before = condvar.notifications();
+        note(
+            "waits on a condition with a timeout, releasing",
+            Some(guard.mutex),
+            String::new,
+            false,
+        );
+        let mutex = guard.mutex;
+        if let Some(inner) = guard.inner.take() {
+            deadlock_drain::released(mutex.id);
+            drop(inner);
+            shuttle::thread::yield_now();
+            first_step();
+            guard.inner = Some(take(guard.source, mutex));
+        }
+        let timed_out = condvar.notifications() == notified_before;
+        note(
+            if timed_out {
+                "timed out, holding"
+            } else {
+                "woke, holding"
+            },
+            Some(mutex),
+            String::new,
+            false,
+        );
+        (guard, timed_out)
+    }
+
+    fn current_thread_key() -> u64 {
+        usize::from(shuttle::current::me()) as u64
     }
 
     fn current_thread_name() -> Option<String> {
@@ -94,6 +143,8 @@ pub struct ShuttleMutex<T>(shuttle::sync::Mutex<T>);
 pub struct ShuttleMutexGuard<'a, T: 'static> {
     inner: Option<shuttle::sync::MutexGuard<'a, T>>,
     mutex: Object,
+    /// The lock itself, to take it again after a timed wait.
+    source: &'a shuttle::sync::Mutex<T>,
 }
 
 impl<T: 'static> Deref for ShuttleMutexGuard<'_, T> {
@@ -140,21 +191,10 @@ impl<T: Send + 'static> Lock<T> for ShuttleMutex<T> {
     }
     fn lock(&self) -> Self::Guard<'_> {
         let mutex = Object::at("mutex", self);
-        note("wants", Some(mutex), String::new, false);
-        // Unwinds with `Drained` if this wait would complete a deadlock (see `deadlock_drain`).
-        deadlock_drain::before_lock(mutex.id);
-        let inner = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if deadlock_drain::is_draining() {
-            // Woken by a drained thread's release: give the mutex back and unwind too.
-            drop(inner);
-            std::panic::resume_unwind(Box::new(Drained));
-        }
-        first_step();
-        note("got", Some(mutex), String::new, false);
-        deadlock_drain::acquired(mutex.id);
         ShuttleMutexGuard {
-            inner: Some(inner),
+            inner: Some(take(&self.0, mutex)),
             mutex,
+            source: &self.0,
         }
     }
     fn try_lock(&self) -> Option<Self::Guard<'_>> {
@@ -179,9 +219,27 @@ impl<T: Send + 'static> Lock<T> for ShuttleMutex<T> {
             ShuttleMutexGuard {
                 inner: Some(inner),
                 mutex,
+                source: &self.0,
             }
         })
     }
+}
+
+/// Takes `lock` (named `mutex` in the trace), blocking: the steps of [`Lock::lock`].
+fn take<T>(lock: &shuttle::sync::Mutex<T>, mutex: Object) -> shuttle::sync::MutexGuard<'_, T> {
+    note("wants", Some(mutex), String::new, false);
+    // Unwinds with `Drained` if this wait would complete a deadlock (see `deadlock_drain`).
+    deadlock_drain::before_lock(mutex.id);
+    let inner = lock.lock().unwrap_or_else(PoisonError::into_inner);
+    if deadlock_drain::is_draining() {
+        // Woken by a drained thread's release: give the mutex back and unwind too.
+        drop(inner);
+        std::panic::resume_unwind(Box::new(Drained));
+    }
+    first_step();
+    note("got", Some(mutex), String::new, false);
+    deadlock_drain::acquired(mutex.id);
+    inner
 }
 
 /// The shared or exclusive guard of a shuttle read-write lock; notes the release when dropped
@@ -292,19 +350,158 @@ impl<T: Send + Sync> ReadWriteLock<T> for shuttle::sync::RwLock<T> {
     }
 }
 
-impl ConditionVariable for shuttle::sync::Condvar {
+/// Shuttle's condition variable, counting its notifications (for [`Runtime::wait_timeout`],
+/// which has no clock and says it timed out when no notification came during the wait).
+#[derive(Debug, Default)]
+pub struct ShuttleCondvar {
+    condvar: shuttle::sync::Condvar,
+    /// Notifications so far: bookkeeping of the model, not a step of the bank.
+    notified: std::sync::atomic::AtomicU64,
+}
+
+impl ShuttleCondvar {
+    fn notifications(&self) -> u64 {
+        self.notified.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn count_one(&self) {
+        self.notified
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl ConditionVariable for ShuttleCondvar {
     fn new() -> Self {
-        shuttle::sync::Condvar::new()
+        Self::default()
     }
     fn notify_one(&self) {
         note("notifies one waiter", None, String::new, false);
-        shuttle::sync::Condvar::notify_one(self);
+        self.count_one();
+        self.condvar.notify_one();
         first_step();
     }
     fn notify_all(&self) {
         note("notifies every waiter", None, String::new, false);
-        shuttle::sync::Condvar::notify_all(self);
+        self.count_one();
+        self.condvar.notify_all();
         first_step();
+    }
+}
+
+impl AtomicFlag for AtomicBool {
+    fn new(value: bool) -> Self {
+        AtomicBool::new(value)
+    }
+    fn load(&self) -> bool {
+        let value = AtomicBool::load(self, Ordering::SeqCst);
+        first_step();
+        note_value(
+            "reads",
+            Object::at("flag", self),
+            || format!(": {value}"),
+            || Some(value.to_string()),
+        );
+        value
+    }
+    fn store(&self, value: bool) {
+        AtomicBool::store(self, value, Ordering::SeqCst);
+        first_step();
+        note_value(
+            "writes",
+            Object::at("flag", self),
+            || format!(": {value}"),
+            || Some(value.to_string()),
+        );
+    }
+    fn swap(&self, value: bool) -> bool {
+        let before = AtomicBool::swap(self, value, Ordering::SeqCst);
+        first_step();
+        note_value(
+            "swaps",
+            Object::at("flag", self),
+            || format!(": {before} → {value}"),
+            || Some(value.to_string()),
+        );
+        before
+    }
+    fn compare_exchange(&self, current: bool, new: bool) -> Result<bool, bool> {
+        let result =
+            AtomicBool::compare_exchange(self, current, new, Ordering::SeqCst, Ordering::SeqCst);
+        first_step();
+        note_value(
+            "compare-and-swaps",
+            Object::at("flag", self),
+            || match result {
+                Ok(_) => format!(": {current} → {new}"),
+                Err(seen) => format!(": expected {current}, found {seen}, unchanged"),
+            },
+            || Some(result.map_or_else(|seen| seen, |_| new).to_string()),
+        );
+        result
+    }
+}
+
+impl AtomicCount for AtomicU64 {
+    fn new(value: u64) -> Self {
+        AtomicU64::new(value)
+    }
+    fn load(&self) -> u64 {
+        let value = AtomicU64::load(self, Ordering::SeqCst);
+        first_step();
+        note_value(
+            "reads",
+            Object::at("counter", self),
+            || format!(": {value}"),
+            || Some(value.to_string()),
+        );
+        value
+    }
+    fn store(&self, value: u64) {
+        AtomicU64::store(self, value, Ordering::SeqCst);
+        first_step();
+        note_value(
+            "writes",
+            Object::at("counter", self),
+            || format!(": {value}"),
+            || Some(value.to_string()),
+        );
+    }
+    fn fetch_add(&self, amount: u64) -> u64 {
+        let before = AtomicU64::fetch_add(self, amount, Ordering::SeqCst);
+        first_step();
+        note_value(
+            "adds to",
+            Object::at("counter", self),
+            || format!(": {before} + {amount}"),
+            || Some(before.wrapping_add(amount).to_string()),
+        );
+        before
+    }
+    fn fetch_sub(&self, amount: u64) -> u64 {
+        let before = AtomicU64::fetch_sub(self, amount, Ordering::SeqCst);
+        first_step();
+        note_value(
+            "subtracts from",
+            Object::at("counter", self),
+            || format!(": {before} − {amount}"),
+            || Some(before.wrapping_sub(amount).to_string()),
+        );
+        before
+    }
+    fn compare_exchange(&self, current: u64, new: u64) -> Result<u64, u64> {
+        let result =
+            AtomicU64::compare_exchange(self, current, new, Ordering::SeqCst, Ordering::SeqCst);
+        first_step();
+        note_value(
+            "compare-and-swaps",
+            Object::at("counter", self),
+            || match result {
+                Ok(_) => format!(": {current} → {new}"),
+                Err(seen) => format!(": expected {current}, found {seen}, unchanged"),
+            },
+            || Some(result.map_or_else(|seen| seen, |_| new).to_string()),
+        );
+        result
     }
 }
 
@@ -416,6 +613,22 @@ impl<T: Send> ChannelReceiver<T> for shuttle::sync::mpsc::Receiver<T> {
             String::new,
             false,
         );
+        received
+    }
+    fn try_recv(&self) -> TryRecv<T> {
+        let received = shuttle::sync::mpsc::Receiver::try_recv(self);
+        first_step();
+        let (verb, received) = match received {
+            Ok(value) => ("tried and received", TryRecv::Value(value)),
+            Err(shuttle::sync::mpsc::TryRecvError::Empty) => {
+                ("tried to receive: nothing yet", TryRecv::Empty)
+            }
+            Err(shuttle::sync::mpsc::TryRecvError::Disconnected) => (
+                "tried to receive: the channel is closed",
+                TryRecv::Disconnected,
+            ),
+        };
+        note(verb, None, String::new, false);
         received
     }
 }

@@ -67,7 +67,7 @@ pub fn run_recorded(
         yield_between_debit_and_credit: spec.yield_between_debit_and_credit,
     };
     let bank: Arc<dyn Bank> = Arc::from(
-        (spec.variant.open_os)(&spec.shape.balances, options)
+        (spec.variant.open.os)(&spec.shape.balances, options)
             .map_err(|error| RunError::Open(error.to_string()))?,
     );
     let shared = Shared {

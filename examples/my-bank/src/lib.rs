@@ -16,27 +16,16 @@
 
 use bank_core::bank::{check_funds, validate_initial, validate_request};
 use bank_core::runtime::{ConditionVariable, Lock, Runtime};
-use bank_core::subject::open_boxed;
 use bank_core::{
-    AccountId, Bank, BankOptions, Invariant, Money, OpenBank, OpenError, OsThreads, ShuttleThreads,
-    Subject, TransferError, Verdicts,
+    AccountId, Bank, BankOptions, Invariant, Money, OpenBank, OpenError, Subject, TransferError,
+    Verdicts, openers,
 };
 
-/// The banks this crate checks, as subjects: an id, an opener per runtime (real threads and
-/// shuttle), and what the checker should find. Every command of `src/main.rs` works on these.
+/// The banks this crate checks, as subjects: an id, an opener per runtime (`openers!`: real
+/// threads and shuttle), and what the checker should find. Every command of `src/main.rs` works on these.
 pub static BANKS: [Subject; 2] = [
-    Subject::new(
-        "teller",
-        open_boxed::<TellerBank<OsThreads>>,
-        open_boxed::<TellerBank<ShuttleThreads>>,
-    )
-    .expecting(Verdicts::ALL_HOLD),
-    Subject::new(
-        "hasty-teller",
-        open_boxed::<HastyTellerBank<OsThreads>>,
-        open_boxed::<HastyTellerBank<ShuttleThreads>>,
-    )
-    .expecting(Verdicts::breaking(&[
+    Subject::new("teller", openers!(TellerBank)).expecting(Verdicts::ALL_HOLD),
+    Subject::new("hasty-teller", openers!(HastyTellerBank)).expecting(Verdicts::breaking(&[
         Invariant::SnapshotConservation,
         Invariant::Linearizable,
     ])),

@@ -1,0 +1,88 @@
+//! What is built once from the primitives, for every runtime: a value initialised once
+//! ([`OnceCell`]) and state each thread keeps for itself ([`PerThread`]). Written against
+//! [`Runtime`] only, so a new runtime gets them for nothing.
+
+use super::primitives::{Lock, Runtime};
+use std::collections::HashMap;
+use std::sync::{OnceLock, PoisonError};
+
+/// A value set by the first caller of [`OnceCell::get_or_init`]; every caller gets that value.
+/// Initialisation runs under the runtime's mutex, so the checker interleaves it like any step,
+/// and a caller who comes second waits for the first to finish.
+pub struct OnceCell<R: Runtime, T: Send + Sync + 'static> {
+    value: OnceLock<T>,
+    init: R::Mutex<()>,
+}
+
+impl<R: Runtime, T: Send + Sync + 'static> OnceCell<R, T> {
+    /// An empty cell.
+    pub fn new() -> Self {
+        Self {
+            value: OnceLock::new(),
+            init: R::Mutex::new(()),
+        }
+    }
+
+    /// The value, set by `init` if no caller set it before. `init` runs at most once per cell;
+    /// it must not use this cell (that would wait for itself, as std's `OnceLock` does).
+    pub fn get_or_init(&self, init: impl FnOnce() -> T) -> &T {
+        let guard = self.init.lock();
+        if self.value.get().is_none() {
+            let _ = self.value.set(init());
+        }
+        drop(guard);
+        self.value.get().expect("set under the lock")
+    }
+
+    /// The value, if it was set.
+    pub fn get(&self) -> Option<&T> {
+        let _guard = self.init.lock();
+        self.value.get()
+    }
+}
+
+impl<R: Runtime, T: Send + Sync + 'static> Default for OnceCell<R, T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A `T` per thread, kept inside one bank (not a `static`): each thread sees only its own,
+/// starting from `T::default()`. Keyed by [`Runtime::current_thread_key`]. Touching one's own
+/// state is not a step other threads can interleave with (no other thread can see it), so it is
+/// not a scheduling point.
+pub struct PerThread<R: Runtime, T: Send + Default + 'static> {
+    states: std::sync::Mutex<HashMap<u64, T>>,
+    runtime: std::marker::PhantomData<fn() -> R>,
+}
+
+impl<R: Runtime, T: Send + Default + 'static> PerThread<R, T> {
+    /// No thread has state yet.
+    pub fn new() -> Self {
+        Self {
+            states: std::sync::Mutex::new(HashMap::new()),
+            runtime: std::marker::PhantomData,
+        }
+    }
+
+    /// Runs `f` on the current thread's state.
+    pub fn with<U>(&self, f: impl FnOnce(&mut T) -> U) -> U {
+        let key = R::current_thread_key();
+        // Taken out while `f` runs, so that `f` may use the runtime's primitives (a scheduling
+        // point under shuttle) without holding this map's lock across it.
+        let mut state = self.lock().remove(&key).unwrap_or_default();
+        let result = f(&mut state);
+        self.lock().insert(key, state);
+        result
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, T>> {
+        self.states.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl<R: Runtime, T: Send + Default + 'static> Default for PerThread<R, T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
