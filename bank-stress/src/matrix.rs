@@ -2,7 +2,7 @@
 //! catalog's expectation. Shared by `cargo xtask explore` and the tests.
 
 use crate::checker::{self, Budget, CheckError, CheckReport, Counterexample, Finding};
-use crate::workloads::{minimize, seed_for};
+use crate::workloads::{minimise, seed_for};
 use bank_core::{Bank, BankOptions, Invariant, Money, Subject, Workload};
 
 /// One variant's check, next to what the catalog expects.
@@ -74,7 +74,7 @@ pub fn explore_variant(
 /// The budget used to decide, during minimisation, whether a small workload still breaks an
 /// invariant: DFS first (it completes on small workloads, so the answer is exact), then PCT at
 /// depth 2 and random (a three-thread candidate's DFS may not reach the bug within its share).
-pub fn minimization_budget(seed: u64) -> Budget {
+pub fn minimisation_budget(seed: u64) -> Budget {
     Budget {
         strategies: vec![
             crate::checker::Strategy::Dfs,
@@ -105,7 +105,7 @@ where
         checker::check(
             open.clone(),
             workload,
-            &minimization_budget(seed_for(workload)),
+            &minimisation_budget(seed_for(workload)),
         )
         .ok()
         .and_then(|report| {
@@ -120,6 +120,6 @@ where
                 .cloned()
         })
     };
-    let minimal = minimize(found.workload.clone(), |workload| quick(workload).is_some());
+    let minimal = minimise(found.workload.clone(), |workload| quick(workload).is_some());
     quick(&minimal).unwrap_or_else(|| found.clone())
 }

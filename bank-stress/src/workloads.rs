@@ -187,7 +187,7 @@ fn with_accounts(threads: Vec<Vec<OpChoice>>, balances: &[Money]) -> Workload {
 /// amount or a balance; keeps each change under which `still_fails` stays true. Where no single
 /// change keeps it failing, tries every pair of changes once (an overdraft that needs a refill
 /// to pass the funds check loses the refill and the large amount together). Deterministic.
-pub fn minimize(mut workload: Workload, still_fails: impl Fn(&Workload) -> bool) -> Workload {
+pub fn minimise(mut workload: Workload, still_fails: impl Fn(&Workload) -> bool) -> Workload {
     loop {
         let candidates = smaller_candidates(&workload);
         if let Some(smaller) = candidates.iter().find(|candidate| still_fails(candidate)) {

@@ -9,15 +9,15 @@
 
 use bank_core::{CATALOG, Invariant, Subject, Verdict, Workload};
 use bank_stress::checker::CheckReport;
-use bank_stress::matrix::{check_variant, minimization_budget};
-use bank_stress::workloads::{arb_workload, minimize, seed_for};
+use bank_stress::matrix::{check_variant, minimisation_budget};
+use bank_stress::workloads::{arb_workload, minimise, seed_for};
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
 
 /// Explores one generated workload with the library's minimisation budget: DFS first (it
 /// completes on the small, shrunk workloads, so shrinking sees exact answers), then PCT and
 /// random schedules for the larger ones.
 fn explore(variant: &'static Subject, workload: &Workload) -> CheckReport {
-    check_variant(variant, workload, &minimization_budget(seed_for(workload)))
+    check_variant(variant, workload, &minimisation_budget(seed_for(workload)))
         .expect("generated workloads are valid")
         .report
 }
@@ -52,7 +52,7 @@ fn minimal_counterexample(id: &str, invariant: Invariant) -> Workload {
     });
     match result {
         Err(TestError::Fail(_, shrunk)) => {
-            let minimal = minimize(shrunk.clone(), |workload| {
+            let minimal = minimise(shrunk.clone(), |workload| {
                 explore(variant, workload).breaks(invariant)
             });
             println!(

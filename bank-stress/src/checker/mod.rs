@@ -47,6 +47,6 @@ pub use preemption_bounded::PreemptionBounded;
 pub use replay::{ReplayOutcome, replay, replay_with_trace};
 pub use report::{Anomaly, CheckReport, Counterexample, Finding, Shown, StrategyRun};
 pub use schedule::RecordedSchedule;
-pub use strategy::{Budget, Strategy};
+pub use strategy::{Budget, CHOICES, Strategy, StrategyChoice};
 pub use timeline::{TIMELINE_CSS, timeline, timeline_html, timeline_table_html, waits_for};
 pub(crate) use validation::validate_workload;

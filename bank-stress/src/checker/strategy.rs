@@ -1,7 +1,8 @@
 //! How the checker explores: a [`Strategy`] (random, PCT, DFS) and a [`Budget`] (which
 //! strategies, how many schedules each, the seed). [`Strategy::scheduler`] is the one place that
-//! turns a strategy into a shuttle scheduler, always under the fairness wrapper; adding a
-//! strategy means a variant here and its arm there.
+//! turns a strategy into a shuttle scheduler, always under the fairness wrapper; [`CHOICES`]
+//! is the one list the command line offers. Adding a strategy is this file only: a variant, its
+//! arms in `scheduler`, `exhaustive_bound` and `name`, and (to offer it) a line of `CHOICES`.
 
 use super::fair::Fair;
 use super::preemption_bounded::PreemptionBounded;
@@ -83,6 +84,42 @@ impl Strategy {
         }
     }
 }
+
+/// A choice `explore --strategy NAME` offers: its name, its help, and the strategies it runs in
+/// turn. The command line reads this list and nothing else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StrategyChoice {
+    /// The name on the command line.
+    pub name: &'static str,
+    /// One line for `--help`.
+    pub help: &'static str,
+    /// What it runs, one after another.
+    pub strategies: &'static [Strategy],
+}
+
+/// Every choice of `explore --strategy`, the default (`portfolio`) last.
+pub const CHOICES: &[StrategyChoice] = &[
+    StrategyChoice {
+        name: "random",
+        help: "Shuttle's random scheduler",
+        strategies: &[Strategy::Random],
+    },
+    StrategyChoice {
+        name: "pct",
+        help: "PCT at depths 2 and 3",
+        strategies: &[Strategy::Pct { depth: 2 }, Strategy::Pct { depth: 3 }],
+    },
+    StrategyChoice {
+        name: "dfs",
+        help: "Exhaustive depth-first enumeration, up to the iteration budget",
+        strategies: &[Strategy::Dfs],
+    },
+    StrategyChoice {
+        name: "portfolio",
+        help: "Random, PCT 2, PCT 3 and DFS, one after another",
+        strategies: &Strategy::PORTFOLIO,
+    },
+];
 
 /// How much to explore.
 #[derive(Debug, Clone, PartialEq, Eq)]

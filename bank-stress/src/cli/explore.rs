@@ -3,7 +3,7 @@
 
 use super::outcome::Outcome;
 use crate::checker::{Budget, Counterexample, Shown, Strategy};
-use crate::cli::flags::{ExploreArgs, StrategyChoice};
+use crate::cli::flags::ExploreArgs;
 use crate::matrix::{VariantCheck, explore_variant, minimal_counterexample};
 use crate::own_bank::describe_threads;
 use crate::persist;
@@ -41,12 +41,7 @@ pub fn run(args: &ExploreArgs) -> Result<Outcome, String> {
 
 /// The budget the flags ask for: which strategies run, and how many executions each gets.
 fn budget_from(args: &ExploreArgs) -> Result<Budget, String> {
-    let strategies = match args.strategy {
-        StrategyChoice::Random => vec![Strategy::Random],
-        StrategyChoice::Pct => vec![Strategy::Pct { depth: 2 }, Strategy::Pct { depth: 3 }],
-        StrategyChoice::Dfs => vec![Strategy::Dfs],
-        StrategyChoice::Portfolio => Strategy::PORTFOLIO.to_vec(),
-    };
+    let strategies = args.strategy.strategies.to_vec();
     let iterations = usize::try_from(args.iterations)
         .map_err(|_| "--iterations: too large for this machine".to_string())?;
     Ok(Budget {

@@ -4,9 +4,11 @@
 //! would show a struct's doc as its command's description): hence `missing_docs` is off.
 #![allow(missing_docs)]
 
+use crate::checker::{CHOICES, StrategyChoice};
 use crate::stress::Preset;
 use bank_core::Subject;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::builder::TypedValueParser;
+use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 /// The words every command's output uses.
@@ -78,17 +80,19 @@ pub struct ListArgs {
     pub json: bool,
 }
 
-/// How `explore` schedules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum StrategyChoice {
-    /// Shuttle's random scheduler.
-    Random,
-    /// PCT at depths 2 and 3.
-    Pct,
-    /// Exhaustive depth-first enumeration, up to the iteration budget.
-    Dfs,
-    /// Random, PCT 2, PCT 3 and DFS, one after another.
-    Portfolio,
+/// `--strategy NAME`: one of the checker's [`CHOICES`], by name (its help from the same list).
+fn strategy_parser() -> impl TypedValueParser<Value = &'static StrategyChoice> {
+    clap::builder::PossibleValuesParser::new(
+        CHOICES
+            .iter()
+            .map(|choice| clap::builder::PossibleValue::new(choice.name).help(choice.help)),
+    )
+    .map(|name| {
+        CHOICES
+            .iter()
+            .find(|choice| choice.name == name)
+            .expect("clap accepts only the listed names")
+    })
 }
 
 #[derive(Debug, Args)]
@@ -97,8 +101,8 @@ pub struct ExploreArgs {
     #[arg(long = "variant", value_name = "ID", value_parser = parse_variant)]
     pub variants: Vec<&'static Subject>,
     /// The scheduling strategy.
-    #[arg(long, value_enum, default_value_t = StrategyChoice::Portfolio)]
-    pub strategy: StrategyChoice,
+    #[arg(long, value_name = "NAME", value_parser = strategy_parser(), default_value = "portfolio")]
+    pub strategy: &'static StrategyChoice,
     /// Executions per strategy, variant and workload (the default exploration has 26 workloads).
     #[arg(long, allow_negative_numbers = true, value_name = "N", default_value_t = 1_500, value_parser = clap::value_parser!(u64).range(1..))]
     pub iterations: u64,

@@ -456,7 +456,7 @@ fn print_notes(variant: &VariantSummary) {
 }
 
 /// The closing lines: the counts of breaks observed, contradictions and panics, then either
-/// that nothing contradicts the catalog or each contradiction.
+/// that nothing contradicts the expected verdicts or each contradiction.
 fn print_conclusion(report: &CampaignReport) {
     let contradictions = report.contradictions();
     let (shown, expected) = report.expected_breaks_observed();
@@ -468,16 +468,16 @@ fn print_conclusion(report: &CampaignReport) {
         report.panics().len()
     );
     if contradictions.is_empty() && report.panics().is_empty() {
-        outln!("nothing contradicts the catalog");
+        outln!("nothing contradicts the expected verdicts");
         if shown < expected {
             outln!(
-                "(\"not observed\": a break the catalog expects that real threads did not happen to show)"
+                "(\"not observed\": an expected break that real threads did not happen to show)"
             );
         }
     } else {
         for (variant, invariant) in contradictions {
             outln!(
-                "{}: {variant} broke {invariant}, which the catalog says holds",
+                "{}: {variant} broke {invariant}, which it is expected to keep",
                 crate::cli::style::bad("FAIL")
             );
         }

@@ -224,18 +224,21 @@ fn verdict_line(report: &CampaignReport) -> Markup {
     let (class, verdict) = if !report.agrees() {
         (
             "fail",
-            "FAIL: a run broke what the catalog says holds, or a bank panicked".to_string(),
+            "FAIL: a run broke what it is expected to keep, or a bank panicked".to_string(),
         )
     } else if let Some(shard) = &report.shard {
         // A shard, or a partial merge: it passes for its own runs only.
         (
             "unseen",
             format!(
-                "PARTIAL ({shard}): nothing in these runs contradicts the catalog, but they are not the whole campaign"
+                "PARTIAL ({shard}): nothing in these runs contradicts the expected verdicts, but they are not the whole campaign"
             ),
         )
     } else {
-        ("ok", "PASS: nothing contradicts the catalog".to_string())
+        (
+            "ok",
+            "PASS: nothing contradicts the expected verdicts".to_string(),
+        )
     };
     html! {
         p class={ "verdict " (class) } {
@@ -246,13 +249,13 @@ fn verdict_line(report: &CampaignReport) -> Markup {
         }
         p.note {
             "Legend: " span.ok { "\u{a0}green\u{a0}" }
-            " the run agrees with the catalog (a green \"breaks\" is a break the catalog \
-             expects: the lesson shown); "
+            " the run agrees with the expected verdict (a green \"breaks\" is an expected \
+             break: the lesson shown); "
             span.unseen { "\u{a0}grey\u{a0}" }
             " not observed: an expected break real threads did not happen to show (not a \
              failure); "
             span.fail { "\u{a0}red\u{a0}" }
-            " contradicts the catalog: a failure. Each cell also says what the catalog expects."
+            " contradicts the expected verdict: a failure. Each cell also says what is expected."
         }
     }
 }
@@ -284,7 +287,7 @@ fn verdict_table(report: &CampaignReport) -> Markup {
             }
         }
         p.note {
-            "\"not observed\": the catalog expects a break that real threads did not happen to show."
+            "\"not observed\": an expected break that real threads did not happen to show."
         }
     }
 }
@@ -456,7 +459,7 @@ mod tests {
             "four consistent totals, and six lowest balances none below zero, in grey"
         );
         assert!(
-            page.contains("PASS: nothing contradicts the catalog"),
+            page.contains("PASS: nothing contradicts the expected verdicts"),
             "the verdict first"
         );
         assert!(page.contains("Legend:"), "a legend");

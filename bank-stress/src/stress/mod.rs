@@ -2,7 +2,7 @@
 //! runtime), fast, and never hanging.
 //!
 //! Real threads cannot force a schedule, so a break the catalog expects but a run did not happen
-//! to show is "not observed", not a failure; a break of an invariant the catalog says holds is.
+//! to show is "not observed", not a failure; a break of an invariant expected to hold is.
 //!
 //! - `preset.rs`: the campaign sizes (`seed` is exactly the lecture's workload).
 //! - `campaign.rs`: which runs a campaign (or one shard of it) makes, in order.

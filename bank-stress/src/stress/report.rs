@@ -234,7 +234,7 @@ pub struct VariantSummary {
     #[serde(default)]
     pub panic: Option<(String, String)>,
     /// Per invariant, in words: `breaks` (as the catalog expects), `not observed` (an expected
-    /// break no run showed), `holds`, or `breaks, contradicting the catalog`.
+    /// break no run showed), `holds`, or `breaks, contradicting the expected verdict`.
     #[serde(default)]
     pub shown: std::collections::BTreeMap<String, String>,
 }
@@ -333,12 +333,12 @@ impl CampaignReport {
             .collect()
     }
 
-    /// Nothing contradicts the catalog and no bank panicked.
+    /// Nothing contradicts the expected verdicts and no bank panicked.
     pub fn agrees(&self) -> bool {
         self.contradictions().is_empty() && self.panics().is_empty()
     }
 
-    /// Every invariant the catalog says holds and some run broke, by variant.
+    /// Every invariant expected to hold and some run broke, by variant.
     pub fn contradictions(&self) -> Vec<(String, Invariant)> {
         self.variants
             .iter()
@@ -406,7 +406,9 @@ fn summarise(subject: &Subject, runs: &[&RunRecord]) -> VariantSummary {
                     (Some(Verdict::Breaks), Verdict::Breaks) => "breaks",
                     (Some(Verdict::Breaks), Verdict::Holds) => "not observed",
                     (Some(Verdict::Holds), Verdict::Holds) => "holds",
-                    (Some(Verdict::Holds), Verdict::Breaks) => "breaks, contradicting the catalog",
+                    (Some(Verdict::Holds), Verdict::Breaks) => {
+                        "breaks, contradicting the expected verdict"
+                    }
                     (None, Verdict::Breaks) => "breaks",
                     (None, Verdict::Holds) => "no break seen",
                 };
