@@ -363,11 +363,14 @@ fn a_scope_without_parts_proves_nothing_and_is_refused() {
     };
     let variant = bank_core::catalog::find("global-lock").unwrap();
     let refused = bank_stress::prove::prove_variant(variant, &empty, &ProveOptions::new());
+    // A typed error: a caller tells an unusable scope from an unusable workload by its kind.
     assert!(
-        refused
-            .as_ref()
-            .is_err_and(|error| error.to_string().contains("the scope has no part")),
+        matches!(&refused, Err(bank_stress::checker::CheckError::InvalidScope(why)) if why == "it has no part"),
         "{refused:?}"
+    );
+    assert_eq!(
+        refused.unwrap_err().to_string(),
+        "invalid scope: it has no part"
     );
 }
 

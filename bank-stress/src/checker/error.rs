@@ -8,6 +8,8 @@ use std::fmt;
 pub enum CheckError {
     /// The workload is unusable (fewer than two accounts, a negative balance, no thread).
     InvalidWorkload(String),
+    /// A proof's scope is unusable: it has no part, or a part holds no workload.
+    InvalidScope(String),
     /// A recorded schedule does not parse.
     InvalidSchedule(String),
     /// The budget is unusable (no strategy, zero iterations).
@@ -25,6 +27,7 @@ impl fmt::Display for CheckError {
             Self::InvalidWorkload(why) => write!(f, "invalid workload: {why}"),
             Self::InvalidBudget(why) => write!(f, "invalid budget: {why}"),
             Self::InvalidSchedule(why) => write!(f, "invalid schedule: {why}"),
+            Self::InvalidScope(why) => write!(f, "invalid scope: {why}"),
             Self::SeedOverriddenByEnvironment => {
                 f.write_str("SHUTTLE_RANDOM_SEED is set and would override every seed; unset it")
             }

@@ -185,10 +185,10 @@ where
 fn validate(scope: &[ScopePart], options: &ProveOptions<'_>) -> Result<(), CheckError> {
     if scope.is_empty() {
         // Nothing explored proves nothing.
-        return Err(CheckError::InvalidWorkload("the scope has no part".into()));
+        return Err(CheckError::InvalidScope("it has no part".into()));
     }
     for part in scope {
-        part.validate().map_err(CheckError::InvalidWorkload)?;
+        part.validate().map_err(CheckError::InvalidScope)?;
     }
     if options.jobs == 0 || options.schedule_cap == 0 {
         return Err(CheckError::InvalidBudget(
