@@ -76,17 +76,6 @@ impl Runtime for StdThreads {
             .wait(guard)
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
-    fn wait_timeout<'a, T: Send + 'static>(
-        condvar: &Self::Condvar,
-        guard: bank_core::runtime::MutexGuard<'a, Self, T>,
-        timeout: Duration,
-    ) -> (bank_core::runtime::MutexGuard<'a, Self, T>, bool) {
-        let (guard, result) = condvar
-            .0
-            .wait_timeout(guard, timeout)
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        (guard, result.timed_out())
-    }
     fn current_thread_key() -> u64 {
         OsThreads::current_thread_key()
     }

@@ -23,9 +23,13 @@ impl<R: Runtime, T: Send + Sync + 'static> OnceCell<R, T> {
         }
     }
 
-    /// The value, set by `init` if no caller set it before. `init` runs at most once per cell;
-    /// it must not use this cell (that would wait for itself, as std's `OnceLock` does).
+    /// The value, set by `init` if no caller set it before. `init` runs at most once per cell
+    /// (a panicking `init` sets nothing, and the next caller initialises); it must not call
+    /// `get_or_init` on this cell (that would wait for itself, as std's `OnceLock` does).
     pub fn get_or_init(&self, init: impl FnOnce() -> T) -> &T {
+        if let Some(value) = self.value.get() {
+            return value;
+        }
         let guard = self.init.lock();
         if self.value.get().is_none() {
             let _ = self.value.set(init());
@@ -34,9 +38,8 @@ impl<R: Runtime, T: Send + Sync + 'static> OnceCell<R, T> {
         self.value.get().expect("set under the lock")
     }
 
-    /// The value, if it was set.
+    /// The value, if it was set (`None` while the first `init` is still running).
     pub fn get(&self) -> Option<&T> {
-        let _guard = self.init.lock();
         self.value.get()
     }
 }
@@ -65,12 +68,14 @@ impl<R: Runtime, T: Send + Default + 'static> PerThread<R, T> {
         }
     }
 
-    /// Runs `f` on the current thread's state.
+    /// Runs `f` on the current thread's state. (`f` must not call `with` on the same value: the
+    /// inner call's update would be lost. A panic in `f` loses the thread's state.)
     pub fn with<U>(&self, f: impl FnOnce(&mut T) -> U) -> U {
         let key = R::current_thread_key();
         // Taken out while `f` runs, so that `f` may use the runtime's primitives (a scheduling
         // point under shuttle) without holding this map's lock across it.
-        let mut state = self.lock().remove(&key).unwrap_or_default();
+        let taken = self.lock().remove(&key);
+        let mut state = taken.unwrap_or_default();
         let result = f(&mut state);
         self.lock().insert(key, state);
         result

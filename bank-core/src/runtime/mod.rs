@@ -20,8 +20,7 @@
 //! the bank does the same thing every time:
 //!
 //! - **only the runtime's primitives** (`R::Mutex`, `R::RwLock`, `R::AtomicMoney`,
-//!   `R::AtomicFlag`, `R::AtomicCount`, channels (with `try_recv`), `R::Condvar` (with
-//!   `R::wait_timeout`), `R::spawn`, `R::yield_now`, and what is built from them: `OnceCell`,
+//!   `R::AtomicFlag`, `R::AtomicCount`, channels (with `try_recv`), `R::Condvar`, `R::spawn`, `R::yield_now`, and what is built from them: `OnceCell`,
 //!   `PerThread`) for anything shared between threads: a std or
 //!   parking_lot lock, a std atomic or a std thread is invisible to shuttle;
 //! - **deterministic given the schedule**: no wall clock, no sleeps, no randomness (the workload

@@ -19,7 +19,6 @@ use super::primitives::{
 use crate::bank::Money;
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
-use std::time::Duration;
 
 /// Real OS threads.
 #[derive(Debug, Clone, Copy, Default)]
@@ -56,19 +55,6 @@ impl Runtime for OsThreads {
             condvar.0.wait(inner);
         }
         guard
-    }
-
-    fn wait_timeout<'a, T: Send + 'static>(
-        condvar: &Self::Condvar,
-        mut guard: MutexGuard<'a, Self, T>,
-        timeout: Duration,
-    ) -> (MutexGuard<'a, Self, T>, bool) {
-        perturb();
-        let timed_out = match guard.0.as_mut() {
-            Some(inner) => condvar.0.wait_for(inner, timeout).timed_out(),
-            None => false,
-        };
-        (guard, timed_out)
     }
 
     fn current_thread_key() -> u64 {

@@ -5,7 +5,6 @@
 
 use crate::bank::Money;
 use std::ops::{Deref, DerefMut};
-use std::time::Duration;
 
 /// A family of synchronisation primitives and a way to start and yield threads.
 pub trait Runtime: Send + Sync + Sized + 'static {
@@ -43,17 +42,6 @@ pub trait Runtime: Send + Sync + Sized + 'static {
         condvar: &Self::Condvar,
         guard: MutexGuard<'a, Self, T>,
     ) -> MutexGuard<'a, Self, T>;
-
-    /// Like [`Runtime::wait`], but gives up after `timeout`: the guard again, and whether the
-    /// wait timed out (`false`: notified, or woken spuriously). Under shuttle, which has no clock,
-    /// the timeout may fire at any step: the wait releases the lock, lets the other threads run
-    /// for as long as the schedule says, and reports a timeout unless the condition variable was
-    /// notified meanwhile. A timed wait never blocks for ever, on any runtime.
-    fn wait_timeout<'a, T: Send + 'static>(
-        condvar: &Self::Condvar,
-        guard: MutexGuard<'a, Self, T>,
-        timeout: Duration,
-    ) -> (MutexGuard<'a, Self, T>, bool);
 
     /// A number for the current thread, distinct from every other live thread's (the key of
     /// per-thread state: see `PerThread`).

@@ -16,7 +16,6 @@ use crate::instrumentation::trace::{Object, describe_value, note, note_value};
 use shuttle::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::ops::{Deref, DerefMut};
 use std::sync::PoisonError;
-use std::time::Duration;
 
 /// Threads scheduled by shuttle.
 #[derive(Debug, Clone, Copy, Default)]
@@ -67,43 +66,6 @@ impl Runtime for ShuttleThreads {
         guard
     }
 
-    fn wait_timeout<'a, T: Send + 'static>(
-        condvar: &Self::Condvar,
-        mut guard: MutexGuard<'a, Self, T>,
-        _timeout: Duration,
-    ) -> (MutexGuard<'a, Self, T>, bool) {
-        // No clock: the timeout may fire at any step. Release the lock, let the schedule run the
-        // other threads for as long as it says, take the lock again; notified if a notification
-        // came meanwhile (which a real wait would have received from the release on).
-        let notified_before = condvar.notifications();
-        note(
-            "waits on a condition with a timeout, releasing",
-            Some(guard.mutex),
-            String::new,
-            false,
-        );
-        let mutex = guard.mutex;
-        if let Some(inner) = guard.inner.take() {
-            deadlock_drain::released(mutex.id);
-            drop(inner);
-            shuttle::thread::yield_now();
-            first_step();
-            guard.inner = Some(take(guard.source, mutex));
-        }
-        let timed_out = condvar.notifications() == notified_before;
-        note(
-            if timed_out {
-                "timed out, holding"
-            } else {
-                "woke, holding"
-            },
-            Some(mutex),
-            String::new,
-            false,
-        );
-        (guard, timed_out)
-    }
-
     fn current_thread_key() -> u64 {
         usize::from(shuttle::current::me()) as u64
     }
@@ -143,8 +105,6 @@ pub struct ShuttleMutex<T>(shuttle::sync::Mutex<T>);
 pub struct ShuttleMutexGuard<'a, T: 'static> {
     inner: Option<shuttle::sync::MutexGuard<'a, T>>,
     mutex: Object,
-    /// The lock itself, to take it again after a timed wait.
-    source: &'a shuttle::sync::Mutex<T>,
 }
 
 impl<T: 'static> Deref for ShuttleMutexGuard<'_, T> {
@@ -194,7 +154,6 @@ impl<T: Send + 'static> Lock<T> for ShuttleMutex<T> {
         ShuttleMutexGuard {
             inner: Some(take(&self.0, mutex)),
             mutex,
-            source: &self.0,
         }
     }
     fn try_lock(&self) -> Option<Self::Guard<'_>> {
@@ -219,7 +178,6 @@ impl<T: Send + 'static> Lock<T> for ShuttleMutex<T> {
             ShuttleMutexGuard {
                 inner: Some(inner),
                 mutex,
-                source: &self.0,
             }
         })
     }
@@ -350,24 +308,10 @@ impl<T: Send + Sync> ReadWriteLock<T> for shuttle::sync::RwLock<T> {
     }
 }
 
-/// Shuttle's condition variable, counting its notifications (for [`Runtime::wait_timeout`],
-/// which has no clock and says it timed out when no notification came during the wait).
+/// Shuttle's condition variable, noting notifications in the trace.
 #[derive(Debug, Default)]
 pub struct ShuttleCondvar {
     condvar: shuttle::sync::Condvar,
-    /// Notifications so far: bookkeeping of the model, not a step of the bank.
-    notified: std::sync::atomic::AtomicU64,
-}
-
-impl ShuttleCondvar {
-    fn notifications(&self) -> u64 {
-        self.notified.load(std::sync::atomic::Ordering::SeqCst)
-    }
-
-    fn count_one(&self) {
-        self.notified
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    }
 }
 
 impl ConditionVariable for ShuttleCondvar {
@@ -376,13 +320,11 @@ impl ConditionVariable for ShuttleCondvar {
     }
     fn notify_one(&self) {
         note("notifies one waiter", None, String::new, false);
-        self.count_one();
         self.condvar.notify_one();
         first_step();
     }
     fn notify_all(&self) {
         note("notifies every waiter", None, String::new, false);
-        self.count_one();
         self.condvar.notify_all();
         first_step();
     }
