@@ -313,11 +313,31 @@ fn use_tree(text: &str) -> Vec<Vec<String>> {
 fn import_graph(
     sources: &BTreeMap<ModulePath, String>,
 ) -> BTreeMap<ModulePath, BTreeSet<ModulePath>> {
+    // A `#[macro_export]` macro lives at the crate root whichever file defines it, so
+    // `crate::name` of one is not an import from the root.
+    let macros: BTreeSet<String> = sources
+        .values()
+        .flat_map(|code| {
+            code.split("#[macro_export]")
+                .skip(1)
+                .filter_map(|after| {
+                    let rest = after.trim_start().strip_prefix("macro_rules!")?;
+                    Some(
+                        rest.trim_start()
+                            .chars()
+                            .take_while(|c| c.is_alphanumeric() || *c == '_')
+                            .collect::<String>(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
     sources
         .iter()
         .map(|(module, code)| {
             let targets = named_paths(module, code)
                 .into_iter()
+                .filter(|path| !(path.len() == 1 && macros.contains(&path[0])))
                 .filter_map(|mut path| {
                     while !sources.contains_key(&path) {
                         path.pop()?;
@@ -419,8 +439,11 @@ fn the_arrow_check_finds_an_upward_import_and_a_circle() {
         ("", "pub mod a; pub mod b;"),
         ("a", "mod child; use crate::b::Thing;"),
         ("a::child", "use super::{Parent, sibling::X};"),
-        ("a::sibling", ""),
-        ("b", "use crate::a::{self, child::Y};"),
+        (
+            "a::sibling",
+            "#[macro_export]\nmacro_rules! made { () => {} }",
+        ),
+        ("b", "use crate::a::{self, child::Y}; use crate::made;"),
     ]
     .into_iter()
     .map(|(path, code)| (module(path), code_of(code)))
