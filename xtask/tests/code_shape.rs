@@ -3,35 +3,17 @@
 //! and no function in `src/` is too long to read. Each check is tried on a made-up source first,
 //! so a check that cannot fail would fail here.
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use support::{rust_files, workspace};
 
 /// The crates whose `src/` is checked.
 const CRATES: [&str; 4] = ["bank-core", "bank-stress", "xtask", "examples/my-bank"];
 
 /// The longest a function in `src/` may be, in lines from its `fn` to its closing brace.
 const MAX_FUNCTION_LINES: usize = 80;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives in the workspace")
-        .to_path_buf()
-}
-
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(rust_files(&path));
-        } else if path.extension().is_some_and(|ext| ext == "rs") {
-            files.push(path);
-        }
-    }
-    files.sort();
-    files
-}
 
 /// `source` with comments, string and character literals blanked out (newlines kept, so line
 /// numbers stay true), and everything from the first `#[cfg(test)]` on dropped: test modules

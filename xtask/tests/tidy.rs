@@ -3,15 +3,11 @@
 //! every variant's module doc names its expected verdict; ARCHITECTURE.md's code map names every
 //! source file.
 
-use bank_core::{CATALOG, Invariant, Verdict};
-use std::path::{Path, PathBuf};
+mod support;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives in the workspace")
-        .to_path_buf()
-}
+use bank_core::{CATALOG, Invariant, Verdict};
+use std::path::Path;
+use support::{rust_files, workspace};
 
 fn read(relative: &str) -> String {
     std::fs::read_to_string(workspace().join(relative))
@@ -95,23 +91,10 @@ fn the_table_check_fails_when_one_cell_is_changed_by_hand() {
     assert!(problems[0].starts_with("global-lock / "), "{problems:#?}");
 }
 
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(rust_files(&path));
-        } else if path.extension().is_some_and(|ext| ext == "rs") {
-            files.push(path);
-        }
-    }
-    files.sort();
-    files
-}
-
 #[test]
 fn no_variant_reaches_past_the_runtime_and_each_names_its_expected_verdict() {
     let variants = workspace().join("bank-core/src/variants");
+    let declared = std::fs::read_to_string(variants.join("mod.rs")).unwrap();
     for path in rust_files(&variants) {
         let text = std::fs::read_to_string(&path).unwrap();
         for forbidden in ["std::sync", "parking_lot", "shuttle"] {
@@ -123,7 +106,6 @@ fn no_variant_reaches_past_the_runtime_and_each_names_its_expected_verdict() {
         }
         // A variant is a `pub mod` of `variants/mod.rs`; the shared steps are not one.
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
-        let declared = std::fs::read_to_string(variants.join("mod.rs")).unwrap();
         if declared.contains(&format!("pub mod {stem};")) {
             let doc: String = text
                 .lines()

@@ -83,7 +83,8 @@ pub(super) enum WorkerEnd {
 }
 
 /// What every worker of a run shares: the bank, the stop flag, the clock, the stamps and the
-/// progress counter.
+/// progress counter (each worker holds a clone).
+#[derive(Clone)]
 pub(super) struct Shared {
     pub(super) bank: Arc<dyn Bank>,
     pub(super) stop: Arc<AtomicBool>,
@@ -116,12 +117,7 @@ pub(super) fn start(spec: &RunSpec, shared: &Shared) -> Result<Workers, RunError
             audit_each: spec.shape.audit_after_each_transfer,
             noise: (spec.noise, noise_seed(spec.seed, index)),
             mine: SharedStats::default(),
-            bank: Arc::clone(&shared.bank),
-            stop: Arc::clone(&shared.stop),
-            started: shared.started,
-            stamps: Arc::clone(&shared.stamps),
-            progress: Arc::clone(&shared.progress),
-            expected: shared.expected,
+            shared: shared.clone(),
         };
         stats.push(Arc::clone(&worker.mine));
         let transfers = spec.shape.transfers(spec.seed, index);
@@ -143,18 +139,13 @@ pub(super) fn start(spec: &RunSpec, shared: &Shared) -> Result<Workers, RunError
     Ok(Workers { names, stats, ends })
 }
 
-/// One worker: its place in the run, and everything it shares with the other workers.
+/// One worker: its place in the run, its own statistics, and what it shares with the others.
 struct Worker {
     index: usize,
     audit_each: bool,
     noise: (Noise, u64),
     mine: SharedStats,
-    bank: Arc<dyn Bank>,
-    stop: Arc<AtomicBool>,
-    started: Instant,
-    stamps: Arc<Stamps>,
-    progress: Progress,
-    expected: i128,
+    shared: Shared,
 }
 
 impl Worker {
@@ -171,28 +162,28 @@ impl Worker {
     /// Each transfer (and the audit after it), recorded in the history and in the statistics.
     fn work(&self, transfers: TransferStream) {
         for (from, to, amount) in transfers {
-            if self.stop.load(Ordering::Relaxed) {
+            if self.shared.stop.load(Ordering::Relaxed) {
                 break;
             }
             let on = self.invoke(Call::Transfer { from, to, amount });
-            let result = self.bank.transfer(from, to, amount);
+            let result = self.shared.bank.transfer(from, to, amount);
             let applied = result.is_ok();
             self.answer(on, Outcome::Transfer(result));
             let snapshot = self.audit_each.then(|| {
                 let on = self.invoke(Call::Audit);
-                let snapshot = self.bank.audit();
+                let snapshot = self.shared.bank.audit();
                 self.answer(on, Outcome::Audit(snapshot.clone()));
                 snapshot
             });
-            let micros = micros_since(self.started);
+            let micros = micros_since(self.shared.started);
             let mut stats = self.mine.lock().unwrap_or_else(PoisonError::into_inner);
             stats.transfers += 1;
             stats.applied += u64::from(applied);
             if let Some(snapshot) = snapshot {
-                stats.record_audit(&snapshot, self.expected, micros, self.index);
+                stats.record_audit(&snapshot, self.shared.expected, micros, self.index);
             }
             drop(stats);
-            self.progress.fetch_add(1, Ordering::Relaxed);
+            self.shared.progress.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -202,7 +193,7 @@ impl Worker {
         let mut stats = self.mine.lock().unwrap_or_else(PoisonError::into_inner);
         let on = stats.history.calls() < CALLS_PER_WORKER;
         if on {
-            stats.history.invoke(&self.stamps, self.index, call);
+            stats.history.invoke(&self.shared.stamps, self.index, call);
         } else {
             stats.history.capped = true;
         }
@@ -212,11 +203,11 @@ impl Worker {
     /// Records a call's result once it returns (if its invocation was recorded).
     fn answer(&self, on: bool, outcome: Outcome) {
         if on {
-            let micros = micros_since(self.started);
+            let micros = micros_since(self.shared.started);
             let mut stats = self.mine.lock().unwrap_or_else(PoisonError::into_inner);
             stats
                 .history
-                .answer(&self.stamps, self.index, outcome, micros);
+                .answer(&self.shared.stamps, self.index, outcome, micros);
         }
     }
 }
